@@ -2,7 +2,8 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    STORYGRAPH_DATABASE_URL=sqlite:////data/storygraph.db
+    STORYGRAPH_DATABASE_URL=sqlite:////data/storygraph.db \
+    STORYGRAPH_SEEDS_DIR=/srv/storygraph/seeds
 
 RUN useradd --create-home --uid 10001 storygraph && mkdir /data && chown storygraph /data
 WORKDIR /srv/storygraph

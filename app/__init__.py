@@ -1,0 +1,1 @@
+"""storygraph HTTP layer: routers, schemas, dependencies, error handlers, CLI."""

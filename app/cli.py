@@ -1,0 +1,131 @@
+"""The ``storygraph`` command: serve, check, ingest, coverage, export."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from graph.coverage import coverage as coverage_of
+from graph.errors import SheetInvalid
+from graph.ingest import check_path, ingest_path
+
+cli = typer.Typer(help="A knowledge graph of a news story, every fact cited to the article's words.",
+                  no_args_is_help=True, add_completion=False)
+
+PathArg = Annotated[Path, typer.Argument(help="A story directory (article.txt, meta.yaml, facts.yaml) or a folder of them.")]
+DbOpt = Annotated[Optional[str], typer.Option("--database-url", help="SQLAlchemy URL; default from settings.")]
+
+
+def _settings(database_url: str | None = None):
+    from app.settings import Settings
+
+    s = Settings()
+    return s.model_copy(update={"database_url": database_url}) if database_url else s
+
+
+def _fail(exc: SheetInvalid) -> None:
+    for fault in exc.faults:
+        typer.echo(str(fault), err=True)
+    typer.echo(f"rejected: {len(exc.faults)} fault(s); nothing was written", err=True)
+    raise typer.Exit(1)
+
+
+@cli.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False, workers: int = 1) -> None:
+    """Run the API with uvicorn (seeds an empty database on first start)."""
+    import uvicorn
+
+    uvicorn.run("app.main:app", host=host, port=port, reload=reload, workers=workers)
+
+
+@cli.command()
+def check(path: PathArg) -> None:
+    """Verify fact sheets against their articles without writing anything."""
+    try:
+        stories = check_path(path)
+    except SheetInvalid as exc:
+        _fail(exc)
+    for s in stories:
+        cov = coverage_of(s)
+        typer.echo(f"ok: {s.meta.id}: {len(s.entities)} entities, {len(s.relations)} relations, "
+                   f"{cov.covered}/{len(cov.sentences)} sentences cited")
+
+
+@cli.command()
+def ingest(path: PathArg, database_url: DbOpt = None) -> None:
+    """Verify and store stories in one transaction: all or nothing."""
+    from graph.store import create_schema, make_engine
+
+    engine = make_engine(_settings(database_url).database_url)
+    create_schema(engine)
+    try:
+        results = ingest_path(engine, path)
+    except SheetInvalid as exc:
+        _fail(exc)
+    finally:
+        engine.dispose()
+    for r in results:
+        typer.echo(f"{r.status}: {r.article_id}: {r.entities} entities, {r.relations} relations, {r.evidence} evidence spans")
+
+
+@cli.command()
+def coverage(
+    path: PathArg,
+    fail_under: Annotated[float, typer.Option(help="Exit 1 if the covered share (percent) is lower.")] = 0.0,
+) -> None:
+    """List each sentence with the facts that cite it, and the share covered."""
+    try:
+        stories = check_path(path)
+    except SheetInvalid as exc:
+        _fail(exc)
+    worst = 100.0
+    for s in stories:
+        cov = coverage_of(s)
+        typer.echo(f"# {s.meta.id}")
+        for row in cov.sentences:
+            mark = "✓" if row.facts else "✗"
+            text = textwrap.shorten(" ".join(row.sentence.text.split()), 110)
+            typer.echo(f"{mark} [{row.sentence.index:>2}] {text}")
+            typer.echo(f"       {', '.join(row.facts) if row.facts else '(no fact cites this sentence)'}")
+        share = 100 * cov.share
+        worst = min(worst, share)
+        typer.echo(f"coverage: {cov.covered}/{len(cov.sentences)} sentences = {share:.1f}%")
+    if worst < fail_under:
+        raise typer.Exit(1)
+
+
+@cli.command()
+def export(
+    format: Annotated[str, typer.Option("--format", "-f", help="node-link or cytoscape")] = "node-link",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write; default stdout.")] = None,
+    database_url: DbOpt = None,
+) -> None:
+    """Write the whole stored graph in a format frontend libraries load."""
+    from sqlmodel import Session
+
+    from graph import exports
+    from graph.index import load_index
+    from graph.store import make_engine
+
+    converters = {"node-link": exports.node_link_data, "cytoscape": exports.cytoscape_data}
+    if format not in converters:
+        typer.echo(f"--format: '{format}' is not one of {', '.join(converters)}", err=True)
+        raise typer.Exit(2)
+    engine = make_engine(_settings(database_url).database_url)
+    with Session(engine) as session:
+        data = converters[format](load_index(session).g)
+    engine.dispose()
+    body = json.dumps(data, ensure_ascii=False, indent=1)
+    if output:
+        output.write_text(body, encoding="utf-8")
+    else:
+        sys.stdout.write(body + "\n")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,47 @@
+"""The in-memory query index: the MultiDiGraph, its name index, the articles."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+from sqlmodel import Session
+
+from .build import article_meta, graph_from_db, graph_from_stories
+from .model import Story
+from .names import NameIndex
+
+
+@dataclass
+class GraphIndex:
+    g: nx.MultiDiGraph
+    articles: dict[str, dict[str, Any]]  # id -> metadata
+    texts: dict[str, str]  # id -> full text
+    names: NameIndex = field(init=False)
+    revision: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.names = NameIndex(self.g)
+        digest = hashlib.sha256()
+        for a in sorted(self.articles):
+            digest.update(f"{a}:{self.articles[a]['content_sha256']};".encode())
+        self.revision = digest.hexdigest()[:16]
+
+
+def load_index(session: Session) -> GraphIndex:
+    """Build the index from the database: the database stays the truth."""
+    g, rows = graph_from_db(session)
+    articles = {i: article_meta(r) | {"content_sha256": r.content_sha256} for i, r in rows.items()}
+    return GraphIndex(g, articles, {i: r.text for i, r in rows.items()})
+
+
+def index_from_stories(stories: list[Story]) -> GraphIndex:
+    """The index straight from verified stories, with no database (checks, tests)."""
+    articles = {
+        s.meta.id: s.meta.model_dump(mode="json") | {"text_sha256": s.text_sha256, "length": len(s.text),
+                                                     "content_sha256": s.content_sha256}
+        for s in stories
+    }
+    return GraphIndex(graph_from_stories(stories), articles, {s.meta.id: s.text for s in stories})

@@ -1,0 +1,146 @@
+"""The fact-sheet file format, validated with pydantic.
+
+A story directory holds ``article.txt`` (the text, byte for byte),
+``meta.yaml`` (:class:`ArticleMeta`) and ``facts.yaml`` (:class:`FactSheet`).
+Field-level rules live here; rules that need the article text or the whole
+sheet (quotes found, references defined, domain and range) live in
+:mod:`graph.validate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .dates import parse_edtf
+from .vocabulary import EntityType, Modality
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = Annotated[str, Field(pattern=SLUG, max_length=120)]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Quote(_Strict):
+    """Where a fact is stated: the article's words, matched ignoring whitespace.
+
+    ``prefix``/``suffix`` (W3C TextQuoteSelector) or ``occurrence`` (1-based)
+    pick one match when the words occur more than once.
+    """
+
+    quote: Annotated[str, Field(min_length=1, max_length=1000)]
+    prefix: str | None = None
+    suffix: str | None = None
+    occurrence: Annotated[int, Field(ge=1)] | None = None
+
+
+def _quotes(value: Any) -> Any:
+    # A bare string is shorthand for {quote: ...}: most quotes need no hint.
+    if isinstance(value, list):
+        return [{"quote": v} if isinstance(v, str) else v for v in value]
+    return value
+
+
+Evidence = Annotated[list[Quote], Field(min_length=1)]
+
+
+class DateValue(_Strict):
+    """A date as the article gives it: EDTF for machines, the words for people."""
+
+    edtf: str
+    text: Text  # the article's words for the date; must stand in the fact's evidence
+
+    @field_validator("edtf")
+    @classmethod
+    def _valid_edtf(cls, v: str) -> str:
+        parse_edtf(v)  # raises ValueError with the reason
+        return v
+
+
+class Qualifiers(_Strict):
+    time: DateValue | None = None
+    place: Slug | None = None  # an entity id
+    role: Text | None = None
+    source: Slug | None = None  # who the article attributes the statement to
+
+
+class _Fact(_Strict):
+    id: Slug
+    evidence: Evidence
+
+    _split_quotes = field_validator("evidence", mode="before")(_quotes)
+
+
+class EntityFact(_Fact):
+    name: Text
+    type: EntityType
+    aliases: list[Text] = []
+    description: Text | None = None
+    attributes: dict[str, Any] = {}
+
+    @field_validator("type")
+    @classmethod
+    def _not_special(cls, v: EntityType) -> EntityType:
+        if v in (EntityType.event, EntityType.claim):
+            raise ValueError(f"{v.value}s go in the '{v.value}s' section")
+        return v
+
+
+class EventFact(_Fact):
+    name: Text
+    aliases: list[Text] = []
+    description: Text | None = None
+    date: DateValue | None = None
+    modality: Modality = Modality.asserted
+    attributes: dict[str, Any] = {}
+
+
+class ClaimFact(_Fact):
+    text: Text
+    about: list[Slug] = []
+    aliases: list[Text] = []
+
+
+class RelationFact(_Fact):
+    subject: Slug
+    predicate: str
+    object: Slug
+    modality: Modality = Modality.asserted
+    qualifiers: Qualifiers = Qualifiers()
+
+    @model_validator(mode="after")
+    def _no_self_loop(self) -> "RelationFact":
+        if self.subject == self.object:
+            raise ValueError(f"subject and object are both '{self.subject}'")
+        return self
+
+
+class FactSheet(_Strict):
+    entities: list[EntityFact] = []
+    events: list[EventFact] = []
+    claims: list[ClaimFact] = []
+    relations: list[RelationFact] = []
+
+
+class ArticleMeta(_Strict):
+    id: Slug
+    title: Text
+    publisher: Text
+    published: dt.date
+    authors: list[Text] = []
+    editors: list[Text] = []
+    photographers: list[Text] = []
+    dateline: Text | None = None
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
+    url: str | None = None
+
+
+def normalize_space(text: str) -> str:
+    """Collapse runs of whitespace, so that a quote matches across line wraps."""
+    return re.sub(r"\s+", " ", text).strip()

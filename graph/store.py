@@ -1,0 +1,119 @@
+"""Writing stories to the database and reading them back.
+
+Functions here take a session and never commit: the caller owns the
+transaction, so an ingestion is one unit of work, all or nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, create_engine, delete, select
+
+from .model import Story
+from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, RelationRow
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys and a busy timeout."""
+    kwargs = {"connect_args": {"check_same_thread": False, "timeout": 30}} if url.startswith("sqlite") else {}
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # pragma: no cover - runs per connection
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+    return engine
+
+
+def create_schema(engine: Engine) -> None:
+    SQLModel.metadata.create_all(engine)
+
+
+def ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+def known_types(session: Session) -> dict[str, str]:
+    return dict(session.exec(select(EntityRow.id, EntityRow.type)).all())
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    article_id: str
+    status: str  # created | replaced | unchanged
+    entities: int
+    relations: int
+    evidence: int
+
+
+def _drop_article_facts(session: Session, article_id: str) -> None:
+    session.exec(delete(EvidenceRow).where(EvidenceRow.article_id == article_id))
+    session.exec(delete(RelationRow).where(RelationRow.article_id == article_id))
+    session.exec(delete(AliasRow).where(AliasRow.article_id == article_id))
+
+
+def _drop_orphans(session: Session) -> None:
+    """Entities no evidence and no relation supports any more."""
+    supported = select(EvidenceRow.entity_id).where(EvidenceRow.entity_id.is_not(None))
+    used = select(RelationRow.subject_id).union(select(RelationRow.object_id))
+    session.exec(delete(EntityRow).where(EntityRow.id.not_in(supported), EntityRow.id.not_in(used)))
+
+
+def write_story(session: Session, story: Story) -> WriteResult:
+    """Store a verified story, replacing that article's previous facts.
+
+    Unchanged content (same hash) writes nothing. Does not commit.
+    """
+    meta = story.meta
+    n_evidence = sum(len(e.evidence) for e in story.entities) + sum(len(r.evidence) for r in story.relations)
+    existing = session.get(ArticleRow, meta.id)
+    if existing is not None and existing.content_sha256 == story.content_sha256:
+        return WriteResult(meta.id, "unchanged", len(story.entities), len(story.relations), n_evidence)
+    status = "replaced" if existing else "created"
+    if existing:
+        _drop_article_facts(session, meta.id)
+        session.flush()
+    article = existing or ArticleRow(id=meta.id, text="", title="", publisher="", published=meta.published,
+                                     text_sha256="", content_sha256="", ingested_at=dt.datetime.now(dt.UTC))
+    for k, v in meta.model_dump().items():
+        setattr(article, k, v)
+    article.text, article.text_sha256 = story.text, story.text_sha256
+    article.content_sha256, article.sheet = story.content_sha256, story.sheet
+    article.ingested_at = dt.datetime.now(dt.UTC)
+    session.add(article)
+    session.flush()
+
+    for e in story.entities:
+        row = session.get(EntityRow, e.id) or EntityRow(id=e.id, name=e.name, type=e.type)
+        row.name, row.type, row.description = e.name, e.type, e.description
+        row.attributes, row.date, row.modality = e.attributes, e.date, e.modality
+        session.add(row)
+    session.flush()
+    for e in story.entities:
+        session.add_all(AliasRow(entity_id=e.id, article_id=meta.id, text=a, position=i) for i, a in enumerate(e.aliases))
+        session.add_all(_evidence_rows(e.evidence, entity_id=e.id))
+    for r in story.relations:
+        session.add(RelationRow(id=r.id, subject_id=r.subject, predicate=r.predicate, object_id=r.object,
+                                modality=r.modality, qualifiers=r.qualifiers, article_id=meta.id))
+    session.flush()
+    for r in story.relations:
+        session.add_all(_evidence_rows(r.evidence, relation_id=r.id))
+    session.flush()
+    _drop_orphans(session)
+    return WriteResult(meta.id, status, len(story.entities), len(story.relations), n_evidence)
+
+
+def _evidence_rows(evidence, **owner) -> list[EvidenceRow]:
+    return [EvidenceRow(article_id=ev.article_id, quote=ev.quote, start=ev.start, end=ev.end,
+                        sentence=ev.sentence, position=i, **owner) for i, ev in enumerate(evidence)]
+
+
+def article_count(session: Session) -> int:
+    return len(session.exec(select(ArticleRow.id)).all())

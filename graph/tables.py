@@ -1,0 +1,73 @@
+"""SQLModel tables: the source of truth. The graph is an index built from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Column, Text
+from sqlmodel import Field, SQLModel
+
+
+class ArticleRow(SQLModel, table=True):
+    __tablename__ = "article"
+    id: str = Field(primary_key=True)
+    title: str
+    publisher: str
+    published: dt.date
+    authors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    editors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    photographers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    dateline: str | None = None
+    language: str = "en"
+    url: str | None = None
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    text_sha256: str
+    content_sha256: str
+    sheet: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    ingested_at: dt.datetime
+
+
+class EntityRow(SQLModel, table=True):
+    __tablename__ = "entity"
+    id: str = Field(primary_key=True)
+    name: str
+    type: str = Field(index=True)
+    description: str | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    date: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    modality: str | None = None
+
+
+class AliasRow(SQLModel, table=True):
+    """A surface form, per article: an entity's aliases are the union over articles."""
+
+    __tablename__ = "alias"
+    entity_id: str = Field(foreign_key="entity.id", primary_key=True)
+    article_id: str = Field(foreign_key="article.id", primary_key=True)
+    text: str = Field(primary_key=True)
+    position: int = 0  # order in the sheet, so aliases read as written
+
+
+class RelationRow(SQLModel, table=True):
+    __tablename__ = "relation"
+    id: str = Field(primary_key=True)
+    subject_id: str = Field(foreign_key="entity.id", index=True)
+    predicate: str = Field(index=True)
+    object_id: str = Field(foreign_key="entity.id", index=True)
+    modality: str
+    qualifiers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    article_id: str = Field(foreign_key="article.id", index=True)
+
+
+class EvidenceRow(SQLModel, table=True):
+    __tablename__ = "evidence"
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: str = Field(foreign_key="article.id", index=True)
+    entity_id: str | None = Field(default=None, foreign_key="entity.id", index=True)
+    relation_id: str | None = Field(default=None, foreign_key="relation.id", index=True)
+    quote: str = Field(sa_column=Column(Text, nullable=False))
+    start: int
+    end: int
+    sentence: int | None = None
+    position: int = 0
