@@ -34,7 +34,8 @@ def _read_exact(path: Path) -> str:
         return f.read()
 
 
-def read_story(directory: str | Path, *, known: dict[str, str] | None = None) -> Story:
+def read_story(directory: str | Path, *, known: dict[str, str] | None = None,
+               taken: dict[str, str] | None = None) -> Story:
     """Read and verify one story directory; raise :class:`SheetInvalid` naming the file."""
     d = Path(directory)
     faults: list[Fault] = []
@@ -51,7 +52,7 @@ def read_story(directory: str | Path, *, known: dict[str, str] | None = None) ->
     if faults:
         raise SheetInvalid(faults)
     return verify(meta, sheet if sheet is not None else {}, text, meta_file=str(d / META),
-                  sheet_file=str(d / FACTS), known=known)
+                  sheet_file=str(d / FACTS), known=known, taken=taken)
 
 
 def story_dirs(root: str | Path) -> list[Path]:

@@ -10,16 +10,17 @@ from sqlmodel import Session
 from .errors import Fault, SheetInvalid
 from .files import read_story, story_dirs
 from .model import Story
-from .store import WriteResult, known_types, write_story
+from .store import WriteResult, known_types, relation_owners, write_story
 
 
 def check_path(path: str | Path, *, engine: Engine | None = None) -> list[Story]:
     """Verify every story under ``path`` without writing; raise on the first bad one."""
     known: dict[str, str] = {}
+    taken: dict[str, str] = {}
     if engine is not None:
         with Session(engine) as s:
-            known = known_types(s)
-    return [read_story(d, known=known) for d in _dirs(path)]
+            known, taken = known_types(s), relation_owners(s)
+    return [read_story(d, known=known, taken=taken) for d in _dirs(path)]
 
 
 def ingest_path(engine: Engine, path: str | Path) -> list[WriteResult]:
@@ -27,7 +28,7 @@ def ingest_path(engine: Engine, path: str | Path) -> list[WriteResult]:
     results = []
     with Session(engine) as session, session.begin():
         for d in _dirs(path):
-            story = read_story(d, known=known_types(session))
+            story = read_story(d, known=known_types(session), taken=relation_owners(session))
             results.append(write_story(session, story))
     return results
 

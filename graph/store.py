@@ -44,6 +44,10 @@ def known_types(session: Session) -> dict[str, str]:
     return dict(session.exec(select(EntityRow.id, EntityRow.type)).all())
 
 
+def relation_owners(session: Session) -> dict[str, str]:
+    return dict(session.exec(select(RelationRow.id, RelationRow.article_id)).all())
+
+
 @dataclass(frozen=True, slots=True)
 class WriteResult:
     article_id: str

@@ -51,12 +51,14 @@ def content_hash(text: str, meta: dict[str, Any], sheet: dict[str, Any]) -> str:
 
 
 class _Checker:
-    def __init__(self, meta: ArticleMeta, text: str, sheet: FactSheet, file: str, known: dict[str, str]):
+    def __init__(self, meta: ArticleMeta, text: str, sheet: FactSheet, file: str, known: dict[str, str],
+                 taken: dict[str, str]):
         self.meta, self.text, self.sheet, self.file = meta, text, sheet, file
         self.norm = NormalizedText(text)
         self.sentences = split_sentences(text)
         self.faults: list[Fault] = []
         self.types: dict[str, str] = dict(known)  # entity id -> type (known: already stored)
+        self.taken = taken  # relation id -> the article that owns it
 
     def fault(self, fact_id: str | None, field: str, reason: str) -> None:
         self.faults.append(Fault(self.file, fact_id, field, reason))
@@ -119,6 +121,9 @@ class _Checker:
         return out
 
     def relation(self, f: RelationFact) -> RelationRecord | None:
+        owner = self.taken.get(f.id)
+        if owner is not None and owner != self.meta.id:
+            self.fault(f.id, "id", f"already names a relation of article '{owner}'")
         subject = self.ref(f.id, "subject", f.subject)
         obj = self.ref(f.id, "object", f.object)
         q = f.qualifiers
@@ -156,11 +161,13 @@ class _Checker:
 
 
 def verify(meta_raw: Any, sheet_raw: Any, text: str, *, meta_file: str = "meta.yaml",
-           sheet_file: str = "facts.yaml", known: dict[str, str] | None = None) -> Story:
+           sheet_file: str = "facts.yaml", known: dict[str, str] | None = None,
+           taken: dict[str, str] | None = None) -> Story:
     """Check a sheet against its article; return the :class:`Story` or raise :class:`SheetInvalid`.
 
     ``known`` maps ids of entities already stored to their types, so a sheet
-    may refer to them.
+    may refer to them; ``taken`` maps stored relation ids to their article, so
+    a sheet cannot take over another article's relation.
     """
     faults: list[Fault] = []
     try:
@@ -176,7 +183,7 @@ def verify(meta_raw: Any, sheet_raw: Any, text: str, *, meta_file: str = "meta.y
     if not text.strip():
         raise SheetInvalid([Fault("article.txt", None, "text", "the article text is empty")])
 
-    c = _Checker(meta, text, sheet, sheet_file, known or {})
+    c = _Checker(meta, text, sheet, sheet_file, known or {}, taken or {})
     c.ids()
     entities = c.entities()
     evidence_of = {e.id: e.evidence for e in entities}

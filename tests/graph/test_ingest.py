@@ -1,0 +1,196 @@
+"""One test per rejection class: the exact message, and the database unchanged."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from graph.errors import SheetInvalid
+from graph.ingest import ingest_path
+from graph.store import create_schema, make_engine
+
+from .conftest import ARTICLE, META, write_story
+
+TABLES = ("article", "entity", "alias", "relation", "evidence")
+
+
+@pytest.fixture
+def engine(tmp_path, story_dir):
+    eng = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    create_schema(eng)
+    ingest_path(eng, story_dir)  # something stored that a bad sheet must not lose
+    yield eng
+    eng.dispose()
+
+
+def snapshot(engine) -> dict:
+    with engine.connect() as c:
+        return {t: sorted(map(tuple, c.execute(text(f"SELECT * FROM {t}")).all()), key=repr) for t in TABLES}
+
+
+def rejected(engine, tmp_path, sheet=None, meta=None, article=ARTICLE) -> list[str]:
+    """Ingest a changed copy of the story; return the faults, asserting nothing changed."""
+    before = snapshot(engine)
+    d = write_story(tmp_path / "changed" / "small-talks", sheet, meta, article)
+    with pytest.raises(SheetInvalid) as exc:
+        ingest_path(engine, d)
+    assert snapshot(engine) == before
+    return [str(f).replace(str(d) + "/", "") for f in exc.value.faults]
+
+
+def test_quote_not_found(engine, tmp_path, sheet):
+    sheet["relations"][0]["evidence"] = ["Ann Lee led a large delegation"]
+    assert rejected(engine, tmp_path, sheet) == [
+        "facts.yaml: fact 'lee-led-delegation': evidence[0].quote: "
+        "quote not found in the article: 'Ann Lee led a large delegation'"
+    ]
+
+
+def test_quote_found_twice_without_a_hint(engine, tmp_path, sheet):
+    sheet["entities"][0]["evidence"] = ["Ann Lee"]
+    assert rejected(engine, tmp_path, sheet) == [
+        "facts.yaml: fact 'ann-lee': evidence[0].quote: quote occurs 2 times; "
+        "add 'occurrence', 'prefix' or 'suffix' to pick one: 'Ann Lee'"
+    ]
+
+
+def test_undefined_entity(engine, tmp_path, sheet):
+    sheet["relations"][0]["object"] = "delegaton"
+    assert rejected(engine, tmp_path, sheet) == [
+        "facts.yaml: fact 'lee-led-delegation': object: 'delegaton' is not an entity, event or claim defined in the sheet"
+    ]
+
+
+def test_duplicate_id(engine, tmp_path, sheet):
+    sheet["relations"][1]["id"] = "lee-led-delegation"
+    assert rejected(engine, tmp_path, sheet) == [
+        "facts.yaml: fact 'lee-led-delegation': id: defined 2 times; ids are unique across the sheet"
+    ]
+
+
+def test_unknown_predicate(engine, tmp_path, sheet):
+    sheet["relations"][0]["predicate"] = "commanded"
+    assert rejected(engine, tmp_path, sheet) == [
+        "facts.yaml: fact 'lee-led-delegation': predicate: 'commanded' is not in the vocabulary (GET /v1/predicates)"
+    ]
+
+
+def test_unknown_type(engine, tmp_path, sheet):
+    sheet["entities"][2]["type"] = "planet"
+    (fault,) = rejected(engine, tmp_path, sheet)
+    assert fault.startswith("facts.yaml: fact 'paris': type: Input should be 'person', 'organization'")
+
+
+def test_predicate_outside_domain(engine, tmp_path, sheet):
+    sheet["relations"][0]["subject"] = "paris"
+    assert rejected(engine, tmp_path, sheet) == [
+        "facts.yaml: fact 'lee-led-delegation': subject: 'paris' is a city; 'led' takes a subject of type person"
+    ]
+
+
+def test_predicate_outside_range(engine, tmp_path, sheet):
+    sheet["relations"][0]["object"] = "paris"
+    assert rejected(engine, tmp_path, sheet) == [
+        "facts.yaml: fact 'lee-led-delegation': object: 'paris' is a city; 'led' takes a object of type event, organization"
+    ]
+
+
+def test_malformed_date(engine, tmp_path, sheet):
+    sheet["events"][0]["date"]["edtf"] = "2024-01-32"
+    assert rejected(engine, tmp_path, sheet) == [
+        "facts.yaml: fact 'paris-visit': date.edtf: '2024-01-32' is not a calendar date: day is out of range for month"
+    ]
+
+
+def test_date_words_not_in_the_evidence(engine, tmp_path, sheet):
+    sheet["events"][0]["date"]["text"] = "Tuesday"
+    assert rejected(engine, tmp_path, sheet) == [
+        "facts.yaml: fact 'paris-visit': date.text: 'Tuesday' does not stand in this fact's evidence quotes"
+    ]
+
+
+def test_alias_the_article_does_not_use(engine, tmp_path, sheet):
+    sheet["entities"][0]["aliases"].append("Annie")
+    assert rejected(engine, tmp_path, sheet) == [
+        "facts.yaml: fact 'ann-lee': aliases[2]: 'Annie' is not a surface form of the article"
+    ]
+
+
+def test_self_loop(engine, tmp_path, sheet):
+    sheet["relations"][1]["object"] = "delegation"
+    assert rejected(engine, tmp_path, sheet) == [
+        "facts.yaml: fact 'delegation-met-envoy': relations[1]: subject and object are both 'delegation'"
+    ]
+
+
+def test_missing_field_and_bad_meta(engine, tmp_path, sheet):
+    del sheet["relations"][0]["evidence"]
+    meta = dict(META, published="31 January 2024")
+    faults = rejected(engine, tmp_path, sheet, meta)
+    assert "meta.yaml: published: Input should be a valid date or datetime, invalid character in year" in faults
+    assert "facts.yaml: fact 'lee-led-delegation': evidence: Field required" in faults
+
+
+def test_invalid_yaml_names_the_line(engine, tmp_path, story_dir):
+    before = snapshot(engine)
+    (story_dir / "facts.yaml").write_text("entities:\n  - id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(SheetInvalid) as exc:
+        ingest_path(engine, story_dir)
+    (fault,) = exc.value.faults
+    assert fault.file.endswith("facts.yaml") and fault.field.startswith("line 3")
+    assert fault.reason.startswith("not valid YAML")
+    assert snapshot(engine) == before
+
+
+def test_every_fault_is_reported_at_once(engine, tmp_path, sheet):
+    sheet["relations"][0]["predicate"] = "commanded"
+    sheet["relations"][1]["evidence"] = ["nowhere to be found"]
+    assert len(rejected(engine, tmp_path, sheet)) == 2
+
+
+def test_one_bad_story_rejects_the_whole_folder(engine, tmp_path, sheet):
+    before = snapshot(engine)
+    root = tmp_path / "two"
+    good_meta = dict(META, id="another-story")
+    write_story(root / "a-good", {"entities": sheet["entities"]}, meta=good_meta)
+    sheet["relations"][0]["predicate"] = "commanded"
+    write_story(root / "b-bad", sheet)
+    with pytest.raises(SheetInvalid):
+        ingest_path(engine, root)
+    assert snapshot(engine) == before
+
+
+def test_unchanged_sheet_writes_nothing(engine, story_dir):
+    before = snapshot(engine)
+    (result,) = ingest_path(engine, story_dir)
+    assert result.status == "unchanged"
+    assert snapshot(engine) == before
+
+
+def test_changed_sheet_replaces_the_articles_facts(engine, tmp_path, sheet):
+    sheet["relations"] = [r for r in sheet["relations"] if r["id"] != "delegation-met-envoy"]
+    sheet["entities"] = [e for e in sheet["entities"] if e["id"] != "envoy"]
+    d = write_story(tmp_path / "v2" / "small-talks", sheet)
+    (result,) = ingest_path(engine, d)
+    assert result.status == "replaced"
+    with Session(engine) as s:
+        rel_ids = {r for (r,) in s.exec(text("SELECT id FROM relation")).all()}
+        ent_ids = {r for (r,) in s.exec(text("SELECT id FROM entity")).all()}
+    assert "delegation-met-envoy" not in rel_ids and "lee-led-delegation" in rel_ids
+    assert "envoy" not in ent_ids  # nothing supports it any more
+
+
+def test_every_stored_span_is_the_quote(engine):
+    with engine.connect() as c:
+        (article,) = c.execute(text("SELECT text FROM article")).one()
+        rows = c.execute(text("SELECT quote, start, \"end\" FROM evidence")).all()
+    assert rows
+    for quote, start, end in rows:
+        assert article[start:end] == quote
+
+
+def test_relation_id_of_another_article(engine, tmp_path, sheet):
+    assert rejected(engine, tmp_path, sheet, dict(META, id="another-story"))[:1] == [
+        "facts.yaml: fact 'lee-led-delegation': id: already names a relation of article 'small-talks'"
+    ]
