@@ -139,6 +139,8 @@ class _Checker:
                     self.fault(f.id, role, f"'{ref}' is a {self.types[ref]}; '{f.predicate}' takes a {role} of type {kinds}")
         if f.predicate in ("asserts", "denies") and f.modality is not Modality.asserted:
             self.fault(f.id, "modality", f"'{f.predicate}' carries its own polarity; leave modality 'asserted'")
+        if f.modality is Modality.reported and q.source is None:
+            self.fault(f.id, "qualifiers.source", "a reported relation names who reported it")
         evidence = self.evidence(f.id, f.evidence)
         quals: dict[str, Any] = {k: v for k, v in q.model_dump(exclude_none=True).items() if k != "time"}
         time = self.date(f.id, "qualifiers.time", q.time, evidence)

@@ -66,6 +66,7 @@ PREDICATES: dict[str, Predicate] = {
         _p("represents", "the subject acts on behalf of the object", AGENTS, AGENTS),
         _p("met_with", "the subject met the object in person", AGENTS, AGENTS),
         _p("located_in", "the subject is situated in the object", {T.facility, T.city, T.organization}, PLACES),
+        _p("visited", "the subject travelled to the object place", AGENTS, PLACES),
         # events
         _p("participated_in", "the subject took part in the object event (its part in the `role` qualifier)", AGENTS, {T.event}),
         _p("carried_out", "the subject performed the object action", AGENTS, {T.event}),
@@ -75,6 +76,7 @@ PREDICATES: dict[str, Predicate] = {
         _p("resulted_in", "the subject event brought about the object", {T.event}, {T.event, T.organization, T.topic}),
         _p("launched", "the subject started the object group or initiative", AGENTS | {T.event}, {T.organization, T.event}),
         _p("announced", "the subject made the object public", AGENTS, {T.event, T.topic}),
+        _p("part_of", "the subject is a part or an area of the object", {T.topic, T.event}, {T.topic, T.event}),
         _p("addressed", "the subject event or agreement dealt with the object issue", {T.event}, {T.topic, T.substance}),
         _p("targeted", "the subject action was directed against the object", {T.event}, {T.organization, T.substance, T.topic}),
         _p("directed_to", "the subject action was sent or addressed to the object", {T.event}, AGENTS),
