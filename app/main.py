@@ -1,0 +1,112 @@
+"""The FastAPI application: ``uvicorn app.main:app``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlmodel import Session
+
+from graph.errors import SheetInvalid
+from graph.files import story_dirs
+from graph.index import load_index
+from graph.ingest import ingest_path
+from graph.store import article_count, create_schema, make_engine
+
+from . import problems
+from .routers import articles, claims, entities, events, export, health, paths, predicates, relations
+from .settings import Settings
+
+log = logging.getLogger("storygraph.api")
+
+try:
+    VERSION = version("storygraph")
+except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+    VERSION = "0.0.0"
+
+DESCRIPTION = """\
+A read-only API over a knowledge graph of a news story: entities, relations,
+claims and events, every fact cited to the article's exact words.
+
+**Entity references.** Wherever a parameter takes an entity, it accepts its id,
+its canonical name or any alias, case-insensitively and ignoring punctuation
+(`us`, `U.S.` and `united-states` all name the United States). An unknown
+reference is a 404 with up to five `candidates`; an ambiguous one a 409.
+
+**Evidence offsets.** `start` and `end` count **Unicode code points** into the
+article's `text` (as `GET /v1/articles/{id}` returns it), end exclusive, so
+`text[start:end] == quote` in Python. JavaScript strings count UTF-16 code
+units: convert with `Array.from(text)` (or compare against `quote`) when a text
+holds characters outside the Basic Multilingual Plane. The seed article is
+ASCII except for "©", which is one unit in both.
+
+**Lists** take `limit` (1-500, default 50) and `offset` and answer
+`{items, total, limit, offset}`.
+
+**Errors** are RFC 9457 `application/problem+json` documents:
+`{type, title, status, detail, instance}`, plus `candidates` or `errors`.
+"""
+
+
+def _startup(settings: Settings, app: FastAPI) -> None:
+    engine = make_engine(settings.database_url)
+    app.state.engine = engine
+    create_schema(engine)
+    with Session(engine) as session:
+        empty = article_count(session) == 0
+    if empty and settings.seed_on_empty:
+        if story_dirs(settings.seeds_dir):
+            try:
+                results = ingest_path(engine, settings.seeds_dir)
+            except SheetInvalid as exc:
+                for fault in exc.faults:
+                    log.error("Cannot seed the database: %s", fault)
+                raise
+            log.info("Seeded an empty database: %s", ", ".join(f"{r.article_id} ({r.status})" for r in results))
+        else:
+            log.warning("The database is empty and %s holds no story to seed it with", settings.seeds_dir)
+    with Session(engine) as session:
+        app.state.index = load_index(session)
+    log.info("Graph loaded: %d entities, %d relations, revision %s", app.state.index.g.number_of_nodes(),
+             app.state.index.g.number_of_edges(), app.state.index.revision)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings, app.state.engine, app.state.index = settings, None, None
+        try:
+            _startup(settings, app)
+            yield
+        finally:
+            if app.state.engine is not None:
+                app.state.engine.dispose()
+            app.state.engine = app.state.index = None
+
+    app = FastAPI(title="storygraph", version=VERSION, description=DESCRIPTION, lifespan=lifespan)
+    problems.install(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "OPTIONS"],
+        allow_headers=["*"],
+    )
+    for module in (entities, relations, paths, claims, events, articles, predicates, export, health):
+        app.include_router(module.router)
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = problems.openapi_problem_media(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+app = create_app()

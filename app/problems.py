@@ -1,0 +1,159 @@
+"""The one place errors become RFC 9457 ``application/problem+json`` responses.
+
+Domain errors (:class:`graph.errors.StorygraphError`) carry their own status,
+title, type and extra members; request validation, routing errors and
+anything unexpected are translated here too. Nothing else in ``app/``
+builds an error body, and no stack trace or server path reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from graph.errors import InvalidParameter, StorygraphError
+
+from .schemas import Problem
+
+log = logging.getLogger("storygraph.api")
+
+MEDIA_TYPE = "application/problem+json"
+INVALID_PARAMETER = InvalidParameter.type
+
+_DESCRIPTIONS = {
+    404: "Not found; for an entity reference, with up to five `candidates`",
+    409: "Ambiguous entity reference, with the `candidates` it could mean",
+    422: "Invalid parameter; `errors` names each one",
+    500: "Internal error",
+    503: "Database unreachable or graph not loaded",
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for these error statuses, as problem documents."""
+    return {
+        s: {"model": Problem, "description": _DESCRIPTIONS.get(s, HTTPStatus(s).phrase),
+            "content": {MEDIA_TYPE: {}}}
+        for s in statuses
+    }
+
+
+class ProblemResponse(JSONResponse):
+    media_type = MEDIA_TYPE
+
+
+def problem(request: Request | None, status: int, detail: str, *, title: str | None = None,
+            type: str = "about:blank", headers: dict[str, str] | None = None, **extra: Any) -> ProblemResponse:
+    body: dict[str, Any] = {"type": type, "title": title or HTTPStatus(status).phrase, "status": status,
+                            "detail": detail}
+    if request is not None:
+        body["instance"] = request.url.path
+    body.update(extra)
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+async def _domain(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, StorygraphError)
+    extra = exc.extra()
+    if isinstance(exc, InvalidParameter):  # same shape as a request validation error
+        prefix = f"Parameter '{exc.parameter}': "
+        extra = {"errors": [{"parameter": exc.parameter, "location": "query",
+                             "reason": exc.detail.removeprefix(prefix)}]}
+    return problem(request, exc.status, exc.detail, title=exc.title, type=exc.type, **extra)
+
+
+def _reason(err: dict[str, Any]) -> str:
+    return str(err.get("msg", "invalid")).removeprefix("Value error, ")
+
+
+async def _validation(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for err in exc.errors():
+        loc = tuple(err.get("loc", ()))
+        location = str(loc[0]) if loc else "request"
+        name = ".".join(str(p) for p in loc[1:]) or location
+        key = "field" if location == "body" else "parameter"
+        errors.append({key: name, "location": location, "reason": _reason(err)})
+    first = errors[0] if errors else {"parameter": "?", "reason": "invalid request"}
+    detail = f"Parameter '{first.get('parameter', first.get('field'))}': {first['reason']}"
+    if len(errors) > 1:
+        detail += f" (and {len(errors) - 1} more)"
+    return problem(request, 422, detail, title=InvalidParameter.title, type=INVALID_PARAMETER, errors=errors)
+
+
+async def _http(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
+    if status == 404 and detail == "Not Found":
+        detail = "No endpoint at this URL; see /docs for the API"
+    elif status == 405 and detail == "Method Not Allowed":
+        allow = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow")
+        detail = f"Method {request.method} is not allowed here" + (f"; use {allow}" if allow else "")
+    return problem(request, status, detail, headers=exc.headers)
+
+
+class CatchAll:
+    """Innermost ASGI middleware: an unexpected exception becomes a generic 500 problem.
+
+    It sits inside CORS (unlike Starlette's ServerErrorMiddleware), so even a
+    500 carries the CORS headers a browser needs to read it. The traceback
+    goes to the log, never to the client.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("Unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            request = Request(scope)
+            response = problem(request, 500, "The server failed to answer this request; the error has been logged.")
+            await response(scope, receive, send)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers and the catch-all middleware on ``app``."""
+    app.add_exception_handler(StorygraphError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_middleware(CatchAll)
+
+
+def openapi_problem_media(schema: dict[str, Any]) -> dict[str, Any]:
+    """Error responses are ``application/problem+json``, not ``application/json``.
+
+    FastAPI attaches a response ``model`` to ``application/json``; move it.
+    """
+    for path in schema.get("paths", {}).values():
+        for op in path.values():
+            for status, resp in op.get("responses", {}).items():
+                content = resp.get("content", {})
+                if str(status)[0] in "45" and "application/json" in content:
+                    moved = content.pop("application/json")
+                    content[MEDIA_TYPE] = content.get(MEDIA_TYPE) or {}
+                    content[MEDIA_TYPE].update(moved)
+    return schema

@@ -1,0 +1,37 @@
+"""Claims: propositions, who asserts them and who denies them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from graph import queries
+from graph.errors import NotFound
+
+from ..deps import REF_DOC, IndexDep, PageDep, resolve, resolve_optional
+from ..problems import responses
+from ..schemas import Claim, Page
+
+router = APIRouter(prefix="/v1/claims", tags=["claims"], responses=responses(422, 500, 503))
+
+ClaimStatus = Literal["disputed", "asserted", "denied", "unattributed"]
+assert set(ClaimStatus.__args__) == set(queries.CLAIM_STATUSES)
+
+
+@router.get("", response_model=Page[Claim], summary="Claims", responses=responses(404, 409))
+def list_claims(
+    ix: IndexDep,
+    page: PageDep,
+    about: Annotated[str | None, Query(description="Only claims about this entity. " + REF_DOC)] = None,
+    status: Annotated[ClaimStatus | None, Query(description="Derived: disputed when distinct agents assert and deny it")] = None,
+):
+    return page.page(queries.claims(ix, about=resolve_optional(ix, about, "about"), status=status))
+
+
+@router.get("/{ref}", response_model=Claim, summary="One claim", responses=responses(404, 409))
+def get_claim(ix: IndexDep, ref: Annotated[str, Path(description="Claim id or alias. " + REF_DOC)]):
+    node = resolve(ix, ref, "ref")
+    if ix.g.nodes[node]["type"] != "claim":
+        raise NotFound("claim", ref)
+    return queries.claim(ix, node)

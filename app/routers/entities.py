@@ -1,0 +1,67 @@
+"""Entities: search, one entity, its relations, its neighbourhood."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from graph import queries
+from graph.vocabulary import EntityType
+
+from ..deps import REF_DOC, IndexDep, PageDep, resolve
+from ..problems import responses
+from ..schemas import Entity, EntityHit, Neighborhood, Page, Relation
+
+router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=responses(422, 500, 503))
+
+RefPath = Annotated[str, Path(description=REF_DOC, examples=["jen-daskal", "Daskal", "us"])]
+
+
+@router.get("", response_model=Page[EntityHit], summary="Search or list entities")
+def list_entities(
+    ix: IndexDep,
+    page: PageDep,
+    q: Annotated[str | None, Query(description="Matched against names and aliases: exact, then prefix, then fuzzy",
+                                   max_length=200)] = None,
+    type: Annotated[EntityType | None, Query(description="Only entities of this type")] = None,
+):
+    """With `q`, entities ranked by how well `q` matches a name or alias, each with its `score`;
+    without it, every entity sorted by name (`score` null)."""
+    if q is not None and q.strip():
+        hits = [(m.id, m.score) for m in ix.names.search(q)]
+    else:
+        hits = [(n, None) for n in sorted(ix.g, key=lambda n: (ix.g.nodes[n]["name"].casefold(), n))]
+    if type is not None:
+        hits = [(n, s) for n, s in hits if ix.g.nodes[n]["type"] == type.value]
+    return page.page([queries.entity(ix, n) | {"score": s} for n, s in hits])
+
+
+@router.get("/{ref}", response_model=Entity, summary="One entity", responses=responses(404, 409))
+def get_entity(ix: IndexDep, ref: RefPath):
+    return queries.entity(ix, resolve(ix, ref, "ref"))
+
+
+@router.get("/{ref}/relations", response_model=Page[Relation], summary="An entity's relations",
+            responses=responses(404, 409))
+def entity_relations(
+    ix: IndexDep,
+    page: PageDep,
+    ref: RefPath,
+    direction: Annotated[Literal["out", "in", "both"], Query(description="out: it is the subject; in: the object")] = "both",
+    predicate: Annotated[str | None, Query(description="Only this predicate (see /v1/predicates)")] = None,
+):
+    node = resolve(ix, ref, "ref")
+    return page.page(queries.relations_of(ix, node, direction=direction, predicate=predicate))
+
+
+@router.get("/{ref}/neighborhood", response_model=Neighborhood, summary="Entities within depth hops",
+            responses=responses(404, 409))
+def entity_neighborhood(
+    ix: IndexDep,
+    ref: RefPath,
+    depth: Annotated[int, Query(ge=1, le=3, description="Hops, either direction")] = 1,
+):
+    """The entities within `depth` hops of the entity (ignoring direction) and every relation among them."""
+    nodes, edges = queries.neighborhood(ix, resolve(ix, ref, "ref"), depth=depth)
+    return {"nodes": nodes, "edges": edges}

@@ -1,0 +1,34 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from graph.errors import StoreUnavailable
+from graph.store import ping
+
+from ..problems import responses
+from ..schemas import Status
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Status, summary="Liveness", responses=responses(500))
+def healthz():
+    """Always 200 while the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", response_model=Status, summary="Readiness", responses=responses(500, 503))
+def readyz(request: Request):
+    """200 when the database answers and the graph is loaded, else 503."""
+    engine = getattr(request.app.state, "engine", None)
+    if engine is None:
+        raise StoreUnavailable()
+    try:
+        ping(engine)
+    except Exception as exc:  # any driver error means: not ready
+        raise StoreUnavailable() from exc
+    if getattr(request.app.state, "index", None) is None:
+        raise StoreUnavailable("The graph is not loaded yet")
+    return {"status": "ok"}

@@ -1,0 +1,20 @@
+"""Predicates: the controlled vocabulary of relations."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from graph import queries
+
+from ..deps import IndexDep, PageDep
+from ..problems import responses
+from ..schemas import Page, Predicate
+
+router = APIRouter(prefix="/v1/predicates", tags=["predicates"], responses=responses(422, 500, 503))
+
+
+@router.get("", response_model=Page[Predicate], summary="The predicate vocabulary")
+def list_predicates(ix: IndexDep, page: PageDep):
+    """Each predicate with its meaning, the entity types it takes as subject (domain) and object
+    (range), and how many relations use it."""
+    return page.page(queries.predicates(ix))

@@ -1,0 +1,32 @@
+"""Relations: triple-pattern queries."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from graph import queries
+
+from ..deps import REF_DOC, IndexDep, PageDep, resolve_optional
+from ..problems import responses
+from ..schemas import Page, Relation
+
+router = APIRouter(prefix="/v1/relations", tags=["relations"], responses=responses(422, 500, 503))
+
+
+@router.get("", response_model=Page[Relation], summary="Relations matching a triple pattern",
+            responses=responses(404, 409))
+def match_relations(
+    ix: IndexDep,
+    page: PageDep,
+    subject: Annotated[str | None, Query(description=REF_DOC)] = None,
+    predicate: Annotated[str | None, Query(description="A predicate of /v1/predicates")] = None,
+    object: Annotated[str | None, Query(description=REF_DOC)] = None,
+):
+    """Any part may be omitted; with none, every relation."""
+    found = queries.match_relations(
+        ix, subject=resolve_optional(ix, subject, "subject"), predicate=predicate,
+        object=resolve_optional(ix, object, "object"),
+    )
+    return page.page(found)

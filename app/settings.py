@@ -1,0 +1,36 @@
+"""Service settings, from ``STORYGRAPH_*`` environment variables (and ``DATABASE_URL``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+REPO_SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STORYGRAPH_", populate_by_name=True, extra="ignore")
+
+    # Any SQLAlchemy URL; the plain DATABASE_URL (as set by most hosts) also counts.
+    database_url: str = Field(
+        default="sqlite:///storygraph.db",
+        validation_alias=AliasChoices("STORYGRAPH_DATABASE_URL", "DATABASE_URL"),
+    )
+    seeds_dir: Path = REPO_SEEDS
+    # "*" or a comma-separated list of origins (a JSON list works too).
+    cors_origins: Annotated[list[str], NoDecode] = ["*"]
+    seed_on_empty: bool = True
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [o.strip() for o in text.split(",") if o.strip()]
+        return value

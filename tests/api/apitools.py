@@ -1,0 +1,62 @@
+"""Assertions shared by the API tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.settings import Settings
+
+PROBLEM = "application/problem+json"
+ARTICLE_ID = "fentanyl-talks-2024-01-31"
+
+
+def start(tmp: Path, seeds: Path, name: str = "api.db", **kwargs: Any) -> TestClient:
+    """A client for a fresh app on the SQLite file ``tmp/name`` (not yet started)."""
+    settings = Settings(database_url=f"sqlite:///{tmp / name}", seeds_dir=seeds, **kwargs)
+    return TestClient(create_app(settings))
+
+
+def problem(r, status: int, *, title: str | None = None, type: str | None = None) -> dict:
+    """Assert ``r`` is an RFC 9457 problem with this status; return its body."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == PROBLEM
+    body = r.json()
+    assert body["status"] == status
+    assert {"type", "title", "status", "detail", "instance"} <= body.keys()
+    assert body["instance"] == r.request.url.path
+    assert "Traceback" not in r.text
+    if title is not None:
+        assert body["title"] == title
+    if type is not None:
+        assert body["type"] == type
+    return body
+
+
+INVALID = "https://storygraph.dev/problems/invalid-parameter"
+NOT_FOUND = "https://storygraph.dev/problems/entity-not-found"
+AMBIGUOUS = "https://storygraph.dev/problems/ambiguous-reference"
+
+
+def invalid(r, parameter: str) -> dict:
+    """Assert a 422 naming exactly ``parameter``; return the body."""
+    body = problem(r, 422, title="Invalid parameter", type=INVALID)
+    assert [e["parameter"] for e in body["errors"]] == [parameter]
+    assert body["errors"][0]["location"] == "query"
+    assert body["errors"][0]["reason"]
+    assert f"'{parameter}'" in body["detail"]
+    return body
+
+
+def every(client: TestClient, url: str, **params: Any) -> list[dict]:
+    """All items of a paginated list, page by page."""
+    items, offset = [], 0
+    while True:
+        page = client.get(url, params={**params, "limit": 500, "offset": offset}).json()
+        items += page["items"]
+        offset += page["limit"]
+        if offset >= page["total"]:
+            return items
