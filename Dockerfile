@@ -1,25 +1,26 @@
 # syntax=docker/dockerfile:1
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    STORYGRAPH_DATABASE_URL=sqlite:////data/storygraph.db \
-    STORYGRAPH_SEEDS_DIR=/srv/storygraph/seeds
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    STORYGRAPH_DATABASE_URL=sqlite:////data/storygraph.db
 
 RUN useradd --create-home --uid 10001 storygraph && mkdir /data && chown storygraph /data
 WORKDIR /srv/storygraph
 
-# Dependencies first, from the lock file, so code changes do not reinstall them.
+# The locked dependencies first, in their own layer, so a code change does not reinstall them.
 COPY requirements.lock ./
-RUN pip install -r requirements.lock
+RUN pip install -q -r requirements.lock
+# Then the README's install command (its dependencies are already there); seeds/ stays beside the code.
 COPY pyproject.toml README.md ./
 COPY app ./app
 COPY graph ./graph
 COPY seeds ./seeds
-RUN pip install --no-deps .
+RUN pip install -q -r requirements.lock -e .
 
 USER storygraph
 VOLUME ["/data"]
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-    CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"
+HEALTHCHECK --interval=30s --timeout=3s --start-period=15s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"]
+# The README's serve command, listening on every interface of the container.
 CMD ["storygraph", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -9,6 +9,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from graph.errors import SheetInvalid
@@ -52,6 +54,24 @@ ASCII except for "©", which is one unit in both.
 """
 
 
+def _seed(engine: Engine, settings: Settings) -> None:
+    try:
+        results = ingest_path(engine, settings.seeds_dir)
+    except SheetInvalid as exc:
+        for fault in exc.faults:
+            log.error("Cannot seed the database: %s", fault)
+        raise
+    except DBAPIError:
+        # Several workers starting on one empty database race to seed it; the
+        # losers find the winner's articles and go on.
+        with Session(engine) as session:
+            if article_count(session) == 0:
+                raise
+        log.info("Another process seeded the database first")
+        return
+    log.info("Seeded an empty database: %s", ", ".join(f"{r.article_id} ({r.status})" for r in results))
+
+
 def _startup(settings: Settings, app: FastAPI) -> None:
     engine = make_engine(settings.database_url)
     app.state.engine = engine
@@ -60,13 +80,7 @@ def _startup(settings: Settings, app: FastAPI) -> None:
         empty = article_count(session) == 0
     if empty and settings.seed_on_empty:
         if story_dirs(settings.seeds_dir):
-            try:
-                results = ingest_path(engine, settings.seeds_dir)
-            except SheetInvalid as exc:
-                for fault in exc.faults:
-                    log.error("Cannot seed the database: %s", fault)
-                raise
-            log.info("Seeded an empty database: %s", ", ".join(f"{r.article_id} ({r.status})" for r in results))
+            _seed(engine, settings)
         else:
             log.warning("The database is empty and %s holds no story to seed it with", settings.seeds_dir)
     with Session(engine) as session:

@@ -52,34 +52,41 @@ class SheetInvalid(StorygraphError):
         return {"errors": [f.as_dict() for f in self.faults]}
 
 
-class EntityNotFound(StorygraphError):
+class _ReferenceError(StorygraphError):
+    """An entity reference that does not name exactly one entity."""
+
+    def __init__(self, ref: str, candidates: list[dict], message: str, parameter: str | None) -> None:
+        self.ref, self.candidates, self.parameter = ref, candidates, parameter
+        super().__init__(message)
+
+    @staticmethod
+    def _where(parameter: str | None) -> str:
+        return f" (parameter '{parameter}')" if parameter else ""
+
+    def extra(self) -> dict:
+        return {"candidates": self.candidates}
+
+
+class EntityNotFound(_ReferenceError):
     status = 404
     title = "Entity not found"
     type = "https://storygraph.dev/problems/entity-not-found"
 
     def __init__(self, ref: str, candidates: list[dict], *, parameter: str | None = None) -> None:
-        self.ref, self.candidates, self.parameter = ref, candidates, parameter
-        where = f" (parameter '{parameter}')" if parameter else ""
-        hint = "; did you mean " + ", ".join(f"'{c['name']}'" for c in candidates) + "?" if candidates else ""
-        super().__init__(f"No entity matches '{ref}'{where}{hint}")
-
-    def extra(self) -> dict:
-        return {"candidates": self.candidates}
+        names = ", ".join(f"'{c['name']}'" for c in candidates)
+        hint = f"; did you mean {names}?" if candidates else ""
+        super().__init__(ref, candidates, f"No entity matches '{ref}'{self._where(parameter)}{hint}", parameter)
 
 
-class AmbiguousReference(StorygraphError):
+class AmbiguousReference(_ReferenceError):
     status = 409
     title = "Ambiguous entity reference"
     type = "https://storygraph.dev/problems/ambiguous-reference"
 
     def __init__(self, ref: str, candidates: list[dict], *, parameter: str | None = None) -> None:
-        self.ref, self.candidates, self.parameter = ref, candidates, parameter
-        where = f" (parameter '{parameter}')" if parameter else ""
         ids = ", ".join(c["id"] for c in candidates)
-        super().__init__(f"'{ref}'{where} names {len(candidates)} entities ({ids}); use an id")
-
-    def extra(self) -> dict:
-        return {"candidates": self.candidates}
+        message = f"'{ref}'{self._where(parameter)} names {len(candidates)} entities ({ids}); use an id"
+        super().__init__(ref, candidates, message, parameter)
 
 
 class NotFound(StorygraphError):
