@@ -20,7 +20,8 @@ from graph.ingest import ingest_path
 from graph.store import article_count, create_schema, make_engine
 
 from . import problems
-from .routers import articles, claims, entities, events, export, health, paths, predicates, relations
+from .routers import (analytics, articles, claims, entities, events, export, health, paths, predicates, relations,
+                      search, sparql)
 from .settings import Settings
 
 log = logging.getLogger("storygraph.api")
@@ -111,7 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_methods=["GET", "OPTIONS"],
         allow_headers=["*"],
     )
-    for module in (entities, relations, paths, claims, events, articles, predicates, export, health):
+    for module in (entities, relations, paths, claims, events, articles, predicates, export, search, sparql,
+                   analytics, health):
         app.include_router(module.router)
 
     def openapi() -> dict:

@@ -6,6 +6,7 @@ graph into plain JSON-ready data, ``*_graph`` turns that data back.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import networkx as nx
@@ -55,3 +56,13 @@ def cytoscape_graph(data: dict[str, Any]) -> nx.MultiDiGraph:
         attrs = {k: v for k, v in edge["data"].items() if k not in ("source", "target", "key", "label")}
         g.add_edge(edge["data"]["source"], edge["data"]["target"], key=edge["data"]["key"], **attrs)
     return g
+
+
+def node_link_bytes(ix, g: nx.MultiDiGraph) -> bytes:
+    """The ``node-link`` format of :mod:`graph.formats`."""
+    return json.dumps(node_link_data(g), ensure_ascii=False).encode()
+
+
+def cytoscape_bytes(ix, g: nx.MultiDiGraph) -> bytes:
+    """The ``cytoscape`` format of :mod:`graph.formats`."""
+    return json.dumps(cytoscape_data(g), ensure_ascii=False).encode()
