@@ -20,6 +20,7 @@ from graph.ingest import ingest_path
 from graph.store import article_count, create_schema, make_engine
 
 from . import problems
+from .caching import ConditionalGet
 from .routers import (analytics, articles, claims, entities, events, export, health, paths, predicates, relations,
                       search, sparql)
 from .settings import Settings
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="storygraph", version=VERSION, description=DESCRIPTION, lifespan=lifespan)
     problems.install(app)
+    app.add_middleware(ConditionalGet, max_age=settings.cache_max_age)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     # "*" or a comma-separated list of origins (a JSON list works too).
     cors_origins: Annotated[list[str], NoDecode] = ["*"]
     seed_on_empty: bool = True
+    # Cache-Control max-age of GET answers; 0 makes clients revalidate (cheap: a 304).
+    cache_max_age: int = Field(default=0, ge=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
