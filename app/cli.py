@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import textwrap
 from pathlib import Path
@@ -12,6 +11,7 @@ import typer
 
 from graph.coverage import coverage as coverage_of
 from graph.errors import SheetInvalid
+from graph.formats import FORMATS as EXPORT_FORMATS
 from graph.ingest import check_path, ingest_path
 
 cli = typer.Typer(help="A knowledge graph of a news story, every fact cited to the article's words.",
@@ -101,30 +101,53 @@ def coverage(
 
 @cli.command()
 def export(
-    format: Annotated[str, typer.Option("--format", "-f", help="node-link or cytoscape")] = "node-link",
+    format: Annotated[str, typer.Option("--format", "-f", help="One of: " + ", ".join(EXPORT_FORMATS) + ".")] = "node-link",
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write; default stdout.")] = None,
+    entity: Annotated[Optional[str], typer.Option("--entity", "-e", help="Only this entity's neighbourhood (id, name or alias).")] = None,
+    depth: Annotated[int, typer.Option("--depth", "-d", min=1, max=3, help="Hops around --entity, either direction.")] = 1,
     database_url: DbOpt = None,
 ) -> None:
-    """Write the whole stored graph in a format frontend libraries load."""
+    """Write the stored graph (or an entity's neighbourhood) in an export format.
+
+    Text formats go to stdout without -o; csv (a zip) needs -o unless stdout is a pipe.
+    """
     from sqlmodel import Session
 
     from graph import exports
+    from graph.errors import StorygraphError
     from graph.index import load_index
     from graph.store import make_engine
 
-    converters = {"node-link": exports.node_link_data, "cytoscape": exports.cytoscape_data}
-    if format not in converters:
-        typer.echo(f"--format: '{format}' is not one of {', '.join(converters)}", err=True)
+    if format not in EXPORT_FORMATS:
+        typer.echo(f"--format: '{format}' is not one of {', '.join(EXPORT_FORMATS)}", err=True)
+        raise typer.Exit(2)
+    fmt = EXPORT_FORMATS[format]
+    text = exports.is_text(fmt)
+    if output is None and not text and sys.stdout.isatty():
+        typer.echo(f"--format {format} writes a binary {fmt.extension} file: give -o FILE (or redirect stdout)",
+                   err=True)
         raise typer.Exit(2)
     engine = make_engine(_settings(database_url).database_url)
-    with Session(engine) as session:
-        data = converters[format](load_index(session).g)
-    engine.dispose()
-    body = json.dumps(data, ensure_ascii=False, indent=1)
+    try:
+        with Session(engine) as session:
+            ix = load_index(session)
+    finally:
+        engine.dispose()
+    try:
+        g = ix.g if entity is None else exports.neighborhood_graph(ix, ix.names.resolve(entity, parameter="--entity"),
+                                                                   depth=depth)
+    except StorygraphError as exc:
+        typer.echo(exc.detail, err=True)
+        raise typer.Exit(1)
+    body = fmt.render(ix, g)
     if output:
-        output.write_text(body, encoding="utf-8")
+        output.write_bytes(body)
+        typer.echo(f"wrote {output} ({fmt.name}, {g.number_of_nodes()} entities, {g.number_of_edges()} relations)",
+                   err=True)
     else:
-        sys.stdout.write(body + "\n")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(body if not text or body.endswith(b"\n") else body + b"\n")
+        sys.stdout.buffer.flush()
 
 
 def main() -> None:

@@ -111,8 +111,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "OPTIONS"],
+        allow_methods=["GET", "POST", "OPTIONS"],  # POST: SPARQL queries only; the API writes nothing
         allow_headers=["*"],
+        expose_headers=["ETag", "Content-Disposition", "Storygraph-Truncated"],
     )
     for module in (entities, relations, paths, claims, events, articles, predicates, export, search, sparql,
                    analytics, health):

@@ -28,11 +28,15 @@ MEDIA_TYPE = "application/problem+json"
 INVALID_PARAMETER = InvalidParameter.type
 
 _DESCRIPTIONS = {
+    400: "Malformed or refused request (e.g. a SPARQL syntax error or update)",
+    406: "No representation matches `Accept`; `available` lists the media types",
+    415: "Unsupported request body media type",
+    504: "The query ran past its time budget and was stopped",
     404: "Not found; for an entity reference, with up to five `candidates`",
     409: "Ambiguous entity reference, with the `candidates` it could mean",
     422: "Invalid parameter; `errors` names each one",
     500: "Internal error",
-    503: "Database unreachable or graph not loaded",
+    503: "Database unreachable, graph not loaded, or the query engine busy",
 }
 
 

@@ -36,3 +36,8 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [o.strip() for o in text.split(",") if o.strip()]
         return value
+
+    # SPARQL (GET/POST /v1/sparql): a query is stopped after this many seconds,
+    # and answers at most this many rows (or triples), flagged as truncated.
+    sparql_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    sparql_max_rows: int = Field(default=10_000, ge=1, le=1_000_000)

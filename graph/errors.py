@@ -118,3 +118,117 @@ class StoreUnavailable(StorygraphError):
         super().__init__(detail)
 
 
+
+
+# --- SPARQL (graph/sparql.py) ---------------------------------------------
+
+class QueryInvalid(StorygraphError):
+    """400: the text is not a SPARQL query (the parser's message says where and why)."""
+
+    status = 400
+    title = "Invalid SPARQL query"
+    type = "https://storygraph.dev/problems/invalid-query"
+
+    def __init__(self, detail: str, *, parser_message: str | None = None, line: int | None = None,
+                 column: int | None = None) -> None:
+        super().__init__(detail)
+        self.parser_message, self.line, self.column = parser_message, line, column
+
+    def extra(self) -> dict:
+        out: dict = {}
+        if self.parser_message is not None:
+            out["parser_message"] = self.parser_message
+        if self.line is not None:
+            out |= {"line": self.line, "column": self.column}
+        return out
+
+
+class QueryRefused(StorygraphError):
+    """400: a well-formed request this read-only endpoint will not run (an update, SERVICE).
+
+    400 rather than 403 or 405: the SPARQL 1.1 Protocol answers a request it
+    does not accept as a query with 400, and no credential or method would
+    make it run.
+    """
+
+    status = 400
+    title = "SPARQL operation not allowed"
+    type = "https://storygraph.dev/problems/query-not-allowed"
+
+
+class QueryTimeout(StorygraphError):
+    """504: the query ran past its time budget and was stopped.
+
+    The request was valid and the server did not fail, so neither 400 nor
+    500; the engine that evaluates it (a child process, like an upstream of
+    the API) gave no answer in time, which is what 504 says and what clients,
+    proxies and monitors read as a timeout. Retrying the same query will time
+    out again, so there is no ``Retry-After``: the detail asks for a narrower
+    query.
+    """
+
+    status = 504
+    title = "SPARQL query timed out"
+    type = "https://storygraph.dev/problems/query-timeout"
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(f"The query ran longer than {seconds:g} s and was stopped; narrow it (more specific "
+                         f"patterns, a LIMIT, fewer OPTIONAL or unbounded property paths) and try again")
+
+    def extra(self) -> dict:
+        return {"timeout_seconds": self.seconds}
+
+
+class QueryBusy(StorygraphError):
+    """503: every query slot stayed taken for the whole time budget; a later retry may succeed."""
+
+    status = 503
+    title = "SPARQL engine busy"
+    type = "https://storygraph.dev/problems/query-busy"
+
+    def __init__(self, slots: int) -> None:
+        super().__init__(f"All {slots} query slots are taken; try again shortly")
+
+
+class QueryAborted(StorygraphError):
+    """503: the process evaluating the query was stopped by a resource limit (memory, CPU)."""
+
+    status = 503
+    title = "SPARQL query aborted"
+    type = "https://storygraph.dev/problems/query-aborted"
+
+    def __init__(self, exitcode: int | None, *, reason: str | None = None) -> None:
+        why = reason or (f"the query process ended with code {exitcode}; most likely it needed more memory "
+                         f"than a query may use")
+        super().__init__(f"The query was stopped: {why}; narrow it and try again")
+
+
+class NotAcceptable(StorygraphError):
+    """406: none of the media types in ``Accept`` can carry this answer."""
+
+    status = 406
+    title = "Not acceptable"
+    type = "https://storygraph.dev/problems/not-acceptable"
+
+    def __init__(self, detail: str, available: list[str]) -> None:
+        self.available = available
+        super().__init__(detail)
+
+    def extra(self) -> dict:
+        return {"available": self.available}
+
+
+class UnsupportedMediaType(StorygraphError):
+    """415: a request body in a media type the endpoint does not read."""
+
+    status = 415
+    title = "Unsupported media type"
+    type = "https://storygraph.dev/problems/unsupported-media-type"
+
+    def __init__(self, detail: str, supported: list[str]) -> None:
+        self.supported = supported
+        super().__init__(detail)
+
+    def extra(self) -> dict:
+        return {"supported": self.supported}

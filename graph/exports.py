@@ -1,17 +1,29 @@
-"""Whole-graph formats that frontend libraries load directly.
+"""Whole-graph formats that frontend libraries load directly, and what every export shares.
 
 Converters come in symmetric pairs, as in NetworkX: ``*_data`` turns the
-graph into plain JSON-ready data, ``*_graph`` turns that data back.
+graph into plain JSON-ready data, ``*_graph`` turns that data back. The
+other formats of the registry (:mod:`graph.formats`) live in
+:mod:`graph.xml_exports` (GraphML, GEXF), :mod:`graph.tabular` (CSV) and
+:mod:`graph.rdf` (JSON-LD, Turtle); this module also builds the graph an
+export renders (the whole graph or a neighbourhood) and its file name.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-FORMATS = ("node-link", "cytoscape")
+from .errors import InvalidParameter
+from .formats import FORMATS as REGISTRY
+from .formats import Format
+
+if TYPE_CHECKING:
+    from .index import GraphIndex
+
+FORMATS = tuple(REGISTRY)  # every export format's name, node-link (the default) first
 
 
 def node_link_data(g: nx.MultiDiGraph) -> dict[str, Any]:
@@ -58,11 +70,73 @@ def cytoscape_graph(data: dict[str, Any]) -> nx.MultiDiGraph:
     return g
 
 
+def _json_bytes(data: Any) -> bytes:
+    # Compact, as the API has always sent its JSON (Starlette's JSONResponse).
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
 def node_link_bytes(ix, g: nx.MultiDiGraph) -> bytes:
     """The ``node-link`` format of :mod:`graph.formats`."""
-    return json.dumps(node_link_data(g), ensure_ascii=False).encode()
+    return _json_bytes(node_link_data(g))
 
 
 def cytoscape_bytes(ix, g: nx.MultiDiGraph) -> bytes:
     """The ``cytoscape`` format of :mod:`graph.formats`."""
-    return json.dumps(cytoscape_data(g), ensure_ascii=False).encode()
+    return _json_bytes(cytoscape_data(g))
+
+
+def get_format(name: str, parameter: str = "format") -> Format:
+    """The registry's format called ``name``, or a 422 naming ``parameter`` and listing the formats."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise InvalidParameter(parameter, f"'{name}' is not one of {', '.join(REGISTRY)}") from None
+
+
+def is_text(fmt: Format) -> bool:
+    """Whether the format is text (JSON, XML, Turtle) rather than bytes (a zip)."""
+    media = fmt.media_type
+    return media.startswith("text/") or media.endswith(("json", "+xml", "/xml"))
+
+
+def neighborhood_graph(ix: "GraphIndex", node: str, *, depth: int = 1) -> nx.MultiDiGraph:
+    """The entities within ``depth`` hops of ``node`` (either direction) and every relation among them.
+
+    The same selection as :func:`graph.queries.neighborhood`, as a new
+    MultiDiGraph with the index's attributes, nodes and edges in the index's order.
+
+    >>> from graph.testing import seed_index
+    >>> h = neighborhood_graph(seed_index(), "wang-xiaohong", depth=1)
+    >>> sorted(h)
+    ['china', 'daskal-wang-meeting', 'jen-daskal', 'wang-xiaohong']
+    """
+    if not 1 <= depth <= 3:
+        raise InvalidParameter("depth", "must be 1, 2 or 3")
+    reach = nx.single_source_shortest_path_length(ix.g.to_undirected(as_view=True), node, cutoff=depth)
+    h = nx.MultiDiGraph(**ix.g.graph)
+    h.add_nodes_from((n, d) for n, d in ix.g.nodes(data=True) if n in reach)
+    h.add_edges_from((u, v, k, d) for u, v, k, d in ix.g.edges(keys=True, data=True) if u in reach and v in reach)
+    return h
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "graph"
+
+
+def filename(ix: "GraphIndex", fmt: Format, *, node: str | None = None, depth: int | None = None) -> str:
+    """The file name an export is saved under.
+
+    The whole graph: ``<article id>.<ext>`` when it holds one article, else
+    ``storygraph.<ext>``; a neighbourhood: ``<entity id>-depth-<N>.<ext>``.
+
+    >>> from graph.testing import seed_index
+    >>> filename(seed_index(), REGISTRY["graphml"])
+    'fentanyl-talks-2024-01-31.graphml'
+    >>> filename(seed_index(), REGISTRY["csv"], node="jen-daskal", depth=2)
+    'jen-daskal-depth-2.zip'
+    """
+    if node is not None:
+        stem = f"{node}-depth-{depth or 1}"
+    else:
+        stem = next(iter(ix.articles)) if len(ix.articles) == 1 else "storygraph"
+    return f"{_slug(stem)}.{fmt.extension}"

@@ -7,6 +7,7 @@ Entity references (``ref``) are ids, canonical names or aliases, resolved by
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Iterable
 
@@ -58,8 +59,70 @@ def _check_predicate(predicate: str | None, parameter: str = "predicate") -> Non
         raise InvalidParameter(parameter, f"'{predicate}' is not a predicate; see GET /v1/predicates")
 
 
-def relations_of(ix: GraphIndex, node: str, *, direction: str = "both", predicate: str | None = None) -> list[dict]:
-    """An entity's relations, outgoing, incoming or both, optionally of one predicate.
+def _bound(value: str | None, parameter: str, *, end: bool) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return parse_partial_date(value, end=end)
+    except ValueError as exc:
+        raise InvalidParameter(parameter, str(exc)) from None
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """A ``from``/``to`` filter: dated items are kept when their interval overlaps it.
+
+    ``include_undated`` says whether items without a date are kept; left as
+    ``None`` it is true when the window is unbounded (no ``from``, no ``to``)
+    and false when it is bounded, on every list that takes a window.
+
+    Examples
+    --------
+    >>> w = TimeWindow.parse("2023-11-15", None)
+    >>> w.keeps({"edtf": "2023-11"}), w.keeps({"edtf": "2023-10"}), w.keeps(None)
+    (True, False, False)
+    >>> TimeWindow.parse(None, None).keeps(None)
+    True
+    """
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    include_undated: bool = True
+
+    @classmethod
+    def parse(cls, start: str | None, end: str | None, include_undated: bool | None = None) -> "TimeWindow":
+        """From the parameters ``from`` and ``to`` (ISO dates or partial dates); 422s name them."""
+        lo, hi = _bound(start, "from", end=False), _bound(end, "to", end=True)
+        if lo and hi and lo > hi:
+            raise InvalidParameter("to", f"'{end}' is before from='{start}'")
+        if include_undated is None:
+            include_undated = lo is None and hi is None
+        return cls(lo, hi, include_undated)
+
+    @property
+    def bounded(self) -> bool:
+        return self.start is not None or self.end is not None
+
+    def keeps(self, date: dict[str, Any] | None) -> bool:
+        """Whether an item dated ``date`` (a stored date dict with ``edtf``, or None) passes."""
+        if not date:
+            return self.include_undated
+        return parse_edtf(date["edtf"]).overlaps(self.start, self.end)
+
+
+ALL_TIME = TimeWindow()
+
+
+def relation_time(data: dict[str, Any]) -> dict[str, Any] | None:
+    """A relation's date: its ``time`` qualifier (a stored date dict), or None."""
+    return (data.get("qualifiers") or {}).get("time") or None
+
+
+def relations_of(ix: GraphIndex, node: str, *, direction: str = "both", predicate: str | None = None,
+                 window: TimeWindow = ALL_TIME) -> list[dict]:
+    """An entity's relations, outgoing, incoming or both, optionally of one predicate and in a time window.
+
+    A relation's time is its ``time`` qualifier (see :class:`TimeWindow`).
 
     >>> from graph.testing import seed_index
     >>> ix = seed_index()
@@ -74,13 +137,14 @@ def relations_of(ix: GraphIndex, node: str, *, direction: str = "both", predicat
         edges += ix.g.out_edges(node, data=True)
     if direction in ("in", "both"):
         edges += [e for e in ix.g.in_edges(node, data=True) if not (direction == "both" and e[0] == e[1])]
-    found = [relation(ix, u, v, d) for u, v, d in edges if predicate is None or d["predicate"] == predicate]
+    found = [relation(ix, u, v, d) for u, v, d in edges
+             if (predicate is None or d["predicate"] == predicate) and window.keeps(relation_time(d))]
     return sorted(found, key=lambda r: (r["predicate"], r["id"]))
 
 
 def match_relations(ix: GraphIndex, *, subject: str | None = None, predicate: str | None = None,
-                    object: str | None = None) -> list[dict]:
-    """Triple-pattern query; any part may be None.
+                    object: str | None = None, window: TimeWindow = ALL_TIME) -> list[dict]:
+    """Triple-pattern query; any part may be None. ``window`` filters by the ``time`` qualifier.
 
     >>> from graph.testing import seed_index
     >>> ix = seed_index()
@@ -95,7 +159,8 @@ def match_relations(ix: GraphIndex, *, subject: str | None = None, predicate: st
     else:
         edges = ix.g.edges(data=True)
     out = [relation(ix, u, v, d) for u, v, d in edges
-           if (object is None or v == object) and (predicate is None or d["predicate"] == predicate)]
+           if (object is None or v == object) and (predicate is None or d["predicate"] == predicate)
+           and window.keeps(relation_time(d))]
     return sorted(out, key=lambda r: r["id"])
 
 
@@ -171,8 +236,21 @@ def claim(ix: GraphIndex, node: str) -> dict[str, Any]:
     }
 
 
-def claims(ix: GraphIndex, *, about: str | None = None, status: str | None = None) -> list[dict]:
-    """Claims with who asserts and who denies them.
+def claim_kept(c: dict[str, Any], window: TimeWindow) -> bool:
+    """Whether a claim passes a time window: a claim's times are those of its sayings.
+
+    Its ``asserts``/``denies`` relations (``attributions``) are dated by their
+    ``time`` qualifier (when it was said); the claim is kept when one of them
+    is. An undated saying, or a claim nobody is said to assert or deny, counts
+    as undated.
+    """
+    sayings = c["attributions"] or [{"qualifiers": {}}]
+    return any(window.keeps(a["qualifiers"].get("time")) for a in sayings)
+
+
+def claims(ix: GraphIndex, *, about: str | None = None, status: str | None = None,
+           window: TimeWindow = ALL_TIME) -> list[dict]:
+    """Claims with who asserts and who denies them, optionally when it was said (:func:`claim_kept`).
 
     >>> from graph.testing import seed_index
     >>> c = claims(seed_index(), status="disputed")[0]
@@ -187,29 +265,24 @@ def claims(ix: GraphIndex, *, about: str | None = None, status: str | None = Non
         out = [c for c in out if any(r["id"] == about for r in c["about"])]
     if status is not None:
         out = [c for c in out if c["status"] == status]
-    return out
-
-
-def _bound(value: str | None, parameter: str, *, end: bool) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return parse_partial_date(value, end=end)
-    except ValueError as exc:
-        raise InvalidParameter(parameter, str(exc)) from None
+    return [c for c in out if claim_kept(c, window)]
 
 
 def events(ix: GraphIndex, *, start: str | None = None, end: str | None = None,
-           include_undated: bool = False) -> list[dict]:
+           include_undated: bool | None = None) -> list[dict]:
     """The timeline: events in date order, filtered by interval overlap.
 
     ``start``/``end`` are ISO dates or partial dates (``2023``, ``2023-11``).
     An event dated ``2023-11`` overlaps ``start=2023-11-15``. Undated events
-    come last, and only with ``include_undated``.
+    come last; ``include_undated`` defaults to true without a window and to
+    false with one (:class:`TimeWindow`).
+
+    >>> from graph.testing import seed_index
+    >>> [e["id"] for e in events(seed_index(), start="2023-11-15", end="2023-11-20")]
+    ['san-francisco-summit', 'beijing-talks']
     """
-    lo, hi = _bound(start, "from", end=False), _bound(end, "to", end=True)
-    if lo and hi and lo > hi:
-        raise InvalidParameter("to", f"'{end}' is before from='{start}'")
+    window = TimeWindow.parse(start, end, include_undated)
+    lo, hi = window.start, window.end
     dated, undated = [], []
     for node, d in ix.g.nodes(data=True):
         if d["type"] != "event":
@@ -222,7 +295,7 @@ def events(ix: GraphIndex, *, start: str | None = None, end: str | None = None,
         if parsed.overlaps(lo, hi):
             dated.append((parsed.sort_key, node, item))
     dated.sort(key=lambda t: (t[0], t[1]))
-    return [i for _, _, i in dated] + (sorted(undated, key=lambda i: i["id"]) if include_undated else [])
+    return [i for _, _, i in dated] + (sorted(undated, key=lambda i: i["id"]) if window.include_undated else [])
 
 
 def _event(ix: GraphIndex, node: str) -> dict[str, Any]:

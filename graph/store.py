@@ -13,6 +13,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine, delete, select
 
+from . import search
 from .model import Story
 from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, RelationRow
 
@@ -32,7 +33,9 @@ def make_engine(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
+    """Create the tables and the full-text search index (indexing stored facts it has not seen)."""
     SQLModel.metadata.create_all(engine)
+    search.install(engine)
 
 
 def ping(engine: Engine) -> None:
@@ -58,6 +61,7 @@ class WriteResult:
 
 
 def _drop_article_facts(session: Session, article_id: str) -> None:
+    search.drop_article_docs(session, article_id)
     session.exec(delete(EvidenceRow).where(EvidenceRow.article_id == article_id))
     session.exec(delete(RelationRow).where(RelationRow.article_id == article_id))
     session.exec(delete(AliasRow).where(AliasRow.article_id == article_id))
@@ -111,6 +115,7 @@ def write_story(session: Session, story: Story) -> WriteResult:
         session.add_all(_evidence_rows(r.evidence, relation_id=r.id))
     session.flush()
     _drop_orphans(session)
+    search.index_article(session, meta.id, [e.id for e in story.entities])
     return WriteResult(meta.id, status, len(story.entities), len(story.relations), n_evidence)
 
 

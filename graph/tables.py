@@ -71,3 +71,27 @@ class EvidenceRow(SQLModel, table=True):
     end: int
     sentence: int | None = None
     position: int = 0
+
+
+class SearchDocRow(SQLModel, table=True):
+    """One document of the full-text index (``graph/search.py``), derived from the rows above.
+
+    ``kind``/``item_id`` name what a hit links to (an entity, a relation or a
+    claim); ``field`` what was indexed: ``evidence`` (a quote, with its
+    offsets), ``text`` (a claim), ``name``, ``alias`` or ``description``.
+    Documents with an ``article_id`` belong to that article's facts (evidence,
+    aliases) and go with them; the others follow the entity row. SQLite
+    indexes ``text`` in the FTS5 table ``search_fts``, PostgreSQL in the
+    generated ``tsv`` column (both created by :func:`graph.store.create_schema`).
+    """
+
+    __tablename__ = "search_doc"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)  # entity | relation | claim
+    item_id: str = Field(index=True)
+    field: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    article_id: str | None = Field(default=None, foreign_key="article.id", index=True)
+    start: int | None = None
+    end: int | None = None
+    sentence: int | None = None

@@ -12,6 +12,7 @@ from graph.errors import NotFound
 from ..deps import REF_DOC, IndexDep, PageDep, resolve, resolve_optional
 from ..problems import responses
 from ..schemas import Claim, Page
+from .events import FromParam, ToParam, UndatedParam, time_window
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"], responses=responses(422, 500, 503))
 
@@ -25,8 +26,15 @@ def list_claims(
     page: PageDep,
     about: Annotated[str | None, Query(description="Only claims about this entity. " + REF_DOC)] = None,
     status: Annotated[ClaimStatus | None, Query(description="Derived: disputed when distinct agents assert and deny it")] = None,
+    start: FromParam = None,
+    end: ToParam = None,
+    include_undated: UndatedParam = None,
 ):
-    return page.page(queries.claims(ix, about=resolve_optional(ix, about, "about"), status=status))
+    """`from`/`to` filter by when a claim was said: the `qualifiers.time` of its asserts/denies
+    relations (`attributions`); a claim is kept when one of them overlaps the window. A claim with
+    an undated attribution, or none, counts as undated (`include_undated`)."""
+    window = time_window(start, end, include_undated)
+    return page.page(queries.claims(ix, about=resolve_optional(ix, about, "about"), status=status, window=window))
 
 
 @router.get("/{ref}", response_model=Claim, summary="One claim", responses=responses(404, 409))

@@ -12,6 +12,8 @@ from graph.vocabulary import EntityType
 from ..deps import REF_DOC, IndexDep, PageDep, resolve
 from ..problems import responses
 from ..schemas import Entity, EntityHit, Neighborhood, Page, Relation
+from .events import FromParam, ToParam, UndatedParam, time_window
+from .export import AcceptHeader, FormatQuery, choose_format, media_responses, neighborhood_export
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=responses(422, 500, 503))
 
@@ -50,18 +52,36 @@ def entity_relations(
     ref: RefPath,
     direction: Annotated[Literal["out", "in", "both"], Query(description="out: it is the subject; in: the object")] = "both",
     predicate: Annotated[str | None, Query(description="Only this predicate (see /v1/predicates)")] = None,
+    start: FromParam = None,
+    end: ToParam = None,
+    include_undated: UndatedParam = None,
 ):
+    """`from`/`to` keep the relations whose `qualifiers.time` overlaps the window; relations without
+    one follow `include_undated`."""
+    window = time_window(start, end, include_undated)
     node = resolve(ix, ref, "ref")
-    return page.page(queries.relations_of(ix, node, direction=direction, predicate=predicate))
+    return page.page(queries.relations_of(ix, node, direction=direction, predicate=predicate, window=window))
 
 
 @router.get("/{ref}/neighborhood", response_model=Neighborhood, summary="Entities within depth hops",
-            responses=responses(404, 409))
+            responses={**responses(404, 409),
+                       **media_responses("The neighbourhood: `{nodes, edges}` JSON, or a file in `format`",
+                                         skip_json=True)})
 def entity_neighborhood(
     ix: IndexDep,
     ref: RefPath,
     depth: Annotated[int, Query(ge=1, le=3, description="Hops, either direction")] = 1,
+    format: FormatQuery = None,
+    accept: AcceptHeader = None,
 ):
-    """The entities within `depth` hops of the entity (ignoring direction) and every relation among them."""
-    nodes, edges = queries.neighborhood(ix, resolve(ix, ref, "ref"), depth=depth)
+    """The entities within `depth` hops of the entity (ignoring direction) and every relation among them.
+
+    Without `format` (and with no `Accept`, or `application/json`), the `{nodes, edges}` JSON below.
+    With `format` (or an `Accept` naming an export media type), the neighbourhood as a subgraph in that
+    export format, as `GET /v1/graph` answers the whole graph: `format=node-link` is NetworkX node-link JSON."""
+    node = resolve(ix, ref, "ref")
+    fmt = choose_format(format, accept)
+    if fmt is not None:
+        return neighborhood_export(ix, node, depth, fmt)
+    nodes, edges = queries.neighborhood(ix, node, depth=depth)
     return {"nodes": nodes, "edges": edges}

@@ -1,29 +1,154 @@
-"""The whole graph in formats graph libraries load directly."""
+"""The whole graph in every export format, chosen by `format` or by `Accept`.
+
+The helpers here (the `format` and `Accept` parameters, content negotiation,
+the file response and its OpenAPI description) serve the neighbourhood
+endpoint too.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 
 from graph import exports
+from graph.errors import NotAcceptable
+from graph.formats import FORMATS, Format
 
 from ..deps import IndexDep
 from ..problems import responses
 
 router = APIRouter(prefix="/v1/graph", tags=["graph"], responses=responses(422, 500, 503))
 
-Format = Literal["node-link", "cytoscape"]
-assert set(Format.__args__) == set(exports.FORMATS)
+DEFAULT = "node-link"
+FormatName = Literal[tuple(FORMATS)]  # type: ignore[valid-type]
+
+_FORMAT_DOC = "; ".join(f"`{f.name}` ({f.media_type}): {f.description}" for f in FORMATS.values())
+FormatQuery = Annotated[FormatName | None, Query(
+    description=f"The export format; without it, chosen by the `Accept` header. {_FORMAT_DOC}")]
+AcceptHeader = Annotated[str | None, Header(
+    description="Used when `format` is absent: the media type of a format "
+                f"({', '.join(f.media_type for f in FORMATS.values())}); `application/json` or `*/*` is the default")]
 
 
-@router.get("", response_model=dict[str, Any], summary="The whole graph")
-def whole_graph(
-    ix: IndexDep,
-    format: Annotated[Format, Query(description="node-link: NetworkX/d3 node-link JSON; cytoscape: Cytoscape.js elements")] = "node-link",
-):
-    """`node-link` loads with `networkx.node_link_graph(data, edges="edges")` or d3-force;
-    `cytoscape` with `cy.add(data.elements)`."""
-    if format == "cytoscape":
-        return exports.cytoscape_data(ix.g)
-    return exports.node_link_data(ix.g)
+class FormatNotAcceptable(NotAcceptable):
+    """406: no export format has a media type the request's ``Accept`` allows.
+
+    ``available`` lists the media types (as every 406 of the API does), ``formats`` their names.
+    """
+
+    def __init__(self, accept: str) -> None:
+        media = [f.media_type for f in FORMATS.values()]
+        super().__init__(f"No export format matches Accept: {accept}; acceptable media types: {', '.join(media)} "
+                         f"(or use ?format= with one of {', '.join(FORMATS)})", media)
+
+    def extra(self) -> dict:
+        return super().extra() | {"formats": list(FORMATS)}
+
+
+def _ranges(accept: str) -> list[tuple[str, str, float]]:
+    """``(type, subtype, q)`` for each media range of an Accept header; malformed ranges are skipped."""
+    out = []
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        kind, slash, sub = media.lower().partition("/")
+        if not slash or not kind or not sub:
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(value)))
+                except ValueError:
+                    q = 0.0
+        out.append((kind, sub, q))
+    return out
+
+
+def negotiate(accept: str) -> Format:
+    """The format an ``Accept`` header asks for (RFC 9110 §12.5.1).
+
+    Each format takes the q of the most specific range matching its media type;
+    the highest q wins, then the more specific match, then the registry's
+    order (node-link first, so ``*/*`` and ``application/*`` give node-link).
+    """
+    ranges = _ranges(accept)
+    best: tuple[float, int, int] | None = None
+    chosen: Format | None = None
+    for index, fmt in enumerate(FORMATS.values()):
+        kind, _, sub = fmt.media_type.partition("/")
+        matches = [(2 if (k, s) == (kind, sub) else 1 if (k == kind and s == "*") else 0, q)
+                   for k, s, q in ranges if (k, s) in ((kind, sub), (kind, "*"), ("*", "*"))]
+        if not matches:
+            continue
+        specificity, q = max(matches)
+        rank = (q, specificity, -index)
+        if q > 0 and (best is None or rank > best):
+            best, chosen = rank, fmt
+    if chosen is None:
+        raise FormatNotAcceptable(accept)
+    return chosen
+
+
+def choose_format(format: str | None, accept: str | None) -> Format | None:
+    """The format asked for, or None for the endpoint's default JSON.
+
+    ``format`` wins; without it, a non-empty ``Accept`` decides, and one that
+    prefers ``application/json`` (or anything, ``*/*``) means the default.
+    """
+    if format is not None:
+        return exports.get_format(format)
+    if not accept or not accept.strip():
+        return None
+    fmt = negotiate(accept)
+    return None if fmt.name == DEFAULT else fmt
+
+
+def file_response(ix, fmt: Format, g, filename: str) -> Response:
+    """The rendered export with its media type and file name.
+
+    JSON formats are ``inline`` (a browser or ``fetch`` shows them), the
+    others ``attachment``; both carry the file name to save under.
+    """
+    disposition = "inline" if fmt.media_type.endswith("json") else "attachment"
+    return Response(fmt.render(ix, g), media_type=fmt.media_type,
+                    headers={"Content-Disposition": f'{disposition}; filename="{filename}"', "Vary": "Accept"})
+
+
+def _schema(fmt: Format) -> dict[str, Any]:
+    if fmt.media_type.endswith("json"):
+        return {"type": "object", "description": fmt.description}
+    if exports.is_text(fmt):
+        return {"type": "string", "description": fmt.description}
+    return {"type": "string", "format": "binary", "description": fmt.description}
+
+
+def media_responses(description: str, *, skip_json: bool = False) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI: a 200 with every export media type, and the 406."""
+    content = {f.media_type: {"schema": _schema(f)} for f in FORMATS.values()
+               if not (skip_json and f.media_type == "application/json")}
+    not_acceptable = responses(406)[406] | {
+        "description": "No export format matches the `Accept` header; `available` lists the media types, `formats` their names"}
+    return {200: {"description": description, "content": content}, 406: not_acceptable}
+
+
+def neighborhood_export(ix, node: str, depth: int, fmt: Format) -> Response:
+    """The neighbourhood of ``node`` as a file in ``fmt``."""
+    return file_response(ix, fmt, exports.neighborhood_graph(ix, node, depth=depth),
+                         exports.filename(ix, fmt, node=node, depth=depth))
+
+
+@router.get("", response_model=dict[str, Any], summary="The whole graph",
+            responses=media_responses("The graph in the chosen format", skip_json=True))
+def whole_graph(ix: IndexDep, format: FormatQuery = None, accept: AcceptHeader = None):
+    """`node-link` (the default) loads with `networkx.node_link_graph(data, edges="edges")` or d3-force;
+    `cytoscape` with `cy.add(data.elements)`; `graphml` with `networkx.read_graphml` (lists and objects are
+    JSON strings; `graph.xml_exports.graphml_graph` decodes them), Gephi, yEd or igraph; `gexf` in Gephi;
+    `jsonld` and `turtle` in any RDF library; `csv` is a zip of `nodes.csv` and `edges.csv`.
+
+    Without `format`, the `Accept` header chooses by media type. Every answer names a file in
+    `Content-Disposition` (`inline` for JSON, `attachment` otherwise). An unknown `format` is a 422;
+    an `Accept` no format matches is a 406 listing the media types."""
+    fmt = choose_format(format, accept) or FORMATS[DEFAULT]
+    return file_response(ix, fmt, ix.g, exports.filename(ix, fmt))

@@ -11,6 +11,7 @@ from graph import queries
 from ..deps import REF_DOC, IndexDep, PageDep, resolve_optional
 from ..problems import responses
 from ..schemas import Page, Relation
+from .events import FromParam, ToParam, UndatedParam, time_window
 
 router = APIRouter(prefix="/v1/relations", tags=["relations"], responses=responses(422, 500, 503))
 
@@ -23,10 +24,15 @@ def match_relations(
     subject: Annotated[str | None, Query(description=REF_DOC)] = None,
     predicate: Annotated[str | None, Query(description="A predicate of /v1/predicates")] = None,
     object: Annotated[str | None, Query(description=REF_DOC)] = None,
+    start: FromParam = None,
+    end: ToParam = None,
+    include_undated: UndatedParam = None,
 ):
-    """Any part may be omitted; with none, every relation."""
+    """Any part may be omitted; with none, every relation. `from`/`to` keep the relations whose
+    `qualifiers.time` overlaps the window; relations without one follow `include_undated`."""
+    window = time_window(start, end, include_undated)
     found = queries.match_relations(
         ix, subject=resolve_optional(ix, subject, "subject"), predicate=predicate,
-        object=resolve_optional(ix, object, "object"),
+        object=resolve_optional(ix, object, "object"), window=window,
     )
     return page.page(found)

@@ -11,7 +11,9 @@ PATHS = {
     "/v1/entities", "/v1/entities/{ref}", "/v1/entities/{ref}/relations", "/v1/entities/{ref}/neighborhood",
     "/v1/relations", "/v1/paths", "/v1/claims", "/v1/claims/{ref}", "/v1/events", "/v1/articles",
     "/v1/articles/{article_id}", "/v1/predicates", "/v1/graph", "/healthz", "/readyz",
+    "/v1/search", "/v1/analytics/centrality", "/v1/analytics/communities", "/v1/sparql",
 }
+NOT_JSON = {"/v1/graph", "/v1/sparql"}  # their 200s are files or SPARQL results, by format
 
 
 def test_health_and_readiness(client):
@@ -60,9 +62,15 @@ def test_cors(client):
     pre = client.options("/v1/entities", headers={"Origin": "https://app.example",
                                                  "Access-Control-Request-Method": "GET"})
     assert pre.status_code == 200 and "GET" in pre.headers["access-control-allow-methods"]
-    post = client.options("/v1/entities", headers={"Origin": "https://app.example",
-                                                  "Access-Control-Request-Method": "POST"})
-    assert post.status_code == 400
+    post = client.options("/v1/sparql", headers={"Origin": "https://app.example",
+                                                "Access-Control-Request-Method": "POST"})
+    assert post.status_code == 200  # SPARQL queries may be POSTed from a page
+    delete = client.options("/v1/entities", headers={"Origin": "https://app.example",
+                                                    "Access-Control-Request-Method": "DELETE"})
+    assert delete.status_code == 400
+    exposed = client.get("/v1/entities", headers={"Origin": "https://app.example"}).headers
+    assert {"etag", "content-disposition", "storygraph-truncated"} <= set(
+        h.strip().lower() for h in exposed["access-control-expose-headers"].split(","))
 
 
 def test_cors_restricted_origins(tmp_path):
@@ -79,7 +87,7 @@ def test_openapi_documents_every_path_and_problem(client):
     for path, ops in doc["paths"].items():
         responses = ops["get"]["responses"]
         assert "200" in responses and "500" in responses, path
-        assert "$ref" in responses["200"]["content"]["application/json"]["schema"] or path == "/v1/graph"
+        assert path in NOT_JSON or "$ref" in responses["200"]["content"]["application/json"]["schema"]
         for status, resp in responses.items():
             if status >= "400":
                 assert resp["content"] == {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}, (path, status)

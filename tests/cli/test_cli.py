@@ -76,3 +76,103 @@ def test_export_rejects_an_unknown_format(db):
     result = runner.invoke(cli, ["export", "--format", "xml", "--database-url", db])
     assert result.exit_code == 2
     assert "--format: 'xml' is not one of node-link, cytoscape" in result.stderr
+
+
+# --- export in every registry format ---------------------------------------------------------------
+
+@pytest.fixture
+def seeded(db):
+    assert runner.invoke(cli, ["ingest", SEED, "--database-url", db]).exit_code == 0
+    return db
+
+
+def _export_formats() -> list[str]:
+    import importlib.util
+
+    from graph.formats import FORMATS
+
+    rdf = importlib.util.find_spec("graph.rdf") is not None  # written in parallel
+    return [f for f in FORMATS if rdf or f not in ("jsonld", "turtle")]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib.*")  # its JSON-LD parser
+@pytest.mark.parametrize("name", _export_formats())
+def test_export_writes_every_format_to_a_file(seeded, tmp_path, name):
+    from graph.formats import FORMATS
+    from graph.testing import seed_index
+
+    out = tmp_path / f"graph.{FORMATS[name].extension}"
+    result = runner.invoke(cli, ["export", "--format", name, "-o", str(out), "--database-url", seeded])
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    g = seed_index().g
+    if name in ("jsonld", "turtle"):
+        import rdflib
+
+        assert len(rdflib.Graph().parse(data=data, format="turtle" if name == "turtle" else "json-ld")) > 0
+    elif name == "csv":
+        import io
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            assert z.read("edges.csv").decode().count("\r\n") > g.number_of_edges()
+    else:
+        import io
+
+        import networkx as nx
+
+        from graph.exports import cytoscape_graph, node_link_graph
+        from graph.xml_exports import graphml_graph
+
+        read = {"node-link": lambda b: node_link_graph(json.loads(b)), "cytoscape": lambda b: cytoscape_graph(json.loads(b)),
+                "graphml": graphml_graph, "gexf": lambda b: nx.read_gexf(io.BytesIO(b))}[name]
+        back = read(data)
+        assert set(back) == set(g) and sorted(back.edges(keys=True)) == sorted(g.edges(keys=True))
+        if name != "gexf":
+            assert nx.utils.graphs_equal(back, g)
+
+
+def test_export_graphml_of_a_neighbourhood_round_trips(seeded, tmp_path):
+    from graph.exports import neighborhood_graph
+    from graph.testing import seed_index
+    from graph.xml_exports import graphml_graph
+
+    out = tmp_path / "daskal.graphml"
+    result = runner.invoke(cli, ["export", "-f", "graphml", "--entity", "Daskal", "--depth", "2", "-o", str(out),
+                                 "--database-url", seeded])
+    assert result.exit_code == 0, result.output
+    g, expected = graphml_graph(out.read_bytes()), neighborhood_graph(seed_index(), "jen-daskal", depth=2)
+    assert dict(g.nodes(data=True)) == dict(expected.nodes(data=True))
+    assert sorted(g.edges(keys=True, data="id")) == sorted(expected.edges(keys=True, data="id"))
+
+
+def test_export_text_formats_go_to_stdout(seeded):
+    import io
+
+    import networkx as nx
+
+    result = runner.invoke(cli, ["export", "-f", "gexf", "--entity", "wang-xiaohong", "--database-url", seeded])
+    assert result.exit_code == 0, result.output
+    g = nx.read_gexf(io.BytesIO(result.stdout_bytes))
+    assert set(g) == {"wang-xiaohong", "china", "daskal-wang-meeting", "jen-daskal"}
+
+
+def test_export_csv_to_a_pipe_is_a_zip(seeded):
+    import io
+    import zipfile
+
+    result = runner.invoke(cli, ["export", "-f", "csv", "--database-url", seeded])
+    assert result.exit_code == 0, result.output
+    assert zipfile.ZipFile(io.BytesIO(result.stdout_bytes)).namelist() == ["nodes.csv", "edges.csv"]
+
+
+def test_export_rejects_an_unknown_entity_and_a_bad_depth(seeded):
+    unknown = runner.invoke(cli, ["export", "-f", "graphml", "--entity", "daskl", "--database-url", seeded])
+    assert unknown.exit_code == 1
+    assert "No entity matches 'daskl'" in unknown.stderr and "Jen Daskal" in unknown.stderr
+    deep = runner.invoke(cli, ["export", "-f", "graphml", "--entity", "daskal", "--depth", "4",
+                               "--database-url", seeded])
+    assert deep.exit_code == 2
+    listed = runner.invoke(cli, ["export", "--format", "png", "--database-url", seeded])
+    assert listed.exit_code == 2
+    assert "is not one of node-link, cytoscape, graphml, gexf, jsonld, turtle, csv" in listed.stderr

@@ -1,0 +1,337 @@
+"""Evidence search: a full-text index over the article's words and the facts' names.
+
+Documents (rows of :class:`graph.tables.SearchDocRow`) are derived from the
+fact tables in the transaction that writes them (:func:`index_article`, called
+by :func:`graph.store.write_story`), so the index never disagrees with the
+facts:
+
+- every evidence quote, of entities, events, claims and relations, with its
+  offsets (``field="evidence"``);
+- every claim's text (``field="text"``);
+- every entity's ``name``, each ``alias`` and its ``description``.
+
+The index is the database's own: an FTS5 table with the ``porter`` tokenizer
+in SQLite (ranked by ``bm25``), a generated ``tsvector`` column with a GIN
+index in PostgreSQL (ranked by ``ts_rank``), both in the ``english`` sense of
+stemming ("label" finds "labeling"). Nothing is scanned in Python.
+
+User input is never query syntax: :func:`fts5_query` turns ``q`` into quoted
+terms, all of which must match; PostgreSQL gets ``plainto_tsquery``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Integer, String, and_, bindparam, case, cast, delete, insert, literal, null, or_, select, text, union_all
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from sqlmodel import select as select_rows
+
+from .errors import InvalidParameter
+from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, RelationRow, SearchDocRow
+
+KINDS = ("entity", "relation", "claim")
+FIELDS = ("evidence", "text", "name", "alias", "description")
+
+_FTS = "search_fts"
+_SQLITE_DDL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {_FTS} USING fts5("
+    "text, content='search_doc', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
+    f"CREATE TRIGGER IF NOT EXISTS search_doc_ai AFTER INSERT ON search_doc BEGIN "
+    f"INSERT INTO {_FTS}(rowid, text) VALUES (new.id, new.text); END",
+    f"CREATE TRIGGER IF NOT EXISTS search_doc_ad AFTER DELETE ON search_doc BEGIN "
+    f"INSERT INTO {_FTS}({_FTS}, rowid, text) VALUES ('delete', old.id, old.text); END",
+    f"CREATE TRIGGER IF NOT EXISTS search_doc_au AFTER UPDATE ON search_doc BEGIN "
+    f"INSERT INTO {_FTS}({_FTS}, rowid, text) VALUES ('delete', old.id, old.text); "
+    f"INSERT INTO {_FTS}(rowid, text) VALUES (new.id, new.text); END",
+)
+_PG_DDL = (
+    "ALTER TABLE search_doc ADD COLUMN IF NOT EXISTS tsv tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('english', text)) STORED",
+    "CREATE INDEX IF NOT EXISTS search_doc_tsv ON search_doc USING GIN (tsv)",
+)
+
+
+# --- the index: created with the schema, written with the facts -------------------------------------------------
+
+
+def install(engine: Engine) -> None:
+    """Create the dialect's full-text index over ``search_doc`` (the table itself must exist).
+
+    On a database whose articles were written before the index existed, the
+    documents are derived from the facts now (:func:`rebuild`).
+    """
+    dialect = engine.dialect.name
+    with engine.begin() as conn:
+        if dialect == "sqlite":
+            had_fts = conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = :n"), {"n": _FTS}).first()
+            for ddl in _SQLITE_DDL:
+                conn.execute(text(ddl))
+            if not had_fts:  # documents written without it: index them
+                conn.execute(text(f"INSERT INTO {_FTS}({_FTS}) VALUES ('rebuild')"))
+        elif dialect == "postgresql":
+            for ddl in _PG_DDL:
+                conn.execute(text(ddl))
+    with engine.connect() as conn:
+        stale = (conn.execute(select(ArticleRow.id).limit(1)).first() is not None
+                 and conn.execute(select(SearchDocRow.id).limit(1)).first() is None)
+    if stale:
+        with Session(engine) as session, session.begin():
+            rebuild(session)
+
+
+def rebuild(session: Session) -> None:
+    """Derive every document from the fact tables again. Does not commit."""
+    if session.get_bind().dialect.name == "postgresql":  # one rebuild at a time across workers
+        session.exec(text("LOCK TABLE search_doc IN EXCLUSIVE MODE"))  # type: ignore[call-overload]
+    session.exec(delete(SearchDocRow))  # type: ignore[call-overload]  # first a write: take SQLite's lock
+    for article_id in session.exec(select_rows(ArticleRow.id).order_by(ArticleRow.id)).all():
+        _insert_article_docs(session, article_id)
+    _insert_entity_docs(session, None)
+
+
+def drop_article_docs(session: Session, article_id: str) -> None:
+    """Remove the documents of an article's facts (its quotes and aliases). Does not commit."""
+    session.exec(delete(SearchDocRow).where(SearchDocRow.article_id == article_id))  # type: ignore[call-overload]
+
+
+def index_article(session: Session, article_id: str, entity_ids: Iterable[str]) -> None:
+    """(Re)index an article's facts once they are written, and the entities it defines.
+
+    Entity documents (name, description, claim text) of ``entity_ids`` are
+    replaced, those of entities that no longer exist removed. Does not commit.
+    """
+    ids = sorted(set(entity_ids))
+    drop_article_docs(session, article_id)
+    entity_docs = and_(SearchDocRow.article_id.is_(None), SearchDocRow.kind != "relation")
+    session.exec(delete(SearchDocRow).where(  # type: ignore[call-overload]
+        entity_docs, or_(SearchDocRow.item_id.in_(ids), SearchDocRow.item_id.not_in(select(EntityRow.id)))))
+    _insert_article_docs(session, article_id)
+    for chunk in range(0, len(ids), 500):
+        _insert_entity_docs(session, ids[chunk: chunk + 500])
+
+
+_COLUMNS = ["kind", "item_id", "field", "text", "article_id", "start", "end", "sentence"]
+
+
+def _kind():
+    return case((EntityRow.type == "claim", literal("claim")), else_=literal("entity"))
+
+
+def _doc(kind, item_id, field, body, article_id=None, start=None, end=None, sentence=None, order=0):
+    """A select of one kind of document, every column labelled and typed (PostgreSQL needs typed NULLs)."""
+    def integer(v):
+        return cast(null(), Integer) if v is None else v
+    values = [kind, item_id, literal(field), body, cast(null(), String) if article_id is None else article_id,
+              integer(start), integer(end), integer(sentence), literal(order) if isinstance(order, int) else order]
+    return select(*(v.label(n) for v, n in zip(values, [*_COLUMNS, "ord"])))
+
+
+def _insert(session: Session, *docs, order: Sequence[str]) -> None:
+    union = union_all(*docs).subquery()
+    ordered = select(*(union.c[n] for n in _COLUMNS)).order_by(*(union.c[n] for n in order))
+    session.exec(insert(SearchDocRow).from_select(_COLUMNS, ordered))  # type: ignore[call-overload]
+
+
+def _insert_article_docs(session: Session, article_id: str) -> None:
+    ev = EvidenceRow
+    of_entities = (_doc(_kind(), ev.entity_id, "evidence", ev.quote, ev.article_id, ev.start, ev.end, ev.sentence,
+                        ev.position)
+                   .join(EntityRow, EntityRow.id == ev.entity_id).where(ev.article_id == article_id))
+    of_relations = (_doc(literal("relation"), ev.relation_id, "evidence", ev.quote, ev.article_id, ev.start, ev.end,
+                         ev.sentence, ev.position)
+                    .where(ev.article_id == article_id, ev.relation_id.is_not(None)))
+    aliases = (_doc(_kind(), AliasRow.entity_id, "alias", AliasRow.text, AliasRow.article_id, order=AliasRow.position)
+               .join(EntityRow, EntityRow.id == AliasRow.entity_id)
+               .where(AliasRow.article_id == article_id, AliasRow.text != EntityRow.name))
+    _insert(session, of_entities, of_relations, aliases, order=("item_id", "field", "ord", "start"))
+
+
+def _insert_entity_docs(session: Session, ids: Sequence[str] | None) -> None:
+    """Name (or a claim's text) and description of these entities (None: all)."""
+    e = EntityRow
+    name_field = case((e.type == "claim", literal("text")), else_=literal("name"))
+    names = _doc(_kind(), e.id, "name", e.name, order=0)
+    names = select(*(c if c.name != "field" else name_field.label("field") for c in names.selected_columns))
+    descriptions = _doc(_kind(), e.id, "description", e.description, order=1).where(
+        e.description.is_not(None), e.description != "")
+    if ids is not None:
+        names, descriptions = names.where(e.id.in_(ids)), descriptions.where(e.id.in_(ids))
+    _insert(session, names, descriptions, order=("item_id", "ord"))
+
+
+# --- queries -----------------------------------------------------------------------------------------------------
+
+
+def fts5_query(q: str) -> str:
+    """``q`` as an FTS5 query that is never syntax: each word a quoted string, all required.
+
+    Words are split on white space; a double quote inside one is doubled, so
+    ``"``, ``*``, ``NEAR``, ``-`` or ``:`` are only ever text. Words without a
+    letter or digit are dropped; the empty string matches nothing.
+
+    Examples
+    --------
+    >>> fts5_query('precursor chemicals')
+    '"precursor" "chemicals"'
+    >>> print(fts5_query('say"hi NEAR(a*) -x " *'))
+    "say""hi" "NEAR(a*)" "-x"
+    >>> fts5_query('*** --')
+    ''
+    """
+    words = [w for w in q.replace("\x00", " ").split() if re.search(r"[^\W_]", w)]
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+@dataclass(slots=True)
+class Hit:
+    """One matching entity, relation or claim: its best document, and every quote of it that matched."""
+
+    kind: str
+    id: str
+    score: float
+    matched: dict[str, str]  # {field, text} of the best-ranked document
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    label: str = ""  # an entity's name, a claim's text, a relation as "subject predicate object"
+    entity: dict[str, str] | None = None  # entities and claims: {id, name, type}
+    relation: dict[str, Any] | None = None  # relations: {id, subject, predicate, object}
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "id": self.id}
+        out["name" if self.kind == "entity" else "text"] = self.label
+        out |= {"score": self.score, "matched": self.matched, "evidence": self.evidence}
+        if self.entity is not None:
+            out["entity"] = self.entity
+        if self.relation is not None:
+            out["relation"] = self.relation
+        return out
+
+
+@dataclass(slots=True)
+class SearchResult:
+    total: int
+    hits: list[Hit]
+
+
+def search(session: Session, q: str, *, kind: str | None = None, limit: int = 50, offset: int = 0) -> SearchResult:
+    """Entities, relations and claims whose documents match ``q``, best first.
+
+    Every word of ``q`` must occur in one document (stemmed: "label" finds
+    "labeling"). An item's score is its best document's (``-bm25`` in SQLite,
+    ``ts_rank`` in PostgreSQL; higher is better); ties go by kind and id.
+    Each hit carries that document as ``matched`` and every quote of the item
+    that matched, with its offsets, as ``evidence``.
+
+    Parameters
+    ----------
+    session : Session
+        A session on a database created by :func:`graph.store.create_schema`.
+    q : str
+        Free text; never interpreted as query syntax. Blank is an error.
+    kind : {"entity", "relation", "claim"}, optional
+        Only hits of this kind.
+    limit, offset : int
+        The page of hits.
+
+    Returns
+    -------
+    SearchResult
+        ``total`` matching items and the page of :class:`Hit`.
+
+    Raises
+    ------
+    InvalidParameter
+        ``q`` is blank, or ``kind`` unknown.
+
+    Examples
+    --------
+    >>> from sqlmodel import Session
+    >>> from graph.ingest import ingest_path
+    >>> from graph.store import create_schema, make_engine
+    >>> from graph.testing import SEEDS
+    >>> engine = make_engine("sqlite://")
+    >>> create_schema(engine)
+    >>> _ = ingest_path(engine, SEEDS)
+    >>> with Session(engine) as session:
+    ...     hit = search(session, "illicit finance", kind="entity").hits[0]
+    >>> hit.id, hit.matched["field"]
+    ('illicit-finance', 'alias')
+    """
+    if not q or not q.strip():
+        raise InvalidParameter("q", "must contain a word to search for")
+    if kind is not None and kind not in KINDS:
+        raise InvalidParameter("kind", f"'{kind}' is not one of {', '.join(KINDS)}")
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        query, matches = _pg_matches(q)
+    else:
+        query = fts5_query(q)
+        if not query:
+            return SearchResult(0, [])
+        matches = _sqlite_matches()
+    if kind is not None:
+        matches += " AND d.kind = :kind"
+    params: dict[str, Any] = {"q": query} | ({} if kind is None else {"kind": kind})
+    # MATERIALIZED: SQLite's bm25() only runs in the FTS query itself, not in a flattened outer one.
+    m = f"WITH m AS MATERIALIZED ({matches}) "
+    items = "SELECT kind, item_id, MAX(score) AS score FROM m GROUP BY kind, item_id"
+    total = session.exec(text(f"{m}SELECT COUNT(*) FROM ({items}) AS items"), params=params).one()[0]  # type: ignore[call-overload]
+    rows = session.exec(text(  # type: ignore[call-overload]
+        f"{m}{items} ORDER BY score DESC, kind, item_id LIMIT :limit OFFSET :offset"),
+        params=params | {"limit": limit, "offset": offset}).all()
+    if not rows:
+        return SearchResult(total, [])
+    page = {(r.kind, r.item_id): Hit(r.kind, r.item_id, round(float(r.score), 6), {}) for r in rows}
+    docs = session.exec(text(  # type: ignore[call-overload]
+        f"{m}SELECT m.score, d.* FROM m JOIN search_doc AS d ON d.id = m.id "
+        "WHERE d.item_id IN :ids ORDER BY m.score DESC, d.id").bindparams(bindparam("ids", expanding=True)),
+        params=params | {"ids": sorted({r.item_id for r in rows})}).all()
+    for d in docs:
+        hit = page.get((d.kind, d.item_id))
+        if hit is None:
+            continue
+        if not hit.matched:
+            hit.matched = {"field": d.field, "text": d.text}
+        if d.field == "evidence":
+            hit.evidence.append({"article_id": d.article_id, "quote": d.text, "start": d.start, "end": d.end,
+                                 "sentence": d.sentence})
+    _describe(session, list(page.values()))
+    return SearchResult(total, list(page.values()))
+
+
+def _sqlite_matches() -> str:
+    return (f"SELECT d.id AS id, d.kind AS kind, d.item_id AS item_id, -bm25({_FTS}) AS score "
+            f"FROM {_FTS} JOIN search_doc AS d ON d.id = {_FTS}.rowid WHERE {_FTS} MATCH :q")
+
+
+def _pg_matches(q: str) -> tuple[str, str]:
+    return (q.replace("\x00", " "),
+            "SELECT d.id AS id, d.kind AS kind, d.item_id AS item_id, ts_rank(d.tsv, tq, 1) AS score "
+            "FROM search_doc AS d, plainto_tsquery('english', :q) AS tq WHERE d.tsv @@ tq")
+
+
+def _describe(session: Session, hits: list[Hit]) -> None:
+    """Labels and references, from the tables (the same transaction as the ranking)."""
+    rel_ids = [h.id for h in hits if h.kind == "relation"]
+    rels = {r.id: r for r in session.exec(select_rows(RelationRow).where(RelationRow.id.in_(rel_ids))).all()} if rel_ids else {}  # type: ignore[call-overload]
+    ent_ids = {h.id for h in hits if h.kind != "relation"} | {i for r in rels.values() for i in (r.subject_id, r.object_id)}
+    ents = {e.id: e for e in session.exec(select_rows(EntityRow).where(EntityRow.id.in_(sorted(ent_ids)))).all()} if ent_ids else {}  # type: ignore[call-overload]
+
+    def ref(i: str) -> dict[str, str]:
+        e = ents.get(i)
+        return {"id": i, "name": e.name, "type": e.type} if e else {"id": i, "name": i, "type": "unknown"}
+
+    for h in hits:
+        if h.kind == "relation":
+            r = rels.get(h.id)
+            if r is None:
+                continue
+            h.relation = {"id": r.id, "subject": ref(r.subject_id), "predicate": r.predicate, "object": ref(r.object_id)}
+            h.label = f"{h.relation['subject']['name']} {r.predicate} {h.relation['object']['name']}"
+        else:
+            h.entity = ref(h.id)
+            h.label = h.entity["name"]

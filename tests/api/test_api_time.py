@@ -1,0 +1,109 @@
+"""from / to / include_undated on relations, an entity's relations, claims and events."""
+
+from __future__ import annotations
+
+import pytest
+
+from apitools import INVALID, every, invalid
+from graph.dates import parse_edtf, parse_partial_date
+
+LISTS = ["/v1/relations", "/v1/entities/china/relations", "/v1/claims", "/v1/events"]
+
+
+def relation_time(r):
+    return (r["qualifiers"].get("time") or {}).get("edtf")
+
+
+def overlaps(edtf, start, end):
+    d = parse_edtf(edtf)
+    lo = parse_partial_date(start) if start else None
+    hi = parse_partial_date(end, end=True) if end else None
+    return (lo is None or d.latest is None or d.latest >= lo) and (hi is None or d.earliest is None or d.earliest <= hi)
+
+
+@pytest.mark.parametrize("start, end", [("2024-01-31", None), (None, "2024-01-30"), ("2019-11", "2019-11-15"),
+                                        ("2020", "2023")])
+def test_relations_in_a_window(client, start, end):
+    window = {k: v for k, v in (("from", start), ("to", end)) if v}
+    everything = every(client, "/v1/relations")
+    expected = [r["id"] for r in everything if relation_time(r) and overlaps(relation_time(r), start, end)]
+    assert [r["id"] for r in every(client, "/v1/relations", **window)] == expected
+    with_undated = every(client, "/v1/relations", include_undated=True, **window)
+    assert [r["id"] for r in with_undated] == [r["id"] for r in everything
+                                               if not relation_time(r) or r["id"] in expected]
+
+
+def test_month_precision_overlaps_a_day(client):
+    announced = every(client, "/v1/relations", predicate="announced", **{"from": "2019-11-15", "to": "2019-11-15"})
+    assert {r["id"] for r in announced} == {"us-law-enforcement-announced-bust", "chinese-law-enforcement-announced-bust"}
+    assert {r["qualifiers"]["time"]["edtf"] for r in announced} == {"2019-11"}
+    events = every(client, "/v1/events", **{"from": "2023-11-15", "to": "2023-11-15"})
+    assert "san-francisco-summit" in [e["id"] for e in events]
+
+
+def test_an_entitys_relations_in_a_window(client):
+    found = every(client, "/v1/entities/Daskal/relations", to="2024-01-30")
+    assert [r["id"] for r in found] == ["daskal-met-with-wang"]
+    said = every(client, "/v1/entities/Daskal/relations", direction="out", predicate="asserts", **{"from": "2024-01-31"})
+    assert {r["id"] for r in said} == {"daskal-asserts-talks-substantive", "daskal-asserts-much-more-needs-to-be-done"}
+    assert len(every(client, "/v1/entities/Daskal/relations")) == client.get("/v1/entities/Daskal").json()["degree"]
+
+
+def test_claims_by_when_they_were_said(client):
+    wednesday = every(client, "/v1/claims", **{"from": "2024-01-31", "to": "2024-01-31"})
+    assert [c["id"] for c in wednesday] == ["much-more-needs-to-be-done", "talks-substantive"]
+    for c in wednesday:
+        assert any(relation_time(a) == "2024-01-31" for a in c["attributions"])
+    everything = every(client, "/v1/claims")
+    undated = [c["id"] for c in everything if not any(relation_time(a) for a in c["attributions"])]
+    assert "china-primary-source-of-precursors" in undated
+    with_undated = every(client, "/v1/claims", include_undated=True, **{"from": "2024-01-31", "to": "2024-01-31"})
+    assert {c["id"] for c in with_undated} == set(undated) | {c["id"] for c in wednesday}
+    disputed = every(client, "/v1/claims", status="disputed", **{"from": "2024"})
+    assert disputed == []  # the dispute is undated
+    assert every(client, "/v1/claims", include_undated=False) == [c for c in everything if c["id"] not in undated]
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_one_undated_default_everywhere(client, url):
+    everything = every(client, url)
+    assert every(client, url, include_undated=True) == everything  # no window: undated items are listed
+    windowed = every(client, url, **{"from": "1900"})
+    assert every(client, url, include_undated=False) == windowed  # a window that covers all: only dated items
+    assert len(windowed) < len(everything)
+
+
+def test_events_list_undated_after_dated(client):
+    events = every(client, "/v1/events")
+    dates = [e["date"] for e in events]
+    first_undated = dates.index(None)
+    assert all(dates[:first_undated]) and not any(dates[first_undated:])
+
+
+@pytest.mark.parametrize("url", LISTS)
+@pytest.mark.parametrize("params, parameter, reason", [
+    ({"from": "2023-13"}, "from", "'2023-13' has month 13: use 01-12, or 21-24 for a season"),
+    ({"from": "yesterday"}, "from",
+     "'yesterday' is not an EDTF date (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-21..24)"),
+    ({"to": "2024-02-30"}, "to", "'2024-02-30' is not a calendar date: day is out of range for month"),
+    ({"to": "2024?"}, "to", "'2024?' is qualified; a filter bound must be a plain date"),
+    ({"from": "2024", "to": "2023"}, "to", "'2023' is before from='2024'"),
+])
+def test_malformed_dates_are_422_naming_the_parameter(client, url, params, parameter, reason):
+    body = invalid(client.get(url, params=params), parameter)
+    assert body == {"type": INVALID, "title": "Invalid parameter", "status": 422,
+                    "detail": f"Parameter '{parameter}': {reason}", "instance": url,
+                    "errors": [{"parameter": parameter, "location": "query", "reason": reason}]}
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_include_undated_must_be_a_boolean(client, url):
+    invalid(client.get(url, params={"include_undated": "perhaps"}), "include_undated")
+
+
+def test_publication_date_is_not_a_fact_date(client):
+    published = client.get("/v1/articles").json()["items"][0]["published"]
+    assert published == "2024-01-31"
+    events = every(client, "/v1/events", **{"from": published, "to": published})
+    assert all(e["date"] for e in events)
+    assert "beijing-talks" not in [e["id"] for e in events]  # the talks ended the day before publication
