@@ -40,6 +40,19 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False, worke
     """Run the API with uvicorn (seeds an empty database on first start)."""
     import uvicorn
 
+    from graph.errors import SchemaBehind
+    from graph.schema import ensure_current
+    from graph.store import make_engine
+
+    engine = make_engine(_settings().database_url)
+    try:  # refuse here, in one line, rather than in a traceback from every worker
+        ensure_current(engine)
+    except SchemaBehind as exc:
+        typer.echo(f"storygraph: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+
     uvicorn.run("app.main:app", host=host, port=port, reload=reload, workers=workers)
 
 
@@ -148,6 +161,42 @@ def export(
         sys.stdout.flush()
         sys.stdout.buffer.write(body if not text or body.endswith(b"\n") else body + b"\n")
         sys.stdout.buffer.flush()
+
+
+db_cli = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+
+
+@db_cli.command("upgrade")
+def db_upgrade(database_url: DbOpt = None) -> None:
+    """Migrate the database to the schema this version of storygraph needs."""
+    from graph import schema
+    from graph.store import make_engine
+
+    engine = make_engine(_settings(database_url).database_url)
+    try:
+        before = schema.current(engine)
+        schema.upgrade(engine)
+        after = schema.current(engine)
+    finally:
+        engine.dispose()
+    typer.echo(f"schema: {before or 'empty'} -> {after}" if before != after else f"schema: {after} (up to date)")
+
+
+@db_cli.command("current")
+def db_current(database_url: DbOpt = None) -> None:
+    """Print the database's schema revision and the one this code needs; exit 1 if they differ."""
+    from graph import schema
+    from graph.store import make_engine
+
+    engine = make_engine(_settings(database_url).database_url)
+    try:
+        have, want = schema.current(engine), schema.head()
+    finally:
+        engine.dispose()
+    typer.echo(f"database: {have or 'none'}; code: {want}")
+    if have != want:
+        raise typer.Exit(1)
 
 
 def main() -> None:

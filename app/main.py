@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from graph.errors import SheetInvalid
+from graph.errors import SchemaBehind, SheetInvalid
 from graph.files import story_dirs
 from graph.index import load_index
 from graph.ingest import ingest_path
@@ -77,7 +77,11 @@ def _seed(engine: Engine, settings: Settings) -> None:
 def _startup(settings: Settings, app: FastAPI) -> None:
     engine = make_engine(settings.database_url)
     app.state.engine = engine
-    create_schema(engine)
+    try:
+        create_schema(engine)
+    except SchemaBehind as exc:
+        log.critical("%s", exc)
+        raise
     with Session(engine) as session:
         empty = article_count(session) == 0
     if empty and settings.seed_on_empty:

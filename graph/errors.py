@@ -232,3 +232,15 @@ class UnsupportedMediaType(StorygraphError):
 
     def extra(self) -> dict:
         return {"supported": self.supported}
+
+
+class SchemaBehind(StorygraphError):
+    """The database's schema is not the one this code needs: an operator must upgrade it."""
+
+    status = 503
+    title = "Database schema out of date"
+
+    def __init__(self, url: str, have: str | None, want: str, command: str) -> None:
+        self.have, self.want, self.command = have, want, command
+        at = f"revision {have}" if have else "no recorded schema revision"
+        super().__init__(f"The database {url} is at {at}; this storygraph needs {want}. Run `{command}`.")

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from .build import article_meta, graph_from_db, graph_from_stories
 from .model import Story
 from .names import NameIndex
+from .store import stored_revision
 
 
 @dataclass
@@ -19,22 +20,26 @@ class GraphIndex:
     g: nx.MultiDiGraph
     articles: dict[str, dict[str, Any]]  # id -> metadata
     texts: dict[str, str]  # id -> full text
+    stored_revision: int = 0  # graph_state.revision when this index was loaded
     names: NameIndex = field(init=False)
     revision: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.names = NameIndex(self.g)
+        # The stored counter moves on every write (merges included); the content hash keeps two
+        # databases at the same counter from sharing a revision.
         digest = hashlib.sha256()
         for a in sorted(self.articles):
             digest.update(f"{a}:{self.articles[a]['content_sha256']};".encode())
-        self.revision = digest.hexdigest()[:16]
+        self.revision = f"{self.stored_revision}.{digest.hexdigest()[:12]}"
 
 
 def load_index(session: Session) -> GraphIndex:
     """Build the index from the database: the database stays the truth."""
+    revision = stored_revision(session)  # read first: a write after it will be seen as a newer revision
     g, rows = graph_from_db(session)
     articles = {i: article_meta(r) | {"content_sha256": r.content_sha256} for i, r in rows.items()}
-    return GraphIndex(g, articles, {i: r.text for i, r in rows.items()})
+    return GraphIndex(g, articles, {i: r.text for i, r in rows.items()}, revision)
 
 
 def index_from_stories(stories: list[Story]) -> GraphIndex:

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from .errors import Fault, SheetInvalid
 from .files import read_story, story_dirs
 from .model import Story
-from .store import WriteResult, known_types, relation_owners, write_story
+from .store import WriteResult, known_types, relation_owners, write_session, write_story
 
 
 def check_path(path: str | Path, *, engine: Engine | None = None) -> list[Story]:
@@ -26,7 +26,7 @@ def check_path(path: str | Path, *, engine: Engine | None = None) -> list[Story]
 def ingest_path(engine: Engine, path: str | Path) -> list[WriteResult]:
     """Verify and store every story under ``path``: all of them or none."""
     results = []
-    with Session(engine) as session, session.begin():
+    with write_session(engine) as session:
         for d in _dirs(path):
             story = read_story(d, known=known_types(session), taken=relation_owners(session))
             results.append(write_story(session, story))

@@ -38,44 +38,12 @@ KINDS = ("entity", "relation", "claim")
 FIELDS = ("evidence", "text", "name", "alias", "description")
 
 _FTS = "search_fts"
-_SQLITE_DDL = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {_FTS} USING fts5("
-    "text, content='search_doc', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
-    f"CREATE TRIGGER IF NOT EXISTS search_doc_ai AFTER INSERT ON search_doc BEGIN "
-    f"INSERT INTO {_FTS}(rowid, text) VALUES (new.id, new.text); END",
-    f"CREATE TRIGGER IF NOT EXISTS search_doc_ad AFTER DELETE ON search_doc BEGIN "
-    f"INSERT INTO {_FTS}({_FTS}, rowid, text) VALUES ('delete', old.id, old.text); END",
-    f"CREATE TRIGGER IF NOT EXISTS search_doc_au AFTER UPDATE ON search_doc BEGIN "
-    f"INSERT INTO {_FTS}({_FTS}, rowid, text) VALUES ('delete', old.id, old.text); "
-    f"INSERT INTO {_FTS}(rowid, text) VALUES (new.id, new.text); END",
-)
-_PG_DDL = (
-    "ALTER TABLE search_doc ADD COLUMN IF NOT EXISTS tsv tsvector "
-    "GENERATED ALWAYS AS (to_tsvector('english', text)) STORED",
-    "CREATE INDEX IF NOT EXISTS search_doc_tsv ON search_doc USING GIN (tsv)",
-)
+# The index itself (FTS5 table and triggers, or the tsvector column and GIN index) is
+# created by the schema migrations (graph/migrations/versions/0001_initial_schema.py).
 
 
-# --- the index: created with the schema, written with the facts -------------------------------------------------
-
-
-def install(engine: Engine) -> None:
-    """Create the dialect's full-text index over ``search_doc`` (the table itself must exist).
-
-    On a database whose articles were written before the index existed, the
-    documents are derived from the facts now (:func:`rebuild`).
-    """
-    dialect = engine.dialect.name
-    with engine.begin() as conn:
-        if dialect == "sqlite":
-            had_fts = conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = :n"), {"n": _FTS}).first()
-            for ddl in _SQLITE_DDL:
-                conn.execute(text(ddl))
-            if not had_fts:  # documents written without it: index them
-                conn.execute(text(f"INSERT INTO {_FTS}({_FTS}) VALUES ('rebuild')"))
-        elif dialect == "postgresql":
-            for ddl in _PG_DDL:
-                conn.execute(text(ddl))
+def ensure_indexed(engine: Engine) -> None:
+    """Derive the documents from the facts if a database has articles but no documents."""
     with engine.connect() as conn:
         stale = (conn.execute(select(ArticleRow.id).limit(1)).first() is not None
                  and conn.execute(select(SearchDocRow.id).limit(1)).first() is None)

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import csv
 import io
+import faulthandler
 import json
 import multiprocessing
 import os
@@ -255,6 +256,9 @@ def _confine(timeout: float, memory_mb: int | None) -> None:
 
 
 def _child(store: ox.Store, query: str, max_rows: int, timeout: float, memory_mb: int | None, conn) -> None:
+    # A query that hits the memory budget aborts this process; the parent reports it
+    # (QueryAborted). A traceback dump of the child on stderr would only be noise.
+    faulthandler.disable()
     try:
         _confine(timeout, memory_mb)
         message: tuple = ("ok", evaluate(store, query, max_rows))

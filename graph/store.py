@@ -7,15 +7,18 @@ transaction, so an ingestion is one unit of work, all or nothing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import event, text
+from sqlalchemy import event, text, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine, delete, select
+from sqlmodel import Session, create_engine, delete, select
 
 from . import search
 from .model import Story
-from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, RelationRow
+from .schema import ensure_current
+from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, GraphStateRow, RelationRow
 
 
 def make_engine(url: str) -> Engine:
@@ -25,17 +28,59 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # pragma: no cover - runs per connection
+            dbapi_conn.isolation_level = None  # SQLAlchemy, not the driver, says BEGIN (below)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):  # pragma: no cover - runs per transaction
+            # A writer takes the write lock up front (BEGIN IMMEDIATE): a deferred
+            # transaction that reads, then writes, can fail at once with "database is
+            # locked" when another process wrote in between; an immediate one waits.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITER) else "BEGIN")
     return engine
 
 
+_WRITER = "storygraph_writer"
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """One write transaction, serialised against every other writer, committed on exit.
+
+    SQLite: ``BEGIN IMMEDIATE``. PostgreSQL: the ``graph_state`` row is locked
+    first (``SELECT ... FOR UPDATE``), so concurrent writers queue instead of
+    overwriting each other. Rolled back if the block raises.
+    """
+    bind = engine.execution_options(**{_WRITER: True}) if engine.dialect.name == "sqlite" else engine
+    with Session(bind) as session, session.begin():
+        if engine.dialect.name != "sqlite":
+            session.exec(select(GraphStateRow).where(GraphStateRow.id == 1).with_for_update())
+        yield session
+
+
+def bump_revision(session: Session) -> None:
+    """Record that the stored graph changed, so every process serving it reloads."""
+    session.exec(update(GraphStateRow).where(GraphStateRow.id == 1)
+                 .values(revision=GraphStateRow.revision + 1, changed_at=dt.datetime.now(dt.UTC)))
+
+
+def stored_revision(session_or_conn) -> int:
+    """The stored graph's revision: cheap enough to read on every request."""
+    row = session_or_conn.execute(select(GraphStateRow.revision).where(GraphStateRow.id == 1)).first()
+    return row[0] if row else 0
+
+
 def create_schema(engine: Engine) -> None:
-    """Create the tables and the full-text search index (indexing stored facts it has not seen)."""
-    SQLModel.metadata.create_all(engine)
-    search.install(engine)
+    """Bring an empty database to the current schema; refuse one that is behind.
+
+    Raises :class:`graph.errors.SchemaBehind` (run ``storygraph db upgrade``).
+    Documents of the full-text index missing for stored facts are derived now.
+    """
+    ensure_current(engine)
+    search.ensure_indexed(engine)
 
 
 def ping(engine: Engine) -> None:
@@ -116,6 +161,7 @@ def write_story(session: Session, story: Story) -> WriteResult:
     session.flush()
     _drop_orphans(session)
     search.index_article(session, meta.id, [e.id for e in story.entities])
+    bump_revision(session)
     return WriteResult(meta.id, status, len(story.entities), len(story.relations), n_evidence)
 
 

@@ -95,3 +95,17 @@ class SearchDocRow(SQLModel, table=True):
     start: int | None = None
     end: int | None = None
     sentence: int | None = None
+
+
+class GraphStateRow(SQLModel, table=True):
+    """One row: the stored graph's revision, bumped by every write that changes it.
+
+    Every API process compares it with the revision of the graph it serves and
+    reloads when they differ; a write transaction locks it first, so writers
+    serialise (see :func:`graph.store.write_session`).
+    """
+
+    __tablename__ = "graph_state"
+    id: int = Field(default=1, primary_key=True)
+    revision: int = 0
+    changed_at: dt.datetime | None = None

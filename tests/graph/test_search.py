@@ -240,16 +240,3 @@ def test_schema_creation_indexes_a_database_written_without_the_index(engine, st
         assert len(stored_documents(s)) == len(before)
 
 
-def test_schema_creation_on_a_database_from_before_the_index(tmp_path, story_dir):
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    create_schema(engine)
-    ingest_path(engine, story_dir)
-    with engine.begin() as c:  # what a database of the first issue looks like
-        for trigger in ("search_doc_ai", "search_doc_ad", "search_doc_au"):
-            c.execute(text(f"DROP TRIGGER {trigger}"))
-        c.execute(text("DROP TABLE search_fts"))
-        c.execute(text("DROP TABLE search_doc"))
-    create_schema(engine)
-    hits = all_hits(engine, "delegation")
-    assert {"delegation", "lee-led-delegation"} <= {h.id for h in hits}
-    engine.dispose()
