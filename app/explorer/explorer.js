@@ -1,0 +1,620 @@
+// storygraph explorer: plain JavaScript over the JSON API under /v1 (no framework, no build, no CDN).
+//
+// Views live in the URL hash, so each has its own address and the back button works:
+//   #/                                   home
+//   #/entity/{id}                        an entity, its relations grouped by predicate, their quotes
+//   #/neighborhood/{id}?depth=1|2        a picture of its neighbourhood (the server's SVG)
+//   #/article/{id}?start=&end=           the article, the span [start, end) highlighted (code points)
+//   #/paths?from=&to=                    shortest connections between two entities
+//   #/claims?status=                     the claims board
+//   #/timeline                           events in date order
+"use strict";
+
+(() => {
+  const API = "/v1";
+  const view = document.getElementById("view");
+  const TYPES = ["person", "organization", "government", "country", "city", "facility", "event", "claim",
+    "substance", "topic", "disease", "document"];
+  const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December"];
+  const SEASONS = { 21: "spring", 22: "summer", 23: "autumn", 24: "winter" };
+  const STATUS_TEXT = {
+    disputed: "Disputed: asserted and denied", asserted: "Asserted", denied: "Denied",
+    unattributed: "Unattributed",
+  };
+  let renderSeq = 0;
+  let articleCache = null;
+
+  // ---- DOM helpers (text always goes in as text, never as HTML) ----
+
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") el.className = v;
+      else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? "" : String(v));
+    }
+    append(el, children);
+    return el;
+  }
+
+  function append(el, children) {
+    for (const c of children.flat(Infinity)) {
+      if (c === null || c === undefined || c === false) continue;
+      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return el;
+  }
+
+  function clear(el) {
+    while (el.firstChild) el.removeChild(el.firstChild);
+    return el;
+  }
+
+  // ---- the API ----
+
+  class ApiError extends Error {
+    constructor(problem, status) {
+      super((problem && problem.detail) || `The server answered ${status}`);
+      this.problem = problem || {};
+      this.status = status;
+    }
+  }
+
+  async function api(path, params) {
+    const url = new URL(API + path, location.origin);
+    for (const [k, v] of Object.entries(params || {})) {
+      if (v !== null && v !== undefined && v !== "") url.searchParams.set(k, v);
+    }
+    const r = await fetch(url, { headers: { Accept: "application/json" } });
+    const body = await r.json().catch(() => null);
+    if (!r.ok) throw new ApiError(body, r.status);
+    return body;
+  }
+
+  async function article(id) {
+    if (!articleCache) {
+      const page = await api("/articles", { limit: 500 });
+      articleCache = { list: page.items, texts: new Map() };
+    }
+    if (!id) id = articleCache.list.length ? articleCache.list[0].id : null;
+    if (!id) return null;
+    if (!articleCache.texts.has(id)) articleCache.texts.set(id, await api(`/articles/${encodeURIComponent(id)}`));
+    return articleCache.texts.get(id);
+  }
+
+  // ---- routing ----
+
+  function parseHash() {
+    const raw = location.hash.replace(/^#\/?/, "");
+    const [path, query] = raw.split("?");
+    const parts = (path || "").split("/").filter(Boolean).map(decodeURIComponent);
+    return { name: parts[0] || "home", args: parts.slice(1), params: new URLSearchParams(query || "") };
+  }
+
+  function link(hash, ...children) {
+    return h("a", { href: hash }, ...children);
+  }
+
+  function entityHash(id) {
+    return `#/entity/${encodeURIComponent(id)}`;
+  }
+
+  function quoteHash(ev) {
+    return `#/article/${encodeURIComponent(ev.article_id)}?start=${ev.start}&end=${ev.end}`;
+  }
+
+  const ROUTES = {
+    home: renderHome, entity: renderEntity, neighborhood: renderNeighborhood, article: renderArticle,
+    paths: renderPaths, claims: renderClaims, timeline: renderTimeline,
+  };
+
+  async function route() {
+    const r = parseHash();
+    const render = ROUTES[r.name] || renderNotFound;
+    const seq = ++renderSeq;
+    for (const a of document.querySelectorAll(".nav a[data-nav]")) {
+      if (a.dataset.nav === r.name) a.setAttribute("aria-current", "page");
+      else a.removeAttribute("aria-current");
+    }
+    closeSuggestions(mainSearch);
+    let content;
+    try {
+      content = await render(r);
+    } catch (err) {
+      content = errorBox(err);
+    }
+    if (seq !== renderSeq) return; // a newer navigation won
+    clear(view).append(content);
+    const heading = view.querySelector("h1");
+    if (heading) document.title = `${heading.textContent} · storygraph`;
+    const target = view.querySelector("mark.highlight");
+    if (target) target.scrollIntoView({ block: "center" });
+    else window.scrollTo(0, 0);
+    view.dataset.view = r.name;
+    view.dataset.ready = String(seq);
+  }
+
+  function errorBox(err) {
+    const p = err instanceof ApiError ? err.problem : {};
+    const box = h("section", { class: "card error", role: "alert" },
+      h("h1", {}, p.title || "Something went wrong"),
+      h("p", {}, err.message || String(err)));
+    if (Array.isArray(p.candidates) && p.candidates.length) {
+      box.append(h("p", {}, "Did you mean:"),
+        h("ul", { class: "chips" }, p.candidates.map((c) => h("li", {}, entityChip(c)))));
+    }
+    return box;
+  }
+
+  function renderNotFound() {
+    return h("section", { class: "card" }, h("h1", {}, "No such view"),
+      h("p", {}, "This address names no view. ", link("#/", "Go to the start page"), "."));
+  }
+
+  // ---- shared pieces ----
+
+  function typeBadge(type) {
+    return h("span", { class: `badge t-${TYPES.includes(type) ? type : "other"}` }, type);
+  }
+
+  function entityChip(ref) {
+    return h("a", { class: `chip t-${ref.type}`, href: entityHash(ref.id), "data-entity": ref.id },
+      h("span", { class: "dot", "aria-hidden": "true" }), ref.name);
+  }
+
+  function quoteLink(ev) {
+    return h("a", {
+      class: "quote", href: quoteHash(ev), "data-start": ev.start, "data-end": ev.end,
+      title: "Show this quote in the article",
+    }, ev.quote.replace(/\s+/g, " "));
+  }
+
+  function quotes(evidence) {
+    if (!evidence || !evidence.length) return null;
+    return h("ul", { class: "quotes" }, evidence.map((ev) => h("li", {}, quoteLink(ev))));
+  }
+
+  function modalityBadge(modality) {
+    if (!modality || modality === "asserted") return null;
+    return h("span", { class: `modality m-${modality}`, title: `Modality: ${modality}` }, modality);
+  }
+
+  function predicateLabel(p) {
+    return p.replace(/_/g, " ");
+  }
+
+  function qualifierList(q, exclude) {
+    if (!q) return null;
+    const items = [];
+    if (q.time) items.push(["when", `${formatEdtf(q.time.edtf)}${q.time.text ? ` (“${q.time.text}”)` : ""}`]);
+    if (q.place && q.place.id !== exclude) items.push(["where", entityChip(q.place)]);
+    if (q.role) items.push(["role", q.role]);
+    if (q.source && q.source.id !== exclude) items.push(["according to", entityChip(q.source)]);
+    if (!items.length) return null;
+    return h("dl", { class: "qualifiers" }, items.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+  }
+
+  // ---- dates: EDTF shown with its precision, never a made-up day ----
+
+  function formatPoint(s) {
+    let text = s;
+    let approximate = false;
+    let uncertain = false;
+    const mark = text.match(/[~?%]$/);
+    if (mark) {
+      approximate = mark[0] !== "?";
+      uncertain = mark[0] !== "~";
+      text = text.slice(0, -1);
+    }
+    const m = text.match(/^(-?\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$/);
+    if (!m) return s;
+    const year = String(Number(m[1]));
+    let out = year;
+    if (m[2] && m[3]) out = `${Number(m[3])} ${MONTHS[Number(m[2]) - 1]} ${year}`;
+    else if (m[2] && SEASONS[Number(m[2])]) out = `${SEASONS[Number(m[2])]} ${year}`;
+    else if (m[2]) out = `${MONTHS[Number(m[2]) - 1]} ${year}`;
+    if (approximate) out = `about ${out}`;
+    if (uncertain) out = `${out} (uncertain)`;
+    return out;
+  }
+
+  function isDay(s) {
+    return /^-?\d{4}-\d{2}-\d{2}[~?%]?$/.test(s);
+  }
+
+  function formatEdtf(edtf) {
+    if (!edtf) return "undated";
+    if (!edtf.includes("/")) return formatPoint(edtf);
+    const [a, b] = edtf.split("/");
+    const open = (x) => x === ".." || x === "";
+    if (open(a) && open(b)) return "at an unknown time";
+    if (open(a)) return `${isDay(b) ? "on" : "in"} or before ${formatPoint(b)}`;
+    if (open(b)) return `since ${formatPoint(a)}`;
+    return `from ${formatPoint(a)} to ${formatPoint(b)}`;
+  }
+
+  // ---- search with suggestions (used by the header and the path finder) ----
+
+  function attachSuggest(input, list, onPick) {
+    const state = { input, list, items: [], active: -1, seq: 0, timer: null, onPick };
+    const show = (items) => {
+      state.items = items;
+      state.active = items.length ? 0 : -1;
+      clear(list);
+      items.forEach((item, i) => {
+        const li = h("li", {
+          role: "option", id: `${list.id}-${i}`, class: "suggestion", "data-id": item.id,
+          "aria-selected": i === state.active ? "true" : "false",
+        }, h("span", { class: `dot t-${item.type}`, "aria-hidden": "true" }),
+        h("span", { class: "s-name" }, item.name), h("span", { class: "s-type" }, item.type),
+        item.matched ? h("span", { class: "s-alias" }, `“${item.matched}”`) : null);
+        li.addEventListener("mousedown", (e) => { e.preventDefault(); pick(i); });
+        list.append(li);
+      });
+      if (!items.length) list.append(h("li", { class: "suggestion empty", role: "option", "aria-disabled": "true" },
+        "No entity matches"));
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      markActive();
+    };
+    const markActive = () => {
+      [...list.querySelectorAll("li.suggestion[data-id]")].forEach((li, i) =>
+        li.setAttribute("aria-selected", i === state.active ? "true" : "false"));
+      if (state.active >= 0) input.setAttribute("aria-activedescendant", `${list.id}-${state.active}`);
+      else input.removeAttribute("aria-activedescendant");
+    };
+    const pick = (i) => {
+      const item = state.items[i];
+      if (!item) return;
+      closeSuggestions(state);
+      onPick(item, state);
+    };
+    const lookup = async () => {
+      const q = input.value.trim();
+      const seq = ++state.seq;
+      if (!q) { closeSuggestions(state); return; }
+      let page;
+      try {
+        page = await api("/entities", { q, limit: 8 });
+      } catch (err) {
+        return; // shown again on the next keystroke
+      }
+      if (seq !== state.seq || document.activeElement !== input) return; // a newer keystroke won
+      const qn = q.toLowerCase();
+      show(page.items.map((e) => {
+        const alias = (e.aliases || []).find((a) => a !== e.name && a.toLowerCase().includes(qn));
+        const nameHit = e.name.toLowerCase().includes(qn);
+        return { id: e.id, name: e.name, type: e.type, matched: !nameHit && alias ? alias : null };
+      }));
+    };
+    input.addEventListener("input", () => {
+      clearTimeout(state.timer);
+      state.timer = setTimeout(lookup, 120);
+    });
+    input.addEventListener("keydown", (e) => {
+      if (list.hidden) {
+        if (e.key === "ArrowDown" && input.value.trim()) lookup();
+        return;
+      }
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        const n = state.items.length;
+        if (!n) return;
+        state.active = (state.active + (e.key === "ArrowDown" ? 1 : -1) + n) % n;
+        markActive();
+      } else if (e.key === "Enter") {
+        if (state.active >= 0) { e.preventDefault(); pick(state.active); }
+      } else if (e.key === "Escape") {
+        closeSuggestions(state);
+      }
+    });
+    input.addEventListener("blur", () => setTimeout(() => closeSuggestions(state), 150));
+    return state;
+  }
+
+  function closeSuggestions(state) {
+    if (!state) return;
+    state.seq++;
+    clearTimeout(state.timer);
+    state.list.hidden = true;
+    state.input.setAttribute("aria-expanded", "false");
+    state.input.removeAttribute("aria-activedescendant");
+  }
+
+  const mainSearch = attachSuggest(document.getElementById("q"), document.getElementById("q-list"),
+    (item, state) => {
+      state.input.value = "";
+      location.hash = entityHash(item.id);
+    });
+  document.getElementById("search").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const q = mainSearch.input.value.trim();
+    if (!q) return;
+    try {
+      const page = await api("/entities", { q, limit: 1 });
+      if (page.items.length) {
+        mainSearch.input.value = "";
+        closeSuggestions(mainSearch);
+        location.hash = entityHash(page.items[0].id);
+      }
+    } catch (err) {
+      /* nothing to open */
+    }
+  });
+
+  // ---- views ----
+
+  async function renderHome() {
+    const [a, entities, claims, events] = await Promise.all([
+      article(null), api("/entities", { limit: 500 }), api("/claims", { limit: 1, status: "disputed" }),
+      api("/events", { limit: 1 }),
+    ]);
+    const people = entities.items.filter((e) => ["person", "country", "organization", "government"].includes(e.type))
+      .sort((x, y) => y.degree - x.degree || x.name.localeCompare(y.name)).slice(0, 10);
+    const counts = {};
+    for (const e of entities.items) counts[e.type] = (counts[e.type] || 0) + 1;
+    return h("div", { class: "stack" },
+      h("section", { class: "card hero" },
+        h("p", { class: "eyebrow" }, a ? `${a.publisher} · ${formatPoint(a.published)} · ${a.dateline}` : "storygraph"),
+        h("h1", {}, a ? a.title : "storygraph explorer"),
+        h("p", { class: "lede" }, "Every entity, relation, claim and event in this graph cites the article's own words. ",
+          "Search a name above, or start from one of the actors below."),
+        h("ul", { class: "chips" }, people.map((e) => h("li", {}, entityChip(e)))),
+        h("p", { class: "stats" }, `${entities.total} entities: `,
+          TYPES.filter((t) => counts[t]).map((t, i) => [i ? " · " : "", `${counts[t]} ${t}`]))),
+      h("div", { class: "grid3" },
+        h("a", { class: "card tile", href: "#/paths?from=jen-daskal&to=xi-jinping" },
+          h("h2", {}, "Path finder"), h("p", {}, "How is Jen Daskal connected to Xi Jinping? Every hop with its evidence.")),
+        h("a", { class: "card tile", href: "#/claims" },
+          h("h2", {}, "Claims board"), h("p", {}, `Who asserts and who denies what; ${claims.total} disputed.`)),
+        h("a", { class: "card tile", href: "#/timeline" },
+          h("h2", {}, "Timeline"), h("p", {}, `${events.total} dated events, with the precision the article gives.`))));
+  }
+
+  async function renderEntity(r) {
+    const id = r.args[0];
+    if (!id) return renderNotFound();
+    const [e, rels] = await Promise.all([
+      api(`/entities/${encodeURIComponent(id)}`),
+      api(`/entities/${encodeURIComponent(id)}/relations`, { limit: 500 }),
+    ]);
+    const groups = new Map();
+    for (const rel of rels.items) {
+      const out = rel.subject.id === e.id;
+      const key = `${rel.predicate}${out ? "" : " (in)"}`;
+      if (!groups.has(key)) groups.set(key, { predicate: rel.predicate, out, items: [] });
+      groups.get(key).items.push(rel);
+    }
+    const sorted = [...groups.values()].sort((x, y) => (y.out - x.out) || x.predicate.localeCompare(y.predicate));
+    const titles = (e.attributes && e.attributes.titles) || [];
+    const aliases = (e.aliases || []).filter((a) => a !== e.name);
+    return h("div", { class: "stack entity-view", "data-entity": e.id },
+      h("section", { class: "card" },
+        h("div", { class: "title-row" }, h("h1", { tabindex: "-1" }, e.name), typeBadge(e.type)),
+        titles.length ? h("p", { class: "titles" }, titles.join(" · ")) : null,
+        e.description ? h("p", { class: "description" }, e.description) : null,
+        aliases.length ? h("p", { class: "aliases" }, h("span", { class: "label" }, "Also called "),
+          aliases.map((a, i) => [i ? ", " : "", h("q", {}, a)])) : null,
+        e.date ? h("p", {}, h("span", { class: "label" }, "Date "), formatEdtf(e.date.edtf)) : null,
+        h("p", { class: "actions" },
+          h("a", { class: "button", href: `#/neighborhood/${encodeURIComponent(e.id)}?depth=1` }, "Neighbourhood picture"),
+          h("a", { class: "button secondary", href: `#/paths?from=${encodeURIComponent(e.id)}` }, "Find paths from here"),
+          e.type === "claim" ? h("a", { class: "button secondary", href: "#/claims" }, "Claims board") : null)),
+      h("section", { class: "card" },
+        h("h2", {}, `Relations `, h("span", { class: "count" }, String(rels.total))),
+        sorted.length ? sorted.map((g) => h("section", {
+          class: "group", "data-predicate": g.predicate, "data-direction": g.out ? "out" : "in",
+        },
+        h("h3", {}, g.out ? [h("span", { class: "muted" }, `${e.name} `), predicateLabel(g.predicate), " …"]
+          : ["… ", predicateLabel(g.predicate), h("span", { class: "muted" }, ` ${e.name}`)]),
+        h("ul", { class: "relations" }, g.items.map((rel) => {
+          const other = g.out ? rel.object : rel.subject;
+          return h("li", { class: "relation", "data-relation": rel.id },
+            h("div", { class: "rel-head" }, entityChip(other), modalityBadge(rel.modality)),
+            qualifierList(rel.qualifiers, e.id),
+            quotes(rel.evidence));
+        })))) : h("p", { class: "muted" }, "No relations.")),
+      e.evidence && e.evidence.length ? h("section", { class: "card" },
+        h("h2", {}, "Mentions ", h("span", { class: "count" }, String(e.evidence.length))),
+        quotes(e.evidence)) : null);
+  }
+
+  async function renderNeighborhood(r) {
+    const id = r.args[0];
+    if (!id) return renderNotFound();
+    const depth = r.params.get("depth") === "2" ? 2 : 1;
+    const e = await api(`/entities/${encodeURIComponent(id)}`);
+    const url = `${API}/entities/${encodeURIComponent(e.id)}/neighborhood.svg?depth=${depth}`;
+    const res = await fetch(url, { headers: { Accept: "image/svg+xml" } });
+    if (!res.ok) throw new ApiError(await res.json().catch(() => null), res.status);
+    const doc = new DOMParser().parseFromString(await res.text(), "image/svg+xml");
+    const svg = document.importNode(doc.documentElement, true);
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+    svg.classList.add("graph-svg");
+    for (const node of svg.querySelectorAll("g.node")) {
+      const target = node.getAttribute("data-id");
+      node.setAttribute("tabindex", "0");
+      node.setAttribute("role", "link");
+      const title = node.querySelector("title");
+      node.setAttribute("aria-label", `Open ${title ? title.textContent : target}`);
+      const open = () => { location.hash = entityHash(target); };
+      node.addEventListener("click", open);
+      node.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); open(); } });
+    }
+    const frame = h("div", { class: "picture" }, svg);
+    const toggle = h("button", { type: "button", class: "button secondary", "aria-pressed": "false" }, "Actual size");
+    toggle.addEventListener("click", () => {
+      const on = frame.classList.toggle("actual");
+      toggle.setAttribute("aria-pressed", String(on));
+      toggle.textContent = on ? "Fit to width" : "Actual size";
+    });
+    const nodes = svg.querySelectorAll("g.node").length;
+    return h("div", { class: "stack" },
+      h("section", { class: "card" },
+        h("div", { class: "title-row" }, h("h1", {}, `Around ${e.name}`), typeBadge(e.type)),
+        h("p", { class: "muted" }, `${nodes} entities within ${depth} hop${depth > 1 ? "s" : ""}. `,
+          "Click a node to open it; arrows point from subject to object."),
+        h("div", { class: "toolbar" },
+          h("div", { class: "segmented", role: "group", "aria-label": "Depth" },
+            [1, 2].map((d) => h("a", {
+              href: `#/neighborhood/${encodeURIComponent(e.id)}?depth=${d}`,
+              "aria-current": d === depth ? "page" : null,
+            }, `Depth ${d}`))),
+          toggle,
+          h("a", { class: "button secondary", href: entityHash(e.id) }, "Back to entity"),
+          h("a", { class: "button secondary", href: url, download: `${e.id}-depth-${depth}.svg` }, "Download SVG")),
+        frame));
+  }
+
+  async function renderArticle(r) {
+    const a = await article(r.args[0] || null);
+    if (!a) return h("section", { class: "card" }, h("h1", {}, "No article"), h("p", {}, "The graph holds no article."));
+    const start = Number.parseInt(r.params.get("start"), 10);
+    const end = Number.parseInt(r.params.get("end"), 10);
+    // Offsets count Unicode code points; JavaScript strings count UTF-16 units: split into code points first.
+    const points = Array.from(a.text);
+    const body = h("div", { class: "article-text", lang: a.language || "en" });
+    let span = null;
+    if (Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start < end && end <= points.length) {
+      span = points.slice(start, end).join("");
+      body.append(points.slice(0, start).join(""),
+        h("mark", { class: "highlight", id: "highlight", "data-start": start, "data-end": end }, span),
+        points.slice(end).join(""));
+    } else {
+      body.append(a.text);
+    }
+    const people = (label, names) => (names && names.length ? [h("dt", {}, label), h("dd", {}, names.join(", "))] : null);
+    return h("div", { class: "stack" },
+      h("section", { class: "card" },
+        h("p", { class: "eyebrow" }, `${a.publisher} · ${formatPoint(a.published)} · ${a.dateline}`),
+        h("h1", {}, a.title),
+        h("dl", { class: "meta" }, people("By", a.authors), people("Edited by", a.editors),
+          people("Photos", a.photographers)),
+        span !== null ? h("p", { class: "notice" }, `Highlighted: characters ${start}–${end} (code points). `,
+          h("button", { type: "button", class: "linkish", onclick: () => history.back() }, "← Back")) : null,
+        body));
+  }
+
+  function pathForm(from, to) {
+    const make = (name, label, value) => {
+      const id = `path-${name}`;
+      const input = h("input", {
+        id, name, type: "text", value: value || "", required: true, placeholder: "a name or alias",
+        role: "combobox", "aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": `${id}-list`,
+        spellcheck: "false", autocomplete: "off",
+      });
+      const list = h("ul", { id: `${id}-list`, class: "suggestions", role: "listbox", hidden: true });
+      attachSuggest(input, list, (item) => { input.value = item.name; input.dataset.id = item.id; });
+      input.addEventListener("input", () => { delete input.dataset.id; });
+      return h("div", { class: "field" }, h("label", { for: id }, label), h("div", { class: "combo" }, input, list));
+    };
+    const form = h("form", { class: "path-form", id: "path-form" },
+      make("from", "From", from), make("to", "To", to),
+      h("button", { type: "submit", class: "button" }, "Find paths"));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const value = (name) => {
+        const input = form.elements[name];
+        return input.dataset.id || input.value.trim();
+      };
+      location.hash = `#/paths?from=${encodeURIComponent(value("from"))}&to=${encodeURIComponent(value("to"))}`;
+    });
+    return form;
+  }
+
+  async function renderPaths(r) {
+    const from = r.params.get("from") || "";
+    const to = r.params.get("to") || "";
+    const head = h("section", { class: "card" }, h("h1", {}, "Path finder"),
+      h("p", { class: "muted" }, "The shortest connections between two entities, ignoring direction, each hop with its evidence."));
+    if (!from || !to) {
+      head.append(pathForm(from, to));
+      return h("div", { class: "stack" }, head);
+    }
+    let result;
+    let names = [from, to];
+    try {
+      const [found, a, b] = await Promise.all([api("/paths", { source: from, target: to, limit: 10 }),
+        api(`/entities/${encodeURIComponent(from)}`), api(`/entities/${encodeURIComponent(to)}`)]);
+      result = found;
+      names = [a.name, b.name];
+    } catch (err) {
+      head.append(pathForm(from, to));
+      return h("div", { class: "stack" }, head, errorBox(err));
+    }
+    head.append(pathForm(names[0], names[1]));
+    const paths = result.paths;
+    const shortest = paths.length ? paths[0].length : 0;
+    // The shortest paths open, the longer ones folded to their one-line summary.
+    const list = paths.length ? paths.map((p, i) => h("section", { class: "card path", "data-length": p.length },
+      h("details", { open: p.length === shortest },
+      h("summary", {}, h("span", { class: "path-title" }, `Path ${i + 1} `,
+        h("span", { class: "count" }, `${p.length} hop${p.length > 1 ? "s" : ""}`)),
+      h("span", { class: "path-summary" }, p.nodes.map((n) => n.name).join(" → "))),
+      h("ol", { class: "chain" }, p.nodes.map((n, j) => [
+        h("li", { class: "stop" }, entityChip(n)),
+        j < p.relations.length ? h("li", { class: "hop" }, h("ul", {}, p.relations[j].map((rel) =>
+          h("li", { class: "hop-rel", "data-relation": rel.id },
+            h("p", { class: "hop-line" }, h("span", { class: "muted" }, rel.subject.name), " ",
+              h("strong", {}, predicateLabel(rel.predicate)), " ",
+              h("span", { class: "muted" }, rel.object.name), " ", modalityBadge(rel.modality)),
+            quotes(rel.evidence))))) : null,
+      ]))))) : [h("section", { class: "card" }, h("p", {}, `No path of at most 4 hops links ${names[0]} and ${names[1]}.`))];
+    return h("div", { class: "stack" }, head, list);
+  }
+
+  async function renderClaims(r) {
+    const status = r.params.get("status") || "";
+    const page = await api("/claims", { limit: 500, status });
+    const filters = ["", "disputed", "asserted", "denied", "unattributed"];
+    return h("div", { class: "stack" },
+      h("section", { class: "card" }, h("h1", {}, "Claims board"),
+        h("p", { class: "muted" }, "Propositions the article reports, with who asserts and who denies them. ",
+          "The article reports a dispute; it does not take a side."),
+        h("div", { class: "segmented", role: "group", "aria-label": "Status" }, filters.map((f) => h("a", {
+          href: f ? `#/claims?status=${f}` : "#/claims", "aria-current": f === status ? "page" : null,
+        }, f || "all")))),
+      page.items.length ? h("ul", { class: "claims" }, page.items.map((c) => h("li", {
+        class: `card claim s-${c.status}`, "data-claim": c.id, "data-status": c.status,
+      },
+      h("div", { class: "claim-head" }, h("span", { class: `status s-${c.status}` }, STATUS_TEXT[c.status] || c.status)),
+      h("p", { class: "claim-text" }, link(entityHash(c.id), c.text)),
+      h("dl", { class: "sides" },
+        h("dt", {}, "Asserted by"), h("dd", { class: "asserters" }, c.asserted_by.length
+          ? c.asserted_by.map((x) => entityChip(x)) : h("span", { class: "muted" }, "no one named")),
+        h("dt", {}, "Denied by"), h("dd", { class: "deniers" }, c.denied_by.length
+          ? c.denied_by.map((x) => entityChip(x)) : h("span", { class: "muted" }, "no one")),
+        c.about && c.about.length ? [h("dt", {}, "About"), h("dd", {}, c.about.map((x) => entityChip(x)))] : null),
+      quotes(c.evidence)))) : h("section", { class: "card" }, h("p", {}, "No claim has this status.")));
+  }
+
+  async function renderTimeline() {
+    const page = await api("/events", { limit: 500, include_undated: "true" });
+    const dated = page.items.filter((e) => e.date);
+    const undated = page.items.filter((e) => !e.date);
+    const item = (e) => h("li", { class: "event", "data-event": e.id },
+      h("div", { class: "when" },
+        h("span", { class: "date", "data-edtf": e.date || "" }, e.date ? formatEdtf(e.date) : "undated"),
+        e.precision ? h("span", { class: "precision" }, e.precision) : null),
+      h("div", { class: "what card" },
+        h("h2", {}, link(entityHash(e.id), e.name), " ", modalityBadge(e.modality)),
+        e.date_text ? h("p", { class: "words" }, "The article says ", h("q", {}, e.date_text), ".") : null,
+        e.participants && e.participants.length ? h("p", { class: "who" }, h("span", { class: "label" }, "Who "),
+          e.participants.map((p) => entityChip(p))) : null,
+        e.place ? h("p", { class: "where" }, h("span", { class: "label" }, "Where "), entityChip(e.place)) : null,
+        quotes(e.evidence)));
+    return h("div", { class: "stack" },
+      h("section", { class: "card" }, h("h1", {}, "Timeline"),
+        h("p", { class: "muted" }, "Events in date order, dated only as precisely as the article dates them: ",
+          "a month stays a month, a season a season.")),
+      h("ol", { class: "timeline" }, dated.map(item)),
+      undated.length ? h("section", { class: "stack" }, h("h2", { class: "section-title" }, "Not dated by the article"),
+        h("ol", { class: "timeline undated" }, undated.map(item))) : null);
+  }
+
+  window.addEventListener("hashchange", route);
+  route();
+})();

@@ -1,0 +1,107 @@
+"""The SVG pictures: valid XML, labels that match the graph, the same bytes every time, a legend."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from apitools import ARTICLE_ID, problem
+from graph.render import label_lines
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse(r) -> ET.Element:
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "image/svg+xml"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    root = ET.fromstring(r.content)
+    assert root.tag == f"{SVG}svg"
+    assert float(root.get("width")) > 0 and float(root.get("height")) > 0
+    return root
+
+
+def nodes(root: ET.Element) -> dict[str, ET.Element]:
+    return {g.get("data-id"): g for g in root.iter(f"{SVG}g") if g.get("class", "").split()[:1] == ["node"]}
+
+
+def label(g: ET.Element) -> list[str]:
+    text = g.find(f"{SVG}text")
+    return [t.text for t in text.findall(f"{SVG}tspan")]
+
+
+def check_nodes(root: ET.Element, expected: list[dict]) -> None:
+    shown = nodes(root)
+    assert set(shown) == {n["id"] for n in expected}
+    for n in expected:
+        g = shown[n["id"]]
+        assert g.get("data-type") == n["type"]
+        assert g.find(f"{SVG}title").text == f"{n['name']} ({n['type']})"
+        lines = label(g)
+        assert lines == label_lines(n["name"])
+        if not lines[-1].endswith("…"):
+            assert " ".join(lines) == " ".join(n["name"].split())  # the label is the name, wrapped
+        else:
+            assert " ".join(n["name"].split()).startswith(" ".join(lines)[:-1].rstrip())
+    legend = [g.get("data-type") for g in root.iter(f"{SVG}g") if g.get("class") == "legend-item"]
+    assert sorted(legend) == sorted({n["type"] for n in expected})
+    for item in root.iter(f"{SVG}g"):
+        if item.get("class") == "legend-item":
+            assert item.find(f"{SVG}text").text == item.get("data-type")
+
+
+def test_whole_graph_svg(client):
+    r = client.get("/v1/graph.svg")
+    root = parse(r)
+    assert r.headers["content-disposition"] == f'inline; filename="{ARTICLE_ID}.svg"'
+    graph = client.get("/v1/graph").json()
+    check_nodes(root, graph["nodes"])
+    edges = [g for g in root.iter(f"{SVG}g") if g.get("class") == "edge"]
+    ids = {i for g in edges for i in g.get("data-ids").split()}
+    assert ids == {e["id"] for e in graph["edges"]}
+    assert root.find(f"{SVG}title").text.startswith("storygraph: US says fentanyl talks")
+    # No script and no stylesheet: safe to inline under a strict CSP, the same in any viewer.
+    assert not list(root.iter(f"{SVG}script")) and not list(root.iter(f"{SVG}style"))
+
+
+def test_svg_is_deterministic(client):
+    a = client.get("/v1/graph.svg").content
+    b = client.get("/v1/graph.svg").content
+    assert a == b
+    from graph.exports import neighborhood_graph
+    from graph.render import render_svg
+    from graph.testing import seed_index
+
+    ix = seed_index()
+    one = render_svg(neighborhood_graph(ix, "jen-daskal", depth=2), focus="jen-daskal")
+    two = render_svg(neighborhood_graph(ix, "jen-daskal", depth=2), focus="jen-daskal")
+    assert one == two
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_neighborhood_svg(client, depth):
+    r = client.get("/v1/entities/Daskal/neighborhood.svg", params={"depth": depth})
+    root = parse(r)
+    assert r.headers["content-disposition"] == f'inline; filename="jen-daskal-depth-{depth}.svg"'
+    data = client.get("/v1/entities/Daskal/neighborhood", params={"depth": depth}).json()
+    check_nodes(root, data["nodes"])
+    focus = nodes(root)["jen-daskal"]
+    assert "focus" in focus.get("class").split()
+    edges = [g for g in root.iter(f"{SVG}g") if g.get("class") == "edge"]
+    assert {i for g in edges for i in g.get("data-ids").split()} == {e["id"] for e in data["edges"]}
+    assert r.content == client.get("/v1/entities/jen-daskal/neighborhood.svg", params={"depth": depth}).content
+
+
+def test_neighborhood_svg_is_not_shadowed_and_checks_its_input(client):
+    # /v1/entities/{ref} takes one segment: the .svg route answers, not the entity's JSON.
+    assert client.get("/v1/entities/wang-xiaohong/neighborhood.svg").headers["content-type"] == "image/svg+xml"
+    assert client.get("/v1/entities/wang-xiaohong").headers["content-type"] == "application/json"
+    problem(client.get("/v1/entities/daskl/neighborhood.svg"), 404)
+    problem(client.get("/v1/entities/daskal/neighborhood.svg", params={"depth": 4}), 422)
+
+
+def test_svg_paths_are_documented(client):
+    doc = client.get("/openapi.json").json()
+    for path in ("/v1/graph.svg", "/v1/entities/{ref}/neighborhood.svg"):
+        assert "image/svg+xml" in doc["paths"][path]["get"]["responses"]["200"]["content"], path
