@@ -1,0 +1,120 @@
+"""Merging duplicate entities (bearer token), the record of merges, and undo.
+
+While a merge stands, ``GET /v1/entities/{old id}`` (and its sub-resources)
+answers ``308 Permanent Redirect`` to the entity it was merged into
+(:func:`redirect_merged`, a dependency of the entities router).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Path, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
+
+from graph.errors import EntityMoved, MergeNotFound
+from graph.index import GraphIndex
+from graph.merge import list_merges, merge_dict, merge_entities, undo_merge
+from graph.store import write_session
+from graph.tables import MergeRow
+
+from ..auth import Writer
+from ..deps import REF_DOC, EngineDep, IndexDep, PageDep, resolve
+from ..problems import responses
+from ..schemas import Page
+
+router = APIRouter(tags=["merges"], responses=responses(422, 500, 503))
+
+ENTITIES = "/v1/entities/"
+
+
+class MergeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"into": "jen-daskal"}]})
+    into: str = Field(min_length=1, max_length=300, description="The entity to keep: " + REF_DOC)
+
+
+class Moved(BaseModel):
+    aliases: int
+    evidence: int
+    relations: int
+
+
+class Merge(BaseModel):
+    id: int
+    from_: str = Field(alias="from", description="The id merged away; it now answers 308 to `into`")
+    into: str
+    from_name: str | None
+    by: str = Field(description="Who merged: the token's name, or a fingerprint of an unnamed token")
+    at: str
+    undone: bool
+    undone_at: str | None
+    undone_by: str | None
+    moved: Moved
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+def redirect_merged(request: Request, ix: IndexDep) -> None:
+    """308 to the merge target when the path's ``{ref}`` is an id merged away (and not an entity again)."""
+    ref = request.path_params.get("ref")
+    if not ref or ref in ix.g or ref not in getattr(ix, "redirects", {}):
+        return
+    new = ix.redirects[ref]
+    parts = request.url.path.split("/")  # ['', 'v1', 'entities', ref, ...rest]
+    location = ENTITIES + quote(new, safe="") + "".join("/" + p for p in parts[4:])
+    if request.url.query:
+        location += "?" + request.url.query
+    raise EntityMoved(ref, new, location)
+
+
+def _reload(request: Request) -> GraphIndex:
+    return request.app.state.reloader.reload(request.app.state)
+
+
+@router.post("/v1/entities/{ref}/merge", response_model=Merge, status_code=201, summary="Merge a duplicate entity",
+             responses={**responses(401, 403, 404, 409)})
+def merge(request: Request, response: Response, engine: EngineDep, ix: IndexDep, writer: Writer,
+          ref: Annotated[str, Path(description="The duplicate: " + REF_DOC)], body: MergeBody):
+    """Merge the entity `{ref}` into `into`: its relations (both directions, and the `place`/`source`
+    qualifiers naming it), aliases and evidence move to `into`, its name becomes an alias of `into`, and
+    its id answers **308** to `into` from then on. **201** with the record (`Location`: `/v1/merges/{id}`).
+
+    **422** for a merge into itself or across types; **404** (with `candidates`) or **409** for a
+    reference that names no entity or several; **409** if a relation links the two."""
+    source = resolve(ix, ref, "ref")
+    target = resolve(ix, body.into, "into")
+    with write_session(engine) as session:
+        row = merge_entities(session, source, target, writer)
+        out = merge_dict(row)
+    _reload(request)
+    response.headers["Location"] = f"/v1/merges/{out['id']}"
+    return out
+
+
+@router.get("/v1/merges", response_model=Page[Merge], summary="Merges, oldest first")
+def merges(engine: EngineDep, page: PageDep):
+    with Session(engine) as session:
+        return page.page([merge_dict(m) for m in list_merges(session)])
+
+
+@router.get("/v1/merges/{merge_id}", response_model=Merge, summary="One merge", responses=responses(404))
+def one_merge(engine: EngineDep, merge_id: int):
+    with Session(engine) as session:
+        row = session.get(MergeRow, merge_id)
+        if row is None:
+            raise MergeNotFound(str(merge_id))
+        return merge_dict(row)
+
+
+@router.post("/v1/merges/{merge_id}/undo", response_model=Merge, summary="Undo a merge",
+             responses={**responses(401, 403, 404, 409)})
+def undo(request: Request, engine: EngineDep, writer: Writer, merge_id: int):
+    """Restore exactly what the merge changed: the entity, its aliases, evidence and relations.
+    **404** for an unknown merge; **409** if it was undone already, or the graph changed so that it
+    cannot be (its id is an entity again, or its target was merged on: undo that merge first)."""
+    with write_session(engine) as session:
+        out = merge_dict(undo_merge(session, merge_id, writer))
+    _reload(request)
+    return out

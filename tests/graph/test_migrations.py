@@ -1,0 +1,65 @@
+"""Migration 0002 (the ``merge`` table) upgrades a 0001 database that holds data, and downgrades again."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlmodel import Session
+
+from graph import schema
+from graph.build import graph_from_db
+from graph.errors import SchemaBehind
+from graph.files import read_story
+from graph.merge import merge_entities, undo_merge
+from graph.store import make_engine, write_session, write_story
+from graph.testing import SEEDS
+
+SEED = SEEDS / "fentanyl-talks-2024-01-31"
+DATA = ("article", "entity", "alias", "relation", "evidence", "search_doc", "graph_state")
+
+
+def _rows(engine) -> dict:
+    with engine.connect() as c:
+        return {t: sorted(map(tuple, c.execute(text(f"SELECT * FROM {t}")).all()), key=repr) for t in DATA}
+
+
+def test_0002_upgrades_a_0001_database_with_data(database_url):
+    engine = make_engine(database_url("migrate"))
+    schema.upgrade(engine, "0001")
+    with write_session(engine) as s:  # the seed, written as a 0001 release would store it
+        write_story(s, read_story(SEED))
+    before = _rows(engine)
+    assert before["evidence"] and "merge" not in inspect(engine).get_table_names()
+    with pytest.raises(SchemaBehind, match="storygraph db upgrade"):
+        schema.ensure_current(engine)
+
+    schema.upgrade(engine)
+    assert schema.current(engine) == schema.head() == "0002"
+    assert "merge" in inspect(engine).get_table_names()
+    assert _rows(engine) == before  # nothing lost or changed
+    schema.ensure_current(engine)
+    with Session(engine) as s:  # and the new table works on the old data: a merge, and its undo
+        g0, _ = graph_from_db(s)
+    with write_session(engine) as s:
+        merge_id = merge_entities(s, "ng-han-guan", "andrew-cawthorne", "migration-test").id
+    with write_session(engine) as s:
+        undo_merge(s, merge_id, "migration-test")
+    with Session(engine) as s:
+        g1, _ = graph_from_db(s)
+    assert sorted(g1.nodes(data=True)) == sorted(g0.nodes(data=True))
+    engine.dispose()
+
+
+def test_0002_downgrades_to_0001(database_url):
+    from alembic import command
+
+    engine = make_engine(database_url("downgrade"))
+    schema.upgrade(engine)
+    cfg = schema._config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+    assert schema.current(engine) == "0001"
+    assert "merge" not in inspect(engine).get_table_names()
+    assert "article" in inspect(engine).get_table_names()
+    engine.dispose()
