@@ -1,8 +1,11 @@
 # syntax=docker/dockerfile:1
 FROM python:3.11-slim
 
+# One worker on the SQLite file in /data by default; for several, point DATABASE_URL at PostgreSQL and set
+# STORYGRAPH_WORKERS (README: "Running several workers"). The plain DATABASE_URL is set here so that either
+# -e DATABASE_URL=... or -e STORYGRAPH_DATABASE_URL=... overrides it.
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    STORYGRAPH_DATABASE_URL=sqlite:////data/storygraph.db
+    DATABASE_URL=sqlite:////data/storygraph.db STORYGRAPH_WORKERS=1
 
 RUN useradd --create-home --uid 10001 storygraph && mkdir /data && chown storygraph /data
 WORKDIR /srv/storygraph
@@ -22,5 +25,5 @@ VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=15s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"]
-# The README's serve command, listening on every interface of the container.
+# The README's serve command, listening on every interface of the container, with STORYGRAPH_WORKERS workers.
 CMD ["storygraph", "serve", "--host", "0.0.0.0", "--port", "8000"]

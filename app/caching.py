@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import hashlib
 
+import anyio
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from graph.errors import StorygraphError
+
 # Liveness and readiness describe the process, not the graph: never cached.
 NO_STORE_PATHS = frozenset({"/healthz", "/readyz"})
+# Only the API's answers are functions of the graph; the pages and their files (the explorer, /docs) change
+# with the code, so they keep the validators StaticFiles/FileResponse give them.
+GRAPH_PREFIX = "/v1/"
 
 
 def etag_for(revision: str, scope: Scope) -> str:
@@ -45,8 +51,15 @@ class ConditionalGet:
         if scope["path"] in NO_STORE_PATHS:
             await self.app(scope, receive, self._with_headers(send, {"cache-control": "no-store"}))
             return
-        index = getattr(scope["app"].state, "index", None)
-        if index is None:  # not loaded: the endpoint answers 503
+        state = scope["app"].state
+        reloader = getattr(state, "reloader", None)
+        if reloader is not None and reloader.due():  # the tag must name the graph this request will see
+            try:
+                await anyio.to_thread.run_sync(reloader.current, state)
+            except StorygraphError:  # the endpoint's own dependency answers with the problem
+                pass
+        index = getattr(state, "index", None)
+        if index is None or not scope["path"].startswith(GRAPH_PREFIX):  # not loaded (a 503), or a page
             await self.app(scope, receive, send)
             return
         etag = etag_for(index.revision, scope)

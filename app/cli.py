@@ -36,31 +36,55 @@ def _fail(exc: SheetInvalid) -> None:
 
 
 @cli.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False, workers: int = 1) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    reload: bool = False,
+    workers: Annotated[Optional[int], typer.Option(
+        min=1, help="Worker processes; default STORYGRAPH_WORKERS (1). More than one wants PostgreSQL.")] = None,
+) -> None:
     """Run the API with uvicorn (seeds an empty database on first start)."""
     import uvicorn
 
     from graph.errors import SchemaBehind
-    from graph.schema import ensure_current
+    from graph.schema import ensure_current, startup_lock
     from graph.store import make_engine
 
-    engine = make_engine(_settings().database_url)
+    settings = _settings()
+    engine = make_engine(settings.database_url)
     try:  # refuse here, in one line, rather than in a traceback from every worker
-        ensure_current(engine)
+        with startup_lock(engine):
+            ensure_current(engine)
     except SchemaBehind as exc:
         typer.echo(f"storygraph: {exc}", err=True)
         raise typer.Exit(1) from None
     finally:
         engine.dispose()
 
-    uvicorn.run("app.main:app", host=host, port=port, reload=reload, workers=workers)
+    uvicorn.run("app.main:app", host=host, port=port, reload=reload, workers=workers or settings.workers)
+
+
+def _checked(path: Path, database_url: str | None):
+    """check_path, against the stored graph when a database is named (sheets that refer to stored nodes)."""
+    if database_url is None:
+        return check_path(path)
+    from graph.store import create_schema, make_engine
+
+    engine = make_engine(_settings(database_url).database_url)
+    try:
+        create_schema(engine)
+        return check_path(path, engine=engine)
+    finally:
+        engine.dispose()
 
 
 @cli.command()
-def check(path: PathArg) -> None:
-    """Verify fact sheets against their articles without writing anything."""
+def check(path: PathArg, database_url: DbOpt = None) -> None:
+    """Verify fact sheets against their articles without writing anything.
+
+    With --database-url, a sheet may refer to the nodes stored there (by id, name or alias)."""
     try:
-        stories = check_path(path)
+        stories = _checked(path, database_url)
     except SheetInvalid as exc:
         _fail(exc)
     for s in stories:
@@ -90,10 +114,11 @@ def ingest(path: PathArg, database_url: DbOpt = None) -> None:
 def coverage(
     path: PathArg,
     fail_under: Annotated[float, typer.Option(help="Exit 1 if the covered share (percent) is lower.")] = 0.0,
+    database_url: DbOpt = None,
 ) -> None:
     """List each sentence with the facts that cite it, and the share covered."""
     try:
-        stories = check_path(path)
+        stories = _checked(path, database_url)
     except SheetInvalid as exc:
         _fail(exc)
     worst = 100.0

@@ -18,7 +18,9 @@ T = TypeVar("T")
 
 
 def get_index(request: Request) -> GraphIndex:
-    ix = getattr(request.app.state, "index", None)
+    state = request.app.state
+    reloader = getattr(state, "reloader", None)
+    ix = reloader.current(state) if reloader is not None else getattr(state, "index", None)
     if ix is None:
         raise StoreUnavailable("The graph is not loaded yet")
     return ix
@@ -44,7 +46,12 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def resolve(ix: GraphIndex, ref: str, parameter: str) -> str:
-    """The entity id ``ref`` names: an id, a name or an alias (404/409 problems name ``parameter``)."""
+    """The entity id ``ref`` names: an id, a name or an alias (404/409 problems name ``parameter``).
+
+    An id merged into another entity names that entity (``GraphIndex.redirects``)."""
+    redirects = getattr(ix, "redirects", None) or {}
+    if ref not in ix.g and ref in redirects:
+        return redirects[ref]
     return ix.names.resolve(ref, parameter=parameter)
 
 

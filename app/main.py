@@ -15,14 +15,16 @@ from sqlmodel import Session
 
 from graph.errors import SchemaBehind, SheetInvalid
 from graph.files import story_dirs
-from graph.index import load_index
 from graph.ingest import ingest_path
+from graph.schema import startup_lock
 from graph.store import article_count, create_schema, make_engine
 
-from . import problems
+from . import problems, web
+from .bodylimit import BodyLimit
 from .caching import ConditionalGet
-from .routers import (analytics, articles, claims, entities, events, export, health, paths, predicates, relations,
-                      search, sparql)
+from .reload import GraphReloader
+from .routers import (analytics, articles, articles_write, claims, entities, events, export, health, merges, paths,
+                      predicates, relations, search, sparql, svg)
 from .settings import Settings
 
 log = logging.getLogger("storygraph.api")
@@ -33,8 +35,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
     VERSION = "0.0.0"
 
 DESCRIPTION = """\
-A read-only API over a knowledge graph of a news story: entities, relations,
-claims and events, every fact cited to the article's exact words.
+An API over a knowledge graph of news stories: entities, relations,
+claims and events, every fact cited to the article's exact words. Reads are
+open; writes (articles, merges) need `Authorization: Bearer <token>`.
 
 **Entity references.** Wherever a parameter takes an entity, it accepts its id,
 its canonical name or any alias, case-insensitively and ignoring punctuation
@@ -64,8 +67,9 @@ def _seed(engine: Engine, settings: Settings) -> None:
             log.error("Cannot seed the database: %s", fault)
         raise
     except DBAPIError:
-        # Several workers starting on one empty database race to seed it; the
-        # losers find the winner's articles and go on.
+        # Several workers starting on one empty SQLite file may race to seed it
+        # (PostgreSQL: startup_lock queues them); the losers find the winner's
+        # articles and go on.
         with Session(engine) as session:
             if article_count(session) == 0:
                 raise
@@ -77,20 +81,21 @@ def _seed(engine: Engine, settings: Settings) -> None:
 def _startup(settings: Settings, app: FastAPI) -> None:
     engine = make_engine(settings.database_url)
     app.state.engine = engine
-    try:
-        create_schema(engine)
-    except SchemaBehind as exc:
-        log.critical("%s", exc)
-        raise
-    with Session(engine) as session:
-        empty = article_count(session) == 0
-    if empty and settings.seed_on_empty:
-        if story_dirs(settings.seeds_dir):
-            _seed(engine, settings)
-        else:
-            log.warning("The database is empty and %s holds no story to seed it with", settings.seeds_dir)
-    with Session(engine) as session:
-        app.state.index = load_index(session)
+    with startup_lock(engine):  # N workers starting at once on an empty database seed it once
+        try:
+            create_schema(engine)
+        except SchemaBehind as exc:
+            log.critical("%s", exc)
+            raise
+        with Session(engine) as session:
+            empty = article_count(session) == 0
+        if empty and settings.seed_on_empty:
+            if story_dirs(settings.seeds_dir):
+                _seed(engine, settings)
+            else:
+                log.warning("The database is empty and %s holds no story to seed it with", settings.seeds_dir)
+    app.state.reloader = GraphReloader(engine, interval=settings.reload_check_seconds)
+    app.state.index = app.state.reloader.load()
     log.info("Graph loaded: %d entities, %d relations, revision %s", app.state.index.g.number_of_nodes(),
              app.state.index.g.number_of_edges(), app.state.index.revision)
 
@@ -100,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings, app.state.engine, app.state.index = settings, None, None
+        app.state.settings, app.state.engine, app.state.index, app.state.reloader = settings, None, None, None
         try:
             _startup(settings, app)
             yield
@@ -109,19 +114,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.engine.dispose()
             app.state.engine = app.state.index = None
 
-    app = FastAPI(title="storygraph", version=VERSION, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="storygraph", version=VERSION, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # web.install serves them offline
     problems.install(app)
     app.add_middleware(ConditionalGet, max_age=settings.cache_max_age)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # inside CORS: a 413 carries its headers
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST", "OPTIONS"],  # POST: SPARQL queries only; the API writes nothing
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],  # writes need `Authorization: Bearer` (app/auth.py)
         allow_headers=["*"],
-        expose_headers=["ETag", "Content-Disposition", "Storygraph-Truncated"],
+        expose_headers=["ETag", "Content-Disposition", "Storygraph-Truncated", "Location"],
     )
-    for module in (entities, relations, paths, claims, events, articles, predicates, export, search, sparql,
-                   analytics, health):
+    for module in (entities, relations, paths, claims, events, articles, articles_write, merges, predicates, export,
+                   search, sparql, analytics, health, svg):
         app.include_router(module.router)
+    web.install(app)  # the explorer at /, /docs offline, security headers
 
     def openapi() -> dict:
         if app.openapi_schema is None:

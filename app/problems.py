@@ -70,7 +70,8 @@ async def _domain(request: Request, exc: Exception) -> ProblemResponse:
         prefix = f"Parameter '{exc.parameter}': "
         extra = {"errors": [{"parameter": exc.parameter, "location": "query",
                              "reason": exc.detail.removeprefix(prefix)}]}
-    return problem(request, exc.status, exc.detail, title=exc.title, type=exc.type, **extra)
+    return problem(request, exc.status, exc.detail, title=exc.title, type=exc.type, headers=exc.headers() or None,
+                   **extra)
 
 
 def _reason(err: dict[str, Any]) -> str:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     seed_on_empty: bool = True
     # Cache-Control max-age of GET answers; 0 makes clients revalidate (cheap: a 304).
     cache_max_age: int = Field(default=0, ge=0)
+    # How often each process checks whether another one changed the stored graph (seconds).
+    reload_check_seconds: float = Field(default=0.25, ge=0)
+    # Worker processes `storygraph serve` starts (its --workers overrides); >1 wants PostgreSQL.
+    workers: int = Field(default=1, ge=1)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -41,3 +45,18 @@ class Settings(BaseSettings):
     # and answers at most this many rows (or triples), flagged as truncated.
     sparql_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
     sparql_max_rows: int = Field(default=10_000, ge=1, le=1_000_000)
+
+    # Writes (POST/PUT/DELETE /v1/articles, merges) need "Authorization: Bearer <token>" with one of these
+    # tokens: comma-separated, each "secret" or "name:secret" (the name is recorded on merges). The file
+    # holds one per line, '#' starts a comment. No token at all: writes are disabled (403). See app/auth.py.
+    api_tokens: SecretStr | None = None
+    api_tokens_file: Path | None = None
+    # Request bodies larger than this are refused with 413 while they are read.
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1)
+
+    @field_validator("api_tokens_file")
+    @classmethod
+    def _tokens_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f"STORYGRAPH_API_TOKENS_FILE: no file at {value}")
+        return value

@@ -20,6 +20,10 @@ class StorygraphError(Exception):
         """Members added to the problem document beside type/title/status/detail."""
         return {}
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries (``WWW-Authenticate``, ``Location``)."""
+        return {}
+
 
 @dataclass(frozen=True, slots=True)
 class Fault:
@@ -244,3 +248,105 @@ class SchemaBehind(StorygraphError):
         self.have, self.want, self.command = have, want, command
         at = f"revision {have}" if have else "no recorded schema revision"
         super().__init__(f"The database {url} is at {at}; this storygraph needs {want}. Run `{command}`.")
+
+
+# --- Writes: the write API, merges (graph/ingest.py, graph/merge.py, app/auth.py) -----------------
+
+class ArticleExists(StorygraphError):
+    """409: POST of an article id already stored with other content (PUT replaces)."""
+
+    status = 409
+    title = "Article exists"
+    type = "https://storygraph.dev/problems/article-exists"
+
+    def __init__(self, article_id: str) -> None:
+        self.article_id = article_id
+        super().__init__(f"Article '{article_id}' is already stored with other content; "
+                         f"PUT /v1/articles/{article_id} replaces it")
+
+
+class Unauthorized(StorygraphError):
+    """401: a write without a valid bearer token."""
+
+    status = 401
+    title = "Unauthorized"
+    type = "https://storygraph.dev/problems/unauthorized"
+
+    def __init__(self, detail: str, *, error: str | None = None) -> None:
+        self.error = error
+        super().__init__(detail)
+
+    def headers(self) -> dict[str, str]:
+        challenge = 'Bearer realm="storygraph"'
+        if self.error:
+            challenge += f', error="{self.error}"'
+        return {"WWW-Authenticate": challenge}
+
+
+class WritesDisabled(StorygraphError):
+    """403: no API token is configured, so no request may write."""
+
+    status = 403
+    title = "Writes disabled"
+    type = "https://storygraph.dev/problems/writes-disabled"
+
+    def __init__(self) -> None:
+        super().__init__("This server accepts no writes: no API token is configured. Set STORYGRAPH_API_TOKENS "
+                         "(comma-separated, each 'secret' or 'name:secret') or STORYGRAPH_API_TOKENS_FILE "
+                         "(one per line) and restart it.")
+
+
+class BodyTooLarge(StorygraphError):
+    status = 413
+    title = "Request body too large"
+    type = "https://storygraph.dev/problems/body-too-large"
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"The request body is larger than {limit} bytes (STORYGRAPH_MAX_BODY_BYTES)")
+
+    def extra(self) -> dict:
+        return {"max_body_bytes": self.limit}
+
+
+class EntityMoved(StorygraphError):
+    """308: an entity id merged into another answers with the other's URL."""
+
+    status = 308
+    title = "Permanent Redirect"
+    type = "https://storygraph.dev/problems/entity-merged"
+
+    def __init__(self, old: str, new: str, location: str) -> None:
+        self.old, self.new, self.location = old, new, location
+        super().__init__(f"Entity '{old}' was merged into '{new}'; see {location}")
+
+    def headers(self) -> dict[str, str]:
+        return {"Location": self.location}
+
+    def extra(self) -> dict:
+        return {"merged_into": self.new, "location": self.location}
+
+
+class MergeInvalid(StorygraphError):
+    """422: a merge that cannot be made as asked (into itself, of different types)."""
+
+    status = 422
+    title = "Invalid merge"
+    type = "https://storygraph.dev/problems/invalid-merge"
+
+
+class MergeConflict(StorygraphError):
+    """409: a merge or an undo the stored graph's state does not allow."""
+
+    status = 409
+    title = "Merge conflict"
+    type = "https://storygraph.dev/problems/merge-conflict"
+
+
+class MergeNotFound(StorygraphError):
+    status = 404
+    title = "Merge not found"
+    type = "https://storygraph.dev/problems/merge-not-found"
+
+    def __init__(self, merge_id: str) -> None:
+        super().__init__(f"No merge with id '{merge_id}' (GET /v1/merges lists them)")

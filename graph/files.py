@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import yaml
 
 from .errors import Fault, SheetInvalid
 from .model import Story
+from .resolution import Catalog
 from .validate import verify
 
 ARTICLE, META, FACTS = "article.txt", "meta.yaml", "facts.yaml"
@@ -34,9 +36,20 @@ def _read_exact(path: Path) -> str:
         return f.read()
 
 
-def read_story(directory: str | Path, *, known: dict[str, str] | None = None,
-               taken: dict[str, str] | None = None) -> Story:
-    """Read and verify one story directory; raise :class:`SheetInvalid` naming the file."""
+@dataclass(frozen=True, slots=True)
+class RawStory:
+    """A story directory's files, parsed but not verified; ``*_file`` name them in faults."""
+
+    meta: Any
+    sheet: Any
+    text: str
+    meta_file: str
+    sheet_file: str
+    text_file: str
+
+
+def read_raw(directory: str | Path) -> RawStory:
+    """Read one story directory; raise :class:`SheetInvalid` naming the file that cannot be read."""
     d = Path(directory)
     faults: list[Fault] = []
     if not d.is_dir():
@@ -49,10 +62,16 @@ def read_story(directory: str | Path, *, known: dict[str, str] | None = None,
     if text is None and not faults:
         faults.append(Fault(str(d / ARTICLE), None, "(file)", "file not found"))
     meta, sheet = _yaml(d / META, faults), _yaml(d / FACTS, faults)
-    if faults:
+    if faults or text is None:
         raise SheetInvalid(faults)
-    return verify(meta, sheet if sheet is not None else {}, text, meta_file=str(d / META),
-                  sheet_file=str(d / FACTS), known=known, taken=taken)
+    return RawStory(meta, sheet if sheet is not None else {}, text, str(d / META), str(d / FACTS), str(d / ARTICLE))
+
+
+def read_story(directory: str | Path, *, catalog: Catalog | None = None) -> Story:
+    """Read and verify one story directory; raise :class:`SheetInvalid` naming the file."""
+    raw = read_raw(directory)
+    return verify(raw.meta, raw.sheet, raw.text, meta_file=raw.meta_file, sheet_file=raw.sheet_file,
+                  text_file=raw.text_file, catalog=catalog)
 
 
 def story_dirs(root: str | Path) -> list[Path]:

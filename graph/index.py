@@ -12,6 +12,7 @@ from sqlmodel import Session
 from .build import article_meta, graph_from_db, graph_from_stories
 from .model import Story
 from .names import NameIndex
+from .resolution import active_redirects, follow
 from .store import stored_revision
 
 
@@ -21,6 +22,7 @@ class GraphIndex:
     articles: dict[str, dict[str, Any]]  # id -> metadata
     texts: dict[str, str]  # id -> full text
     stored_revision: int = 0  # graph_state.revision when this index was loaded
+    redirects: dict[str, str] = field(default_factory=dict)  # id merged away -> the live id it names
     names: NameIndex = field(init=False)
     revision: str = field(init=False)
 
@@ -39,7 +41,9 @@ def load_index(session: Session) -> GraphIndex:
     revision = stored_revision(session)  # read first: a write after it will be seen as a newer revision
     g, rows = graph_from_db(session)
     articles = {i: article_meta(r) | {"content_sha256": r.content_sha256} for i, r in rows.items()}
-    return GraphIndex(g, articles, {i: r.text for i, r in rows.items()}, revision)
+    merged = active_redirects(session)
+    redirects = {old: follow(merged, old) for old in merged if old not in g}
+    return GraphIndex(g, articles, {i: r.text for i, r in rows.items()}, revision, redirects)
 
 
 def index_from_stories(stories: list[Story]) -> GraphIndex:

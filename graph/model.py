@@ -52,6 +52,9 @@ class EntityRecord:
     date: dict[str, Any] | None = None  # events only
     modality: str | None = None  # events only: asserted, planned, expected ...
     evidence: list[Evidence] = field(default_factory=list)
+    # False for a sheet entry that refers to a stored node (``ref:``): it adds aliases and evidence
+    # but leaves the node's name, type, description and attributes as they are.
+    defines: bool = True
 
 
 @dataclass(slots=True)

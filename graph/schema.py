@@ -7,11 +7,14 @@ upgrades it, never migrated behind the operator's back.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from .errors import SchemaBehind
@@ -58,3 +61,31 @@ def ensure_current(engine: Engine, *, create_if_empty: bool = True) -> None:
     have, want = current(engine), head()
     if have != want:
         raise SchemaBehind(engine.url.render_as_string(hide_password=True), have, want, UPGRADE_COMMAND)
+
+
+# The pg_advisory_lock key held while a process creates the schema or seeds: any fixed 64-bit number.
+STARTUP_LOCK = 0x5354_4F52_5947_5248  # "STORYGRH"
+
+
+@contextmanager
+def startup_lock(engine: Engine) -> Iterator[None]:
+    """One process at a time creates the schema and seeds an empty database.
+
+    PostgreSQL: a session-level advisory lock, so N processes started at once
+    on an empty database (``uvicorn --workers N``, several hosts) create the
+    schema and seed it exactly once; the others wait, then find it done. It is
+    released when the block ends, or by the server when the process dies.
+    Elsewhere (SQLite) nothing: writers queue on the database file
+    (``BEGIN IMMEDIATE``) and an unchanged story is never written twice.
+    """
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK})
+            conn.commit()

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from .dates import parse_edtf
 from .vocabulary import EntityType, Modality
@@ -21,6 +21,9 @@ from .vocabulary import EntityType, Modality
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, Field(pattern=SLUG, max_length=120)]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
+# A reference to an entity, event or claim: an id defined in the sheet, or the id, canonical name or
+# alias of one already stored in the graph (resolved by graph.validate; see graph/resolution.py).
+Ref = Annotated[str, Field(min_length=1, max_length=300)]
 
 
 class _Strict(BaseModel):
@@ -65,9 +68,9 @@ class DateValue(_Strict):
 
 class Qualifiers(_Strict):
     time: DateValue | None = None
-    place: Slug | None = None  # an entity id
+    place: Ref | None = None  # an entity reference
     role: Text | None = None
-    source: Slug | None = None  # who the article attributes the statement to
+    source: Ref | None = None  # who the article attributes the statement to
 
 
 class _Fact(_Strict):
@@ -103,14 +106,14 @@ class EventFact(_Fact):
 
 class ClaimFact(_Fact):
     text: Text
-    about: list[Slug] = []
+    about: list[Ref] = []
     aliases: list[Text] = []
 
 
 class RelationFact(_Fact):
-    subject: Slug
+    subject: Ref
     predicate: str
-    object: Slug
+    object: Ref
     modality: Modality = Modality.asserted
     qualifiers: Qualifiers = Qualifiers()
 
@@ -121,10 +124,38 @@ class RelationFact(_Fact):
         return self
 
 
+class RefFact(_Strict):
+    """An entry that adds this article's aliases and evidence to a node already in the graph.
+
+    ``ref`` is the stored node's id, canonical name or alias (an id the node was merged away from
+    counts too); it defines nothing, so the node keeps its id, name, type and description. In the
+    ``entities`` section it must name an entity, in ``events`` an event, in ``claims`` a claim.
+    The rest of the sheet may refer to it by ``ref``'s words or by the stored id.
+    """
+
+    ref: Ref
+    aliases: list[Text] = []
+    evidence: Evidence
+
+    _split_quotes = field_validator("evidence", mode="before")(_quotes)
+
+
+# Tags of the two shapes of a section entry; graph.validate drops them from error locations.
+DEFINITION, REFERENCE = "definition", "reference"
+
+
+def _shape(value: Any) -> str:
+    return REFERENCE if isinstance(value, RefFact) or (isinstance(value, dict) and "ref" in value) else DEFINITION
+
+
+def _entry(model: type) -> Any:
+    return Annotated[Annotated[model, Tag(DEFINITION)] | Annotated[RefFact, Tag(REFERENCE)], Discriminator(_shape)]
+
+
 class FactSheet(_Strict):
-    entities: list[EntityFact] = []
-    events: list[EventFact] = []
-    claims: list[ClaimFact] = []
+    entities: list[_entry(EntityFact)] = []  # type: ignore[valid-type]
+    events: list[_entry(EventFact)] = []  # type: ignore[valid-type]
+    claims: list[_entry(ClaimFact)] = []  # type: ignore[valid-type]
     relations: list[RelationFact] = []
 
 

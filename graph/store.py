@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import event, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import and_, event, exists, func, text, update
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, create_engine, delete, select
 
 from . import search
@@ -21,10 +21,29 @@ from .schema import ensure_current
 from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, GraphStateRow, RelationRow
 
 
+def database_url(url: str) -> URL:
+    """``url`` parsed; a plain ``postgresql://`` (or ``postgres://``) URL gets the psycopg 3 driver."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys and a busy timeout."""
-    kwargs = {"connect_args": {"check_same_thread": False, "timeout": 30}} if url.startswith("sqlite") else {}
-    engine = create_engine(url, **kwargs)
+    """An engine for ``url``; SQLite gets foreign keys and a busy timeout.
+
+    A server database gets a small pool per process (5 connections, 10 more
+    in bursts) whose connections are checked before use (``pool_pre_ping``)
+    and renewed after 30 minutes, so a restarted server or a proxy that drops
+    idle connections costs a reconnect, not a failed request. With N worker
+    processes, allow the server 15 x N connections (PostgreSQL's default is 100).
+    """
+    parsed = database_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    else:
+        kwargs = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_recycle": 1800}
+    engine = create_engine(parsed, **kwargs)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # pragma: no cover - runs per connection
@@ -106,10 +125,29 @@ class WriteResult:
 
 
 def _drop_article_facts(session: Session, article_id: str) -> None:
+    """An article's evidence and aliases; the relations and entities they alone supported go later."""
     search.drop_article_docs(session, article_id)
     session.exec(delete(EvidenceRow).where(EvidenceRow.article_id == article_id))
-    session.exec(delete(RelationRow).where(RelationRow.article_id == article_id))
     session.exec(delete(AliasRow).where(AliasRow.article_id == article_id))
+
+
+def _relation_support(relation_id):
+    return exists().where(EvidenceRow.relation_id == relation_id)
+
+
+def _drop_unsupported(session: Session) -> None:
+    """Relations no article's evidence supports any more, then the entities nothing supports.
+
+    A relation stated by several articles stays while one of them does; its
+    ``article_id`` (the article that stated it first) moves to a remaining one.
+    """
+    session.exec(delete(RelationRow).where(~_relation_support(RelationRow.id)))
+    first = (select(func.min(EvidenceRow.article_id)).where(EvidenceRow.relation_id == RelationRow.id)
+             .scalar_subquery())
+    owner_states_it = exists().where(and_(EvidenceRow.relation_id == RelationRow.id,
+                                          EvidenceRow.article_id == RelationRow.article_id))
+    session.exec(update(RelationRow).where(~owner_states_it).values(article_id=first))
+    _drop_orphans(session)
 
 
 def _drop_orphans(session: Session) -> None:
@@ -122,7 +160,10 @@ def _drop_orphans(session: Session) -> None:
 def write_story(session: Session, story: Story) -> WriteResult:
     """Store a verified story, replacing that article's previous facts.
 
-    Unchanged content (same hash) writes nothing. Does not commit.
+    Unchanged content (same hash) writes nothing. Entities and relations are
+    shared: a record that refers to a stored node (``defines=False``) adds
+    aliases and evidence only, and a relation another article states keeps its
+    definition and gains this article's evidence. Does not commit.
     """
     meta = story.meta
     n_evidence = sum(len(e.evidence) for e in story.entities) + sum(len(r.evidence) for r in story.relations)
@@ -144,7 +185,10 @@ def write_story(session: Session, story: Story) -> WriteResult:
     session.flush()
 
     for e in story.entities:
-        row = session.get(EntityRow, e.id) or EntityRow(id=e.id, name=e.name, type=e.type)
+        row = session.get(EntityRow, e.id)
+        if row is not None and not e.defines:
+            continue  # a reference: the node keeps its definition
+        row = row or EntityRow(id=e.id, name=e.name, type=e.type)
         row.name, row.type, row.description = e.name, e.type, e.description
         row.attributes, row.date, row.modality = e.attributes, e.date, e.modality
         session.add(row)
@@ -153,16 +197,40 @@ def write_story(session: Session, story: Story) -> WriteResult:
         session.add_all(AliasRow(entity_id=e.id, article_id=meta.id, text=a, position=i) for i, a in enumerate(e.aliases))
         session.add_all(_evidence_rows(e.evidence, entity_id=e.id))
     for r in story.relations:
-        session.add(RelationRow(id=r.id, subject_id=r.subject, predicate=r.predicate, object_id=r.object,
-                                modality=r.modality, qualifiers=r.qualifiers, article_id=meta.id))
+        row = session.get(RelationRow, r.id)
+        if row is not None and session.exec(select(_relation_support(r.id))).one():
+            continue  # stated by another article the same way (checked by graph.validate): evidence only
+        row = row or RelationRow(id=r.id, subject_id=r.subject, predicate=r.predicate, object_id=r.object,
+                                 modality=r.modality, article_id=meta.id)
+        row.subject_id, row.predicate, row.object_id = r.subject, r.predicate, r.object
+        row.modality, row.qualifiers, row.article_id = r.modality, r.qualifiers, meta.id
+        session.add(row)
     session.flush()
     for r in story.relations:
         session.add_all(_evidence_rows(r.evidence, relation_id=r.id))
     session.flush()
-    _drop_orphans(session)
-    search.index_article(session, meta.id, [e.id for e in story.entities])
+    _drop_unsupported(session)
+    search.index_article(session, meta.id, [e.id for e in story.entities if e.defines])
     bump_revision(session)
     return WriteResult(meta.id, status, len(story.entities), len(story.relations), n_evidence)
+
+
+def delete_article(session: Session, article_id: str) -> bool:
+    """Remove an article, its evidence and aliases, and every node or relation only it supported.
+
+    False (and nothing written) if there is no such article. Does not commit.
+    """
+    article = session.get(ArticleRow, article_id)
+    if article is None:
+        return False
+    _drop_article_facts(session, article_id)
+    session.flush()
+    _drop_unsupported(session)
+    session.delete(article)
+    session.flush()
+    search.index_article(session, article_id, [])  # drops the documents of nodes that went with it
+    bump_revision(session)
+    return True
 
 
 def _evidence_rows(evidence, **owner) -> list[EvidenceRow]:

@@ -109,3 +109,23 @@ class GraphStateRow(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     revision: int = 0
     changed_at: dt.datetime | None = None
+
+
+class MergeRow(SQLModel, table=True):
+    """A merge of a duplicate entity into another (``graph/merge.py``), and how to undo it.
+
+    ``undo`` holds what the merge changed: the merged entity's row, the alias,
+    evidence and relation rows it moved, the aliases it added or dropped. While
+    ``undone_at`` is null, ``from_id`` answers as ``into_id`` (a 308 on the API,
+    and in fact sheets).
+    """
+
+    __tablename__ = "merge"
+    id: int | None = Field(default=None, primary_key=True)
+    from_id: str = Field(index=True)
+    into_id: str = Field(index=True)
+    actor: str
+    merged_at: dt.datetime
+    undo: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    undone_at: dt.datetime | None = None
+    undone_by: str | None = None

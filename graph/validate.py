@@ -15,7 +15,8 @@ from pydantic import ValidationError
 
 from .errors import Fault, SheetInvalid
 from .model import EntityRecord, Evidence, RelationRecord, Story, date_dict
-from .sheet import ArticleMeta, ClaimFact, DateValue, EventFact, FactSheet, Quote, RelationFact
+from .resolution import Catalog, Resolver, StoredEntity, StoredRelation, relation_key
+from .sheet import DEFINITION, REFERENCE, ArticleMeta, ClaimFact, DateValue, EventFact, FactSheet, Quote, RefFact, RelationFact
 from .text import NormalizedText, locate, normalize, sentence_at, split_sentences
 from .vocabulary import PREDICATES, EntityType, Modality
 
@@ -30,11 +31,15 @@ def _pydantic_faults(exc: ValidationError, file: str, raw: Any) -> list[Fault]:
     faults = []
     for err in exc.errors():
         loc = err["loc"]
+        # ('entities', 3, 'definition', 'name'): the tag of the entry's shape says nothing to a writer
+        if len(loc) >= 3 and loc[0] in SECTIONS and loc[2] in (DEFINITION, REFERENCE):
+            loc = loc[:2] + loc[3:]
         fact_id, field = None, _loc(loc)
         # ('relations', 3, 'predicate') -> the id of relations[3], field 'predicate'
         if len(loc) >= 2 and loc[0] in SECTIONS and isinstance(loc[1], int):
             try:
-                fact_id = raw[loc[0]][loc[1]].get("id")
+                entry = raw[loc[0]][loc[1]]
+                fact_id = entry.get("id") or entry.get("ref")
             except (AttributeError, IndexError, KeyError, TypeError):
                 fact_id = None
             field = _loc(loc[2:]) or f"{loc[0]}[{loc[1]}]"
@@ -51,14 +56,19 @@ def content_hash(text: str, meta: dict[str, Any], sheet: dict[str, Any]) -> str:
 
 
 class _Checker:
-    def __init__(self, meta: ArticleMeta, text: str, sheet: FactSheet, file: str, known: dict[str, str],
-                 taken: dict[str, str]):
+    def __init__(self, meta: ArticleMeta, text: str, sheet: FactSheet, file: str, catalog: Catalog):
         self.meta, self.text, self.sheet, self.file = meta, text, sheet, file
         self.norm = NormalizedText(text)
         self.sentences = split_sentences(text)
         self.faults: list[Fault] = []
-        self.types: dict[str, str] = dict(known)  # entity id -> type (known: already stored)
-        self.taken = taken  # relation id -> the article that owns it
+        self.catalog = catalog
+        self.types: dict[str, str] = {i: e.type for i, e in catalog.entities.items()}  # node -> type
+        self.resolver = Resolver(catalog)
+        self.refs: dict[int, str] = {}  # id() of a RefFact entry -> the stored node it names
+
+    def others(self, articles: frozenset[str]) -> list[str]:
+        """The articles other than this one, sorted: a stored fact they support is not ours to change."""
+        return sorted(articles - {self.meta.id})
 
     def fault(self, fact_id: str | None, field: str, reason: str) -> None:
         self.faults.append(Fault(self.file, fact_id, field, reason))
@@ -89,46 +99,132 @@ class _Checker:
                 self.fault(fact_id, f"aliases[{i}]", f"'{alias}' is not a surface form of the article")
         return list(dict.fromkeys(aliases))
 
+    def definitions(self, section: str) -> list:
+        return [f for f in getattr(self.sheet, section) if not isinstance(f, RefFact)]
+
     def ids(self) -> None:
-        counts = Counter(f.id for s in SECTIONS for f in getattr(self.sheet, s))
+        counts = Counter(f.id for s in SECTIONS for f in getattr(self.sheet, s) if not isinstance(f, RefFact))
         for fact_id, n in counts.items():
             if n > 1:
                 self.fault(fact_id, "id", f"defined {n} times; ids are unique across the sheet")
         for section in ("entities", "events", "claims"):
-            for f in getattr(self.sheet, section):
+            for f in self.definitions(section):
                 kind = EntityType.event if isinstance(f, EventFact) else EntityType.claim if isinstance(f, ClaimFact) else f.type
-                self.types[f.id] = kind.value  # the sheet's own definition wins
+                name = f.text if isinstance(f, ClaimFact) else f.name
+                node = self.resolver.define(f.id, name, f.aliases)
+                stored = self.catalog.entities.get(node)
+                others = self.others(stored.articles) if stored else []
+                if stored and node == f.id and stored.type != kind.value and others:
+                    self.fault(f.id, "type", f"'{f.id}' is a {stored.type} in the graph (article '{others[0]}'); "
+                                             f"a sheet cannot make it a {kind.value}")
+                    continue
+                self.types[node] = kind.value if node == f.id else self.types.get(node, kind.value)
+
+    def references(self) -> None:
+        """Resolve every ``ref:`` entry to one stored node of its section's kind."""
+        seen: dict[str, str] = {}
+        for section in ("entities", "events", "claims"):
+            for i, f in enumerate(getattr(self.sheet, section)):
+                if not isinstance(f, RefFact):
+                    continue
+                node, reason = self.resolver.resolve(f.ref)
+                if node is None:
+                    self.fault(f.ref, "ref", reason or "")
+                    continue
+                if node in self.resolver.local.values():
+                    self.fault(f.ref, "ref", f"'{f.ref}' names '{node}', which this sheet defines; "
+                                             "give the aliases and evidence in its definition")
+                    continue
+                if node not in self.catalog.entities:  # pragma: no cover - resolve() answers stored or local nodes
+                    continue
+                kind = self.catalog.entities[node].type
+                want = {"events": "an event", "claims": "a claim"}.get(section, "an entity")
+                is_kind = {"events": kind == "event", "claims": kind == "claim"}.get(section, kind not in ("event", "claim"))
+                if not is_kind:
+                    self.fault(f.ref, "ref", f"'{f.ref}' names '{node}', a {kind}; the {section} section refers to {want}")
+                    continue
+                if node in seen:
+                    self.fault(f.ref, "ref", f"'{f.ref}' names '{node}' like {seen[node]}; one entry per node")
+                    continue
+                seen[node] = f"{section}[{i}]"
+                self.refs[id(f)] = node
+                self.resolver.add_names(node, None, f.aliases)
 
     def ref(self, fact_id: str, field: str, ref: str | None) -> str | None:
-        if ref is not None and ref not in self.types:
-            self.fault(fact_id, field, f"'{ref}' is not an entity, event or claim defined in the sheet")
+        if ref is None:
             return None
-        return ref
+        node, reason = self.resolver.resolve(ref)
+        if node is None:
+            self.fault(fact_id, field, reason or "")
+        return node
+
+    def referred(self, f: RefFact) -> EntityRecord | None:
+        node = self.refs.get(id(f))
+        ev = self.evidence(f.ref, f.evidence)
+        aliases = self.aliases(f.ref, f.aliases)
+        if node is None:
+            return None
+        stored: StoredEntity = self.catalog.entities[node]
+        return EntityRecord(node, stored.name, stored.type, aliases, evidence=ev, defines=False)
+
+    def defined(self, f, record: EntityRecord) -> EntityRecord:
+        """A definition; one of an id merged away adds its name, aliases and evidence to the merge target."""
+        node = self.resolver.local.get(f.id, f.id)
+        if node == f.id:
+            return record
+        target = self.catalog.entities[node]
+        aliases = list(dict.fromkeys([record.name, *record.aliases]))
+        return EntityRecord(node, target.name, target.type, aliases, evidence=record.evidence, defines=False)
 
     def entities(self) -> list[EntityRecord]:
         out = []
         for f in self.sheet.entities:
-            out.append(EntityRecord(f.id, f.name, f.type.value, self.aliases(f.id, f.aliases), f.description,
-                                    dict(f.attributes), evidence=self.evidence(f.id, f.evidence)))
+            if isinstance(f, RefFact):
+                out.append(self.referred(f))
+                continue
+            out.append(self.defined(f, EntityRecord(f.id, f.name, f.type.value, self.aliases(f.id, f.aliases),
+                                                    f.description, dict(f.attributes),
+                                                    evidence=self.evidence(f.id, f.evidence))))
         for f in self.sheet.events:
+            if isinstance(f, RefFact):
+                out.append(self.referred(f))
+                continue
             ev = self.evidence(f.id, f.evidence)
-            out.append(EntityRecord(f.id, f.name, EntityType.event.value, self.aliases(f.id, f.aliases),
-                                    f.description, dict(f.attributes), self.date(f.id, "date", f.date, ev),
-                                    f.modality.value, ev))
+            out.append(self.defined(f, EntityRecord(f.id, f.name, EntityType.event.value,
+                                                    self.aliases(f.id, f.aliases), f.description,
+                                                    dict(f.attributes), self.date(f.id, "date", f.date, ev),
+                                                    f.modality.value, ev)))
         for f in self.sheet.claims:
-            out.append(EntityRecord(f.id, f.text, EntityType.claim.value, self.aliases(f.id, f.aliases),
-                                    evidence=self.evidence(f.id, f.evidence)))
-        return out
+            if isinstance(f, RefFact):
+                out.append(self.referred(f))
+                continue
+            out.append(self.defined(f, EntityRecord(f.id, f.text, EntityType.claim.value,
+                                                    self.aliases(f.id, f.aliases),
+                                                    evidence=self.evidence(f.id, f.evidence))))
+        return [e for e in out if e is not None]
+
+    def shared(self, f: RelationFact, key: dict[str, Any]) -> None:
+        """A relation id stored by another article must state the same relation."""
+        stored: StoredRelation | None = self.catalog.relations.get(f.id)
+        others = self.others(stored.articles) if stored else []
+        if not stored or not others:
+            return
+        have = relation_key(stored.subject, stored.predicate, stored.object, stored.modality, stored.qualifiers)
+        for field, value in key.items():
+            if have[field] != value:
+                self.fault(f.id, field, f"already names a relation of article '{others[0]}' with {field} "
+                                        f"{have[field]!r}, not {value!r}; one id states one relation")
+                return
 
     def relation(self, f: RelationFact) -> RelationRecord | None:
-        owner = self.taken.get(f.id)
-        if owner is not None and owner != self.meta.id:
-            self.fault(f.id, "id", f"already names a relation of article '{owner}'")
         subject = self.ref(f.id, "subject", f.subject)
         obj = self.ref(f.id, "object", f.object)
         q = f.qualifiers
-        self.ref(f.id, "qualifiers.place", q.place)
-        self.ref(f.id, "qualifiers.source", q.source)
+        place = self.ref(f.id, "qualifiers.place", q.place)
+        source = self.ref(f.id, "qualifiers.source", q.source)
+        if subject is not None and subject == obj:
+            self.fault(f.id, "object", f"'{f.subject}' and '{f.object}' both name '{subject}'; a relation links two nodes")
+            obj = None
         pred = PREDICATES.get(f.predicate)
         if pred is None:
             self.fault(f.id, "predicate", f"'{f.predicate}' is not in the vocabulary (GET /v1/predicates)")
@@ -143,33 +239,36 @@ class _Checker:
             self.fault(f.id, "qualifiers.source", "a reported relation names who reported it")
         evidence = self.evidence(f.id, f.evidence)
         quals: dict[str, Any] = {k: v for k, v in q.model_dump(exclude_none=True).items() if k != "time"}
+        quals.update({k: v for k, v in (("place", place), ("source", source)) if v is not None})
         time = self.date(f.id, "qualifiers.time", q.time, evidence)
         if time:
             quals["time"] = time
         if subject is None or obj is None or pred is None:
             return None
+        self.shared(f, relation_key(subject, f.predicate, obj, f.modality.value, quals))
         return RelationRecord(f.id, subject, f.predicate, obj, f.modality.value, quals, evidence)
 
     def about(self, claim: ClaimFact, evidence: list[Evidence]) -> list[RelationRecord]:
         out = []
+        node = self.resolver.local.get(claim.id, claim.id)
         for i, ref in enumerate(claim.about):
-            if self.ref(claim.id, f"about[{i}]", ref) is None:
+            target = self.ref(claim.id, f"about[{i}]", ref)
+            if target is None:
                 continue
-            if self.types[ref] == EntityType.claim:
+            if self.types.get(target) == EntityType.claim:
                 self.fault(claim.id, f"about[{i}]", f"'{ref}' is a claim; a claim is about entities")
                 continue
-            out.append(RelationRecord(f"{claim.id}--about--{ref}", claim.id, "about", ref, "asserted", {}, evidence))
+            out.append(RelationRecord(f"{claim.id}--about--{target}", node, "about", target, "asserted", {}, evidence))
         return out
 
 
 def verify(meta_raw: Any, sheet_raw: Any, text: str, *, meta_file: str = "meta.yaml",
-           sheet_file: str = "facts.yaml", known: dict[str, str] | None = None,
-           taken: dict[str, str] | None = None) -> Story:
+           sheet_file: str = "facts.yaml", text_file: str = "article.txt", catalog: Catalog | None = None) -> Story:
     """Check a sheet against its article; return the :class:`Story` or raise :class:`SheetInvalid`.
 
-    ``known`` maps ids of entities already stored to their types, so a sheet
-    may refer to them; ``taken`` maps stored relation ids to their article, so
-    a sheet cannot take over another article's relation.
+    ``catalog`` (:func:`graph.resolution.load_catalog`) holds what is already
+    stored: a sheet may refer to those nodes by id, name or alias, and may
+    state a relation another article states only the same way.
     """
     faults: list[Fault] = []
     try:
@@ -183,15 +282,16 @@ def verify(meta_raw: Any, sheet_raw: Any, text: str, *, meta_file: str = "meta.y
     if faults:
         raise SheetInvalid(faults)
     if not text.strip():
-        raise SheetInvalid([Fault("article.txt", None, "text", "the article text is empty")])
+        raise SheetInvalid([Fault(text_file, None, "text", "the article text is empty")])
 
-    c = _Checker(meta, text, sheet, sheet_file, known or {}, taken or {})
+    c = _Checker(meta, text, sheet, sheet_file, catalog or Catalog())
     c.ids()
+    c.references()
     entities = c.entities()
     evidence_of = {e.id: e.evidence for e in entities}
     relations = [r for f in sheet.relations if (r := c.relation(f))]
-    for claim in sheet.claims:
-        relations += c.about(claim, evidence_of[claim.id])
+    for claim in c.definitions("claims"):
+        relations += c.about(claim, evidence_of.get(c.resolver.local.get(claim.id, claim.id), []))
     if c.faults:
         raise SheetInvalid(c.faults)
     meta_json = meta.model_dump(mode="json")

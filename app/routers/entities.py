@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from graph import queries
 from graph.vocabulary import EntityType
@@ -13,9 +13,12 @@ from ..deps import REF_DOC, IndexDep, PageDep, resolve
 from ..problems import responses
 from ..schemas import Entity, EntityHit, Neighborhood, Page, Relation
 from .events import FromParam, ToParam, UndatedParam, time_window
+from .merges import redirect_merged
 from .export import AcceptHeader, FormatQuery, choose_format, media_responses, neighborhood_export
 
-router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=responses(422, 500, 503))
+# An id merged into another entity answers 308 to it on every route with {ref} (app/routers/merges.py).
+router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=responses(422, 500, 503),
+                   dependencies=[Depends(redirect_merged)])
 
 RefPath = Annotated[str, Path(description=REF_DOC, examples=["jen-daskal", "Daskal", "us"])]
 

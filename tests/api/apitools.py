@@ -14,9 +14,14 @@ PROBLEM = "application/problem+json"
 ARTICLE_ID = "fentanyl-talks-2024-01-31"
 
 
-def start(tmp: Path, seeds: Path, name: str = "api.db", **kwargs: Any) -> TestClient:
-    """A client for a fresh app on the SQLite file ``tmp/name`` (not yet started)."""
-    settings = Settings(database_url=f"sqlite:///{tmp / name}", seeds_dir=seeds, **kwargs)
+def start(database: str | Path, seeds: Path, name: str = "api.db", **kwargs: Any) -> TestClient:
+    """A client for a fresh app (not yet started) on ``database``.
+
+    ``database`` is a SQLAlchemy URL (the ``database_url`` fixture gives one on
+    each backend), or a folder for the SQLite file ``database/name``.
+    """
+    url = database if isinstance(database, str) else f"sqlite:///{database / name}"
+    settings = Settings(database_url=url, seeds_dir=seeds, **kwargs)
     return TestClient(create_app(settings))
 
 

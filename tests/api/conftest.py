@@ -1,4 +1,4 @@
-"""API test fixtures: the real app, lifespan and all, over a real SQLite file.
+"""API test fixtures: the real app, lifespan and all, over a real database: SQLite and PostgreSQL.
 
 ``client`` serves the seed story from the repository's ``seeds/``; ``mini_client``
 serves a small sheet of our own over the same article (``mini_facts.yaml``),
@@ -33,12 +33,12 @@ def mini_seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    with start(tmp_path_factory.mktemp("seed-db"), REPO_SEEDS) as c:
+def client(backend) -> Iterator[TestClient]:
+    with start(backend.url("seed"), REPO_SEEDS) as c:
         yield c
 
 
 @pytest.fixture(scope="session")
-def mini_client(tmp_path_factory: pytest.TempPathFactory, mini_seeds: Path) -> Iterator[TestClient]:
-    with start(tmp_path_factory.mktemp("mini-db"), mini_seeds) as c:
+def mini_client(backend, mini_seeds: Path) -> Iterator[TestClient]:
+    with start(backend.url("mini"), mini_seeds) as c:
         yield c

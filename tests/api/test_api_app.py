@@ -12,8 +12,13 @@ PATHS = {
     "/v1/relations", "/v1/paths", "/v1/claims", "/v1/claims/{ref}", "/v1/events", "/v1/articles",
     "/v1/articles/{article_id}", "/v1/predicates", "/v1/graph", "/healthz", "/readyz",
     "/v1/search", "/v1/analytics/centrality", "/v1/analytics/communities", "/v1/sparql",
+    "/v1/graph.svg", "/v1/entities/{ref}/neighborhood.svg",
+    "/v1/articles/{article_id}/sheet", "/v1/entities/{ref}/merge", "/v1/merges", "/v1/merges/{merge_id}",
+    "/v1/merges/{merge_id}/undo",
 }
-NOT_JSON = {"/v1/graph", "/v1/sparql"}  # their 200s are files or SPARQL results, by format
+WRITES = {("/v1/articles", "post"), ("/v1/articles/{article_id}", "put"), ("/v1/articles/{article_id}", "delete"),
+          ("/v1/entities/{ref}/merge", "post"), ("/v1/merges/{merge_id}/undo", "post")}
+NOT_JSON = {"/v1/graph", "/v1/sparql", "/v1/graph.svg", "/v1/entities/{ref}/neighborhood.svg"}  # their 200s are files or SPARQL results, by format
 
 
 def test_health_and_readiness(client):
@@ -65,9 +70,14 @@ def test_cors(client):
     post = client.options("/v1/sparql", headers={"Origin": "https://app.example",
                                                 "Access-Control-Request-Method": "POST"})
     assert post.status_code == 200  # SPARQL queries may be POSTed from a page
-    delete = client.options("/v1/entities", headers={"Origin": "https://app.example",
-                                                    "Access-Control-Request-Method": "DELETE"})
-    assert delete.status_code == 400
+    delete = client.options("/v1/articles/x", headers={"Origin": "https://app.example",
+                                                      "Access-Control-Request-Method": "DELETE",
+                                                      "Access-Control-Request-Headers": "authorization"})
+    assert delete.status_code == 200  # writes (PUT, DELETE) with a bearer token, from a page too
+    assert "authorization" in delete.headers["access-control-allow-headers"].lower()
+    patch = client.options("/v1/entities", headers={"Origin": "https://app.example",
+                                                   "Access-Control-Request-Method": "PATCH"})
+    assert patch.status_code == 400
     exposed = client.get("/v1/entities", headers={"Origin": "https://app.example"}).headers
     assert {"etag", "content-disposition", "storygraph-truncated"} <= set(
         h.strip().lower() for h in exposed["access-control-expose-headers"].split(","))
@@ -84,7 +94,17 @@ def test_openapi_documents_every_path_and_problem(client):
     assert doc["info"]["title"] == "storygraph" and doc["info"]["version"] == "0.1.0"
     assert "code points" in doc["info"]["description"] and "UTF-16" in doc["info"]["description"]
     assert set(doc["paths"]) == PATHS
+    writes = {(path, m) for path, ops in doc["paths"].items() for m in ops if m != "get" and path != "/v1/sparql"}
+    assert writes == WRITES
+    for path, method in writes:  # every write documents its auth problems
+        responses = doc["paths"][path][method]["responses"]
+        assert {"401", "403", "500"} <= responses.keys(), (path, method)
+        for status, resp in responses.items():
+            if status >= "400":
+                assert resp["content"] == {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}, (path, status)
     for path, ops in doc["paths"].items():
+        if "get" not in ops:
+            continue
         responses = ops["get"]["responses"]
         assert "200" in responses and "500" in responses, path
         assert path in NOT_JSON or "$ref" in responses["200"]["content"]["application/json"]["schema"]
@@ -111,21 +131,21 @@ def _ingested_at(url: str):
         engine.dispose()
 
 
-def test_first_start_seeds_second_does_not(tmp_path, mini_seeds):
-    with start(tmp_path, mini_seeds) as c:
+def test_first_start_seeds_second_does_not(database_url, mini_seeds):
+    url = database_url()
+    with start(url, mini_seeds) as c:
         first = (c.get("/v1/entities").json()["total"], c.get("/v1/relations").json()["total"])
         assert c.get("/v1/articles").json()["items"][0]["id"] == ARTICLE_ID
-    url = f"sqlite:///{tmp_path / 'api.db'}"
     seeded = _ingested_at(url)
     assert [a for a, _ in seeded] == [ARTICLE_ID]
-    with start(tmp_path, mini_seeds) as c:
+    with start(url, mini_seeds) as c:
         assert (c.get("/v1/entities").json()["total"], c.get("/v1/relations").json()["total"]) == first
         assert c.get("/v1/articles").json()["total"] == 1
     assert _ingested_at(url) == seeded  # not ingested again
 
 
-def test_no_seeding_when_disabled(tmp_path, mini_seeds):
-    with start(tmp_path, mini_seeds, seed_on_empty=False) as c:
+def test_no_seeding_when_disabled(database_url, mini_seeds):
+    with start(database_url(), mini_seeds, seed_on_empty=False) as c:
         assert c.get("/readyz").status_code == 200
         assert c.get("/v1/entities").json() == {"items": [], "total": 0, "limit": 50, "offset": 0}
         assert c.get("/v1/articles").json()["total"] == 0

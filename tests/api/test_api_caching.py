@@ -42,12 +42,13 @@ def test_errors_and_health_are_not_cached(client):
         assert h["cache-control"] == "no-store" and "etag" not in h
 
 
-def test_revision_changes_when_the_stored_graph_changes(tmp_path):
+def test_revision_changes_when_the_stored_graph_changes(tmp_path, database_url):
     seeds = tmp_path / "seeds"
     shutil.copytree(REPO_SEEDS, seeds)
-    with start(tmp_path, seeds, name="one.db") as c:
+    one = database_url("one")
+    with start(one, seeds) as c:
         before = c.get("/v1/articles").headers["etag"]
-    with start(tmp_path, seeds, name="two.db") as c:  # same content, another database
+    with start(database_url("two"), seeds) as c:  # same content, another database
         assert c.get("/v1/articles").headers["etag"] == before
     facts = seeds / ARTICLE_ID / "facts.yaml"
     facts.write_text(facts.read_text(encoding="utf-8").replace("Editor of the article.", "The editor."),
@@ -55,9 +56,9 @@ def test_revision_changes_when_the_stored_graph_changes(tmp_path):
     from graph.ingest import ingest_path
     from graph.store import make_engine
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'one.db'}")
+    engine = make_engine(one)
     (result,) = ingest_path(engine, seeds)
     engine.dispose()
     assert result.status == "replaced"
-    with start(tmp_path, seeds, name="one.db") as c:
+    with start(one, seeds) as c:
         assert c.get("/v1/articles").headers["etag"] != before

@@ -122,10 +122,10 @@ def test_quoted_q_is_words_not_a_phrase(client):
     assert [h["id"] for h in hits(client, '"precursor chemicals"')] == plain
 
 
-def test_replacing_the_article_updates_the_search(tmp_path):
+def test_replacing_the_article_updates_the_search(tmp_path, database_url):
     root = tmp_path / "seeds"
     write_story(root / "small-talks")
-    with start(tmp_path, root) as c:
+    with start(database_url(), root) as c:
         assert [h["id"] for h in hits(c, "critics")] == ["critics", "critics-deny-useful"]
         sheet = {**SHEET, "entities": [e for e in SHEET["entities"] if e["id"] != "critics"],
                  "relations": [r for r in SHEET["relations"] if r["id"] != "critics-deny-useful"]}

@@ -1,4 +1,4 @@
-"""The storygraph command, run in-process with a real SQLite file."""
+"""The storygraph command, run in-process on a real database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ SEED = str(SEEDS / "fentanyl-talks-2024-01-31")
 
 
 @pytest.fixture
-def db(tmp_path):
-    return f"sqlite:///{tmp_path / 'cli.db'}"
+def db(database_url):
+    return database_url("cli")
 
 
 def test_check_passes_the_seed():

@@ -16,8 +16,8 @@ TABLES = ("article", "entity", "alias", "relation", "evidence")
 
 
 @pytest.fixture
-def engine(tmp_path, story_dir):
-    eng = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+def engine(database_url, story_dir):
+    eng = make_engine(database_url())
     create_schema(eng)
     ingest_path(eng, story_dir)  # something stored that a bad sheet must not lose
     yield eng
@@ -58,7 +58,8 @@ def test_quote_found_twice_without_a_hint(engine, tmp_path, sheet):
 def test_undefined_entity(engine, tmp_path, sheet):
     sheet["relations"][0]["object"] = "delegaton"
     assert rejected(engine, tmp_path, sheet) == [
-        "facts.yaml: fact 'lee-led-delegation': object: 'delegaton' is not an entity, event or claim defined in the sheet"
+        "facts.yaml: fact 'lee-led-delegation': object: 'delegaton' is not an entity, event or claim defined in the "
+        "sheet or stored in the graph; did you mean 'delegation' (The small delegation)?"
     ]
 
 
@@ -191,6 +192,10 @@ def test_every_stored_span_is_the_quote(engine):
 
 
 def test_relation_id_of_another_article(engine, tmp_path, sheet):
-    assert rejected(engine, tmp_path, sheet, dict(META, id="another-story"))[:1] == [
-        "facts.yaml: fact 'lee-led-delegation': id: already names a relation of article 'small-talks'"
+    # Another article may state the same relation (same id, same statement): it adds its evidence.
+    # Under the same id it may not state another one.
+    sheet["relations"][0]["object"] = "paris-visit"
+    assert rejected(engine, tmp_path, sheet, dict(META, id="another-story")) == [
+        "facts.yaml: fact 'lee-led-delegation': object: already names a relation of article 'small-talks' with "
+        "object 'delegation', not 'paris-visit'; one id states one relation"
     ]

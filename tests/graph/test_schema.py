@@ -15,15 +15,16 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def url(tmp_path):
-    return f"sqlite:///{tmp_path / 'schema.db'}"
+def url(database_url):
+    return database_url("schema")
 
 
 def test_an_empty_database_gets_the_current_schema(url):
     engine = make_engine(url)
     create_schema(engine)
     assert schema.current(engine) == schema.head()
-    assert {"article", "entity", "relation", "evidence", "search_doc", "search_fts", "graph_state"} <= set(
+    fts = {"search_fts"} if engine.dialect.name == "sqlite" else set()  # PostgreSQL: a tsvector column
+    assert {"article", "entity", "relation", "evidence", "search_doc", "graph_state", *fts} <= set(
         inspect(engine).get_table_names())
     with engine.connect() as c:
         assert stored_revision(c) == 0
@@ -74,10 +75,10 @@ def test_serve_refuses_a_database_behind(url, monkeypatch):
     assert result.stderr.strip().endswith("Run `storygraph db upgrade`.")
 
 
-def test_every_write_moves_the_revision(tmp_path, story_dir):
+def test_every_write_moves_the_revision(url, story_dir):
     from graph.ingest import ingest_path
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'rev.db'}")
+    engine = make_engine(url)
     create_schema(engine)
     ingest_path(engine, story_dir)
     with engine.connect() as c:
@@ -86,3 +87,29 @@ def test_every_write_moves_the_revision(tmp_path, story_dir):
     with engine.connect() as c:
         assert stored_revision(c) == first == 1
     engine.dispose()
+
+
+def test_a_plain_postgresql_url_gets_the_psycopg_driver():
+    from graph.store import database_url
+
+    assert database_url("postgresql://u:p@db:5432/sg").drivername == "postgresql+psycopg"
+    assert database_url("postgres://u@db/sg").drivername == "postgresql+psycopg"
+    assert database_url("postgresql+psycopg://u@db/sg").drivername == "postgresql+psycopg"
+    assert database_url("sqlite:///x.db").drivername == "sqlite"
+    engine = make_engine("postgresql://u@db/sg")
+    assert engine.dialect.driver == "psycopg" and engine.pool._pre_ping
+    engine.dispose()
+
+
+def test_cli_upgrade_on_a_plain_postgresql_url(pg_server):
+    from tests.graph.pgserver import drop_database, fresh_database
+
+    url = fresh_database(pg_server)
+    try:
+        plain = url.replace("postgresql+psycopg://", "postgresql://")
+        up = runner.invoke(cli, ["db", "upgrade", "--database-url", plain])
+        assert up.exit_code == 0 and up.output.strip() == f"schema: empty -> {schema.head()}", up.output
+        cur = runner.invoke(cli, ["db", "current", "--database-url", plain])
+        assert cur.exit_code == 0, cur.output
+    finally:
+        drop_database(url)

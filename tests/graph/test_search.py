@@ -21,9 +21,6 @@ from graph.files import read_story
 from graph.testing import SEEDS
 
 from .conftest import write_story
-from .pgserver import fresh_database, postgres_server
-
-BACKENDS = ["sqlite", "postgresql"]
 
 HOSTILE = ['"', '""', "'", "*", "***", "NEAR", "NEAR(a b)", "a NEAR/2 b", "-china", "china -", "china OR", "AND",
            "NOT china", "text:china", "{text}: china", "^china", "china*", "(china", "china)", ")(", ":", "\\",
@@ -31,30 +28,19 @@ HOSTILE = ['"', '""', "'", "*", "***", "NEAR", "NEAR(a b)", "a NEAR/2 b", "-chin
            "\"precursor chemicals\"", "precursor + chemicals", "column:text", "rank", "bm25(search_fts)"]
 
 
-@pytest.fixture(scope="module")
-def pg_server():
-    with postgres_server() as url:
-        yield url
-
-
-def _engine_url(request, tmp_path_factory) -> str:
-    if request.param == "postgresql":
-        return fresh_database(request.getfixturevalue("pg_server"))
-    return f"sqlite:///{tmp_path_factory.mktemp('search') / 'store.db'}"
-
-
-@pytest.fixture(params=BACKENDS)
-def engine(request, tmp_path_factory):
-    eng = make_engine(_engine_url(request, tmp_path_factory))
+@pytest.fixture
+def engine(database_url):
+    eng = make_engine(database_url())
     create_schema(eng)
     yield eng
     eng.dispose()
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def seeded(request, tmp_path_factory):
+@pytest.fixture(scope="module")
+def seeded(backend):
     """The seed story stored, and its article text."""
-    eng = make_engine(_engine_url(request, tmp_path_factory))
+    url = backend.url("search")
+    eng = make_engine(url)
     create_schema(eng)
     ingest_path(eng, SEEDS)
     with Session(eng) as s:
@@ -62,6 +48,7 @@ def seeded(request, tmp_path_factory):
         texts = {article.id: article.text}
     yield eng, texts
     eng.dispose()
+    backend.drop(url)
 
 
 def find(engine, q, **kw) -> search.SearchResult:
