@@ -44,7 +44,8 @@ class AliasRow(SQLModel, table=True):
 
     __tablename__ = "alias"
     entity_id: str = Field(foreign_key="entity.id", primary_key=True)
-    article_id: str = Field(foreign_key="article.id", primary_key=True)
+    # Indexed on its own: replacing or deleting an article finds its aliases without scanning the table.
+    article_id: str = Field(foreign_key="article.id", primary_key=True, index=True)
     text: str = Field(primary_key=True)
     position: int = 0  # order in the sheet, so aliases read as written
 

@@ -1,4 +1,4 @@
-"""Migration 0002 (the ``merge`` table) upgrades a 0001 database that holds data, and downgrades again."""
+"""Migrations 0002 (the ``merge`` table) and 0003 (an index) upgrade a 0001 database that holds data."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def test_0002_upgrades_a_0001_database_with_data(database_url):
         schema.ensure_current(engine)
 
     schema.upgrade(engine)
-    assert schema.current(engine) == schema.head() == "0002"
+    assert schema.current(engine) == schema.head() == "0003"
+    assert "ix_alias_article_id" in {i["name"] for i in inspect(engine).get_indexes("alias")}
     assert "merge" in inspect(engine).get_table_names()
     assert _rows(engine) == before  # nothing lost or changed
     schema.ensure_current(engine)

@@ -1,0 +1,104 @@
+"""Start and stop a real uvicorn serving :mod:`bench.app` on 127.0.0.1, for the runner and the load script."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .http import free_port
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Server:
+    url: str
+    proc: subprocess.Popen
+    ready_seconds: float  # spawn -> /readyz 200
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server process now (VmRSS), in MiB."""
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return float("nan")
+
+    def peak_rss_mb(self) -> float:
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return float("nan")
+
+
+def _get(url: str, timeout: float = 2.0) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 - 127.0.0.1 only
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return 0
+
+
+@contextmanager
+def serve(database_url: str, *, env: dict[str, str] | None = None, cpu: int | None = 0,
+          ready_timeout: float = 600.0, log: Path | None = None) -> Iterator[Server]:
+    """uvicorn on a free port of 127.0.0.1 over ``database_url`` (no seeding); stopped on exit.
+
+    ``cpu`` pins the server to one core (``taskset``), leaving the other to the client.
+    """
+    port = free_port()
+    e = dict(os.environ)
+    e.update({"STORYGRAPH_DATABASE_URL": database_url, "STORYGRAPH_SEED_ON_EMPTY": "false",
+              "PYTHONPATH": str(REPO) + os.pathsep + e.get("PYTHONPATH", "")})
+    e.update(env or {})
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "bench.app:app_from_env", "--host", "127.0.0.1",
+           "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    if cpu is not None and shutil.which("taskset") and (os.cpu_count() or 1) > 1:
+        cmd = ["taskset", "-c", str(cpu), *cmd]
+    out = open(log, "ab") if log else subprocess.DEVNULL
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=REPO, env=e, stdout=out, stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited with {proc.returncode} before it was ready"
+                                   + (f"; see {log}" if log else ""))
+            if _get(url + "/readyz") == 200:
+                break
+            if time.perf_counter() - t0 > ready_timeout:
+                raise RuntimeError(f"the server was not ready after {ready_timeout:.0f} s")
+            time.sleep(0.05)
+        yield Server(url, proc, time.perf_counter() - t0)
+    finally:
+        stop(proc)
+        if log:
+            out.close()  # type: ignore[union-attr]
+
+
+def stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
+    """SIGTERM (uvicorn shuts down gracefully), SIGKILL after ``grace`` seconds."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
