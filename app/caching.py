@@ -56,8 +56,11 @@ class ConditionalGet:
         if reloader is not None and reloader.due():  # the tag must name the graph this request will see
             try:
                 await anyio.to_thread.run_sync(reloader.current, state)
-            except StorygraphError:  # the endpoint's own dependency answers with the problem
+            except StorygraphError:  # the endpoint's own dependency answers with the problem (no ETag, no 304)
                 pass
+        if reloader is not None and reloader.down:  # the database is unreachable: a 503, never a 304
+            await self.app(scope, receive, send)
+            return
         index = getattr(state, "index", None)
         if index is None or not scope["path"].startswith(GRAPH_PREFIX):  # not loaded (a 503), or a page
             await self.app(scope, receive, send)

@@ -46,7 +46,7 @@ def serve(
     """Run the API with uvicorn (seeds an empty database on first start)."""
     import uvicorn
 
-    from graph.errors import SchemaBehind
+    from graph.errors import SchemaBehind, StoreCorrupt
     from graph.schema import ensure_current, startup_lock
     from graph.store import make_engine
 
@@ -55,7 +55,7 @@ def serve(
     try:  # refuse here, in one line, rather than in a traceback from every worker
         with startup_lock(engine):
             ensure_current(engine)
-    except SchemaBehind as exc:
+    except (SchemaBehind, StoreCorrupt) as exc:
         typer.echo(f"storygraph: {exc}", err=True)
         raise typer.Exit(1) from None
     finally:
@@ -225,4 +225,10 @@ def db_current(database_url: DbOpt = None) -> None:
 
 
 def main() -> None:
-    cli()
+    from graph.errors import SchemaBehind, StoreCorrupt
+
+    try:
+        cli()
+    except (SchemaBehind, StoreCorrupt) as exc:  # a database no command can use: one line, no traceback
+        typer.echo(f"storygraph: {exc}", err=True)
+        sys.exit(1)

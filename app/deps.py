@@ -59,13 +59,17 @@ def resolve_optional(ix: GraphIndex, ref: str | None, parameter: str) -> str | N
     return None if ref is None else resolve(ix, ref, parameter)
 
 
+# Larger offsets overflow the databases' integers (a 500 before this bound); no list is that long.
+MAX_OFFSET = 2**31 - 1
+
+
 class Pagination:
-    """``limit`` (1..500, default 50) and ``offset`` (>= 0) on every list."""
+    """``limit`` (1..500, default 50) and ``offset`` (0..2**31-1) on every list."""
 
     def __init__(
         self,
         limit: Annotated[int, Query(ge=1, le=500, description="Items per page")] = 50,
-        offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")] = 0,
     ) -> None:
         self.limit, self.offset = limit, offset
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from graph.errors import SchemaBehind, SheetInvalid
+from graph.errors import SchemaBehind, SheetInvalid, StoreCorrupt
 from graph.files import story_dirs
 from graph.ingest import ingest_path
 from graph.schema import startup_lock
@@ -26,6 +26,7 @@ from .reload import GraphReloader
 from .routers import (analytics, articles, articles_write, claims, entities, events, export, health, merges, paths,
                       predicates, relations, search, sparql, svg)
 from .settings import Settings
+from .urllimit import UrlLimit
 
 log = logging.getLogger("storygraph.api")
 
@@ -84,8 +85,9 @@ def _startup(settings: Settings, app: FastAPI) -> None:
     with startup_lock(engine):  # N workers starting at once on an empty database seed it once
         try:
             create_schema(engine)
-        except SchemaBehind as exc:
-            log.critical("%s", exc)
+        except (SchemaBehind, StoreCorrupt) as exc:
+            log.critical("storygraph: %s", exc)  # one line; problems.StartupFailure keeps the traceback out
+            app.state.startup_error = str(exc)
             raise
         with Session(engine) as session:
             empty = article_count(session) == 0
@@ -115,10 +117,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.engine = app.state.index = None
 
     app = FastAPI(title="storygraph", version=VERSION, description=DESCRIPTION, lifespan=lifespan,
-                  docs_url=None, redoc_url=None)  # web.install serves them offline
+                  docs_url=None, redoc_url=None,  # web.install serves them offline
+                  # "/v1/entities/%2F" is "/v1/entities//" once decoded: a 404, not a redirect to the list.
+                  redirect_slashes=False)
     problems.install(app)
     app.add_middleware(ConditionalGet, max_age=settings.cache_max_age)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # inside CORS: a 413 carries its headers
+    app.add_middleware(UrlLimit, max_bytes=settings.max_url_bytes)  # 414 / 400 before anything parses the URL
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -11,24 +11,31 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote, quote_from_bytes
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph.errors import InvalidParameter, StorygraphError
+from graph.errors import InvalidParameter, StorygraphError, StoreUnavailable
 
 from .schemas import Problem
 
 log = logging.getLogger("storygraph.api")
 
 MEDIA_TYPE = "application/problem+json"
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/", kept as they are in `instance`
 INVALID_PARAMETER = InvalidParameter.type
 
 _DESCRIPTIONS = {
-    400: "Malformed or refused request (e.g. a SPARQL syntax error or update)",
+    308: "The entity id was merged into another; `Location` is its URL",
+    400: "Malformed or refused request (e.g. a SPARQL syntax error or update, or a body that is not JSON in UTF-8)",
+    413: "The request body is larger than `STORYGRAPH_MAX_BODY_BYTES`",
+    414: "The URL is longer than the server accepts",
     406: "No representation matches `Accept`; `available` lists the media types",
     415: "Unsupported request body media type",
     504: "The query ran past its time budget and was stopped",
@@ -53,12 +60,20 @@ class ProblemResponse(JSONResponse):
     media_type = MEDIA_TYPE
 
 
+def instance(request: Request) -> str:
+    """The request's path as the client sent it (``raw_path``): a URI reference, percent-encoded."""
+    raw = request.scope.get("raw_path")
+    if raw:
+        return quote_from_bytes(raw.split(b"?", 1)[0], safe=_PATH_SAFE + "%")
+    return quote(request.url.path, safe=_PATH_SAFE)
+
+
 def problem(request: Request | None, status: int, detail: str, *, title: str | None = None,
             type: str = "about:blank", headers: dict[str, str] | None = None, **extra: Any) -> ProblemResponse:
     body: dict[str, Any] = {"type": type, "title": title or HTTPStatus(status).phrase, "status": status,
                             "detail": detail}
     if request is not None:
-        body["instance"] = request.url.path
+        body["instance"] = instance(request)
     body.update(extra)
     return ProblemResponse(body, status_code=status, headers=headers)
 
@@ -94,16 +109,42 @@ async def _validation(request: Request, exc: Exception) -> ProblemResponse:
     return problem(request, 422, detail, title=InvalidParameter.title, type=INVALID_PARAMETER, errors=errors)
 
 
+# FastAPI's words for a body it cannot decode (not UTF-8, or not JSON at all).
+_UNPARSABLE_BODY = "There was an error parsing the body"
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this URL (Starlette's 405 names only the first route's)."""
+    from starlette.routing import Match
+
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
 async def _http(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
+    headers = dict(exc.headers or {})
     if status == 404 and detail == "Not Found":
         detail = "No endpoint at this URL; see /docs for the API"
     elif status == 405 and detail == "Method Not Allowed":
-        allow = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow")
+        methods = allowed_methods(request)
+        if methods:
+            headers = {k: v for k, v in headers.items() if k.lower() != "allow"} | {"Allow": ", ".join(methods)}
+        allow = ", ".join(methods)
         detail = f"Method {request.method} is not allowed here" + (f"; use {allow}" if allow else "")
-    return problem(request, status, detail, headers=exc.headers)
+    elif status == 400 and detail == _UNPARSABLE_BODY:
+        return problem(request, 400, "The request body is not JSON in UTF-8, or nests too deeply to read",
+                       title="Malformed request body", type="https://storygraph.dev/problems/malformed-body")
+    return problem(request, status, detail, headers=headers or None)
 
 
 class CatchAll:
@@ -140,21 +181,72 @@ class CatchAll:
             await response(scope, receive, send)
 
 
+async def _store_unreachable(request: Request, exc: Exception) -> ProblemResponse:
+    """A database error that says the server or file cannot be reached: 503, like the reloader's check.
+
+    (An endpoint that queries the database itself, such as full-text search, meets
+    the outage before the next revision check does.) Other database errors stay 500s.
+    """
+    log.error("The database cannot be reached on %s %s: %s", request.method, request.url.path,
+              str(getattr(exc, "orig", None) or exc).strip().split("\n")[0])
+    error = StoreUnavailable("The database cannot be reached; retry shortly")
+    return problem(request, error.status, error.detail, title=error.title, type=error.type)
+
+
+class StartupFailure:
+    """ASGI middleware: a start-up refused for a known reason is one log line, not a traceback.
+
+    When the lifespan fails with a :class:`StorygraphError` (an unusable database
+    file, a schema behind), ``app.main`` has already logged it in one line;
+    Starlette would hand the server the whole traceback to log as well. This
+    middleware drops that text, so uvicorn logs only "Application startup
+    failed" and exits non-zero. Any other failure keeps its traceback.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "lifespan.startup.failed" and getattr(scope["app"].state, "startup_error", None):
+                message = {**message, "message": ""}
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers and the catch-all middleware on ``app``."""
     app.add_exception_handler(StorygraphError, _domain)
+    for unreachable in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
+        app.add_exception_handler(unreachable, _store_unreachable)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_middleware(CatchAll)
+    app.add_middleware(StartupFailure)
+
+
+# What any URL may be answered with before it reaches an endpoint (app/urllimit.py).
+URL_ERRORS = {400: "The URL is not UTF-8 once percent-decoded",
+              414: "The URL (path and query string) is longer than `STORYGRAPH_MAX_URL_BYTES` (8192)"}
 
 
 def openapi_problem_media(schema: dict[str, Any]) -> dict[str, Any]:
     """Error responses are ``application/problem+json``, not ``application/json``.
 
-    FastAPI attaches a response ``model`` to ``application/json``; move it.
+    FastAPI attaches a response ``model`` to ``application/json``; move it. Every operation also
+    declares the URL errors (400, 414) that the middleware answers for any path.
     """
+    problem_schema = {"$ref": "#/components/schemas/Problem"}
     for path in schema.get("paths", {}).values():
         for op in path.values():
+            for status, description in URL_ERRORS.items():
+                op.setdefault("responses", {}).setdefault(
+                    str(status), {"description": description, "content": {MEDIA_TYPE: {"schema": problem_schema}}})
             for status, resp in op.get("responses", {}).items():
                 content = resp.get("content", {})
                 if str(status)[0] in "45" and "application/json" in content:

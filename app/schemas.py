@@ -86,6 +86,18 @@ class Neighborhood(_Out):
     edges: list[Relation]
 
 
+class NodeLinkGraph(BaseModel):
+    """NetworkX node-link JSON (``networkx.node_link_graph(data, edges="edges")``): what ``format=node-link`` gives."""
+
+    model_config = ConfigDict(extra="allow")
+
+    directed: bool
+    multigraph: bool
+    graph: dict[str, Any]
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+
+
 class Path(_Out):
     nodes: list[EntityRef]
     relations: list[list[Relation]] = Field(description="relations[i]: every relation between nodes[i] and nodes[i+1], either direction")

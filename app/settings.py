@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     api_tokens_file: Path | None = None
     # Request bodies larger than this are refused with 413 while they are read.
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1)
+    # A path plus query string longer than this is refused with 414 (app/urllimit.py).
+    max_url_bytes: int = Field(default=8192, ge=256)
 
     @field_validator("api_tokens_file")
     @classmethod

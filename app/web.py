@@ -6,7 +6,7 @@ served from the ``fastapi-offline`` package's files instead of FastAPI's
 default CDN, so the docs work without internet access. There is no ``/redoc``:
 ReDoc's page loads its logo from the vendor's CDN whatever it is told.
 
-Every answer carries ``X-Content-Type-Options: nosniff``; the explorer's
+Every answer carries ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``; the explorer's
 answers a strict Content-Security-Policy (no inline script or style, nothing
 from another origin); the docs pages one that allows only their own inline
 start-up script, by hash.
@@ -68,6 +68,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "no-referrer")
                 if page:
                     headers["Content-Security-Policy"] = PAGE_CSP
                     headers["Referrer-Policy"] = "no-referrer"

@@ -122,6 +122,21 @@ class StoreUnavailable(StorygraphError):
         super().__init__(detail)
 
 
+class StoreCorrupt(StorygraphError):
+    """The database is not one storygraph can use: a corrupt file, another application's, a directory.
+
+    Raised when the store is opened (``graph.schema``), so the CLI and the API's
+    start-up refuse it in one line naming the file rather than in a traceback.
+    """
+
+    status = 503
+    title = "Database unusable"
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where, self.reason = where, reason
+        super().__init__(f"The database {where} {reason}")
+
+
 
 
 # --- SPARQL (graph/sparql.py) ---------------------------------------------

@@ -7,12 +7,16 @@ transaction, so an ingestion is one unit of work, all or nothing.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from sqlalchemy import and_, event, exists, func, text, update
 from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine, delete, select
 
 from . import search
@@ -42,8 +46,13 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 30}}
     else:
-        kwargs = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_recycle": 1800}
+        # connect_timeout: an unreachable server fails a request (a 503) in seconds instead of hanging it
+        kwargs = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_recycle": 1800,
+                  "connect_args": {"connect_timeout": 5}}
     engine = create_engine(parsed, **kwargs)
+    if engine.dialect.name == "sqlite" and (parsed.database or ":memory:") != ":memory:" \
+            and not parsed.database.startswith("file:"):
+        _guard_sqlite_file(engine, parsed.database)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # pragma: no cover - runs per connection
@@ -63,6 +72,46 @@ def make_engine(url: str) -> Engine:
 
 
 _WRITER = "storygraph_writer"
+
+
+def _file_id(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
+
+
+def _guard_sqlite_file(engine: Engine, path: str) -> None:
+    """Make a vanished SQLite file an error, never a new empty database or a stale connection.
+
+    - The engine creates the file at most once (its first connection); later
+      connections open it ``mode=rw``, so a file deleted or moved away under a
+      running service fails to open (a 503) instead of being silently created
+      again, empty, beside the operator's backup.
+    - A pooled connection is handed out only while the path still names the
+      file it opened (same device and inode): an open file descriptor keeps
+      reading a file that was moved or replaced, so without this check the
+      pool would go on serving the old file and never notice it was gone.
+    """
+    opened_once = False
+
+    @event.listens_for(engine, "do_connect")
+    def _open(_dialect, _record, cargs, cparams):  # pragma: no cover - runs per connection
+        mode = "rw" if opened_once else "rwc"
+        cargs[:] = [f"file:{quote(path)}?mode={mode}"]
+        cparams["uri"] = True
+
+    @event.listens_for(engine, "connect")
+    def _opened(_dbapi_conn, record):  # pragma: no cover - runs per connection
+        nonlocal opened_once
+        opened_once = True
+        record.info["storygraph_file"] = _file_id(path)
+
+    @event.listens_for(engine, "checkout")
+    def _still_there(_dbapi_conn, record, _proxy):  # pragma: no cover - runs per checkout
+        if _file_id(path) != record.info.get("storygraph_file"):
+            raise DisconnectionError(f"{path} is no longer the file this connection opened")
 
 
 @contextmanager

@@ -18,10 +18,12 @@ router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=respons
 Measure = Literal["degree", "betweenness", "pagerank"]
 assert set(Measure.__args__) == set(analytics.MEASURES)
 
-PredicateFilter = Annotated[list[str] | None, Query(
+# Each value names at least one thing: an empty `predicate=` is a 422, not "every predicate" in disguise.
+Name = Annotated[str, Field(min_length=1)]
+PredicateFilter = Annotated[list[Name] | None, Query(
     description="Only relations of these predicates (repeat the parameter or separate with commas; "
                 "see /v1/predicates)")]
-TypeFilter = Annotated[list[str] | None, Query(
+TypeFilter = Annotated[list[Name] | None, Query(
     description="Only relations between entities of these types (repeat or separate with commas)")]
 
 

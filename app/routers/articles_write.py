@@ -26,16 +26,28 @@ from ..problems import responses
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=responses(422, 500, 503))
 
-WRITE_ERRORS = responses(401, 403, 413, 422)
+WRITE_ERRORS = responses(400, 401, 403, 413, 422)
 
+# A complete story that verifies against the seed graph: POSTing it stores it (201), again changes nothing.
 EXAMPLE = {
-    "article": {"id": "small-talks", "title": "Small talks end well", "publisher": "Wire", "published": "2024-01-31",
-                "authors": ["Ann Lee"], "text": "Small talks end well\nBy Ann Lee\n..."},
+    "article": {"id": "small-talks", "title": "Small talks end well", "publisher": "Wire", "published": "2024-02-01",
+                "authors": ["Ann Lee"],
+                "text": "Small talks end well\nBy Ann Lee\n\nAnn Lee met Deputy Homeland Security Advisor Daskal "
+                        "in Oslo.\n"},
     "sheet": {"entities": [{"id": "ann-lee", "name": "Ann Lee", "type": "person", "aliases": ["Ann Lee"],
                             "evidence": ["By Ann Lee"]},
                            {"ref": "Daskal", "aliases": ["Deputy Homeland Security Advisor Daskal"],
                             "evidence": ["Deputy Homeland Security Advisor Daskal"]}],
-              "relations": []},
+              "relations": [{"id": "ann-lee-met-daskal", "subject": "ann-lee", "predicate": "met_with",
+                             "object": "Daskal", "evidence": ["Ann Lee met Deputy Homeland Security Advisor Daskal"]}]},
+}
+
+# Stateful fuzzing (and readers of the schema) follow these from a stored article to what it can do next.
+_ARTICLE_LINKS = {
+    name: {"operationId": op, "parameters": {"article_id": "$response.body#/article_id"}, "description": text}
+    for name, op, text in (("GetArticle", "get_article_v1_articles__article_id__get", "The stored article"),
+                           ("GetSheet", "get_sheet_v1_articles__article_id__sheet_get", "Its sheet, as POST takes it"),
+                           ("DeleteArticle", "delete_one_v1_articles__article_id__delete", "Delete it"))
 }
 
 
@@ -58,11 +70,32 @@ class Written(BaseModel):
     revision: str = Field(description="The revision of the graph this process now serves")
 
 
+def _nul_faults(body: ArticleBody) -> list[Fault]:
+    """A fault for every string (key or value) holding NUL: PostgreSQL cannot store it, so neither backend does."""
+    faults = []
+    stack: list[tuple[str, str, Any]] = [("article", "", body.article), ("sheet", "", body.sheet)]
+    while stack:  # iterative: a deeply nested body must not exhaust the interpreter's stack
+        file, where, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                faults.append(Fault(file, None, where or file, "NUL characters (U+0000) are not allowed"))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                if isinstance(k, str) and "\x00" in k:
+                    faults.append(Fault(file, None, where or file, "NUL characters (U+0000) are not allowed in keys"))
+                stack.append((file, f"{where}.{k}" if where else str(k), v))
+        elif isinstance(value, list):
+            stack.extend((file, f"{where}[{i}]", v) for i, v in enumerate(value))
+    return sorted(faults, key=lambda f: (f.file, f.field))
+
+
 def _ingest(request: Request, engine, body: ArticleBody, *, if_exists: Literal["replace", "conflict"],
             path_id: str | None = None) -> WriteResult:
     meta = dict(body.article)
     text = meta.pop("text", None)
-    faults = []
+    faults = _nul_faults(body)
+    if faults:
+        raise SheetInvalid(faults)
     if not isinstance(text, str):
         faults.append(Fault("article", meta.get("id"), "text",
                             "Field required" if text is None else "Input should be a valid string"))
@@ -89,7 +122,8 @@ def _answer(request: Request, response: Response, result: WriteResult) -> dict:
 
 
 @router.post("", response_model=Written, status_code=200, summary="Add an article and its fact sheet",
-             responses={201: {"description": "Stored; `Location` is the article's URL", "model": Written},
+             responses={201: {"description": "Stored; `Location` is the article's URL", "model": Written,
+                              "links": _ARTICLE_LINKS},
                         **WRITE_ERRORS, **responses(409)})
 def post_article(request: Request, response: Response, engine: EngineDep, writer: Writer, body: ArticleBody):
     """Verify the sheet against the text and store both in one transaction: **201** with `Location`.
@@ -101,7 +135,8 @@ def post_article(request: Request, response: Response, engine: EngineDep, writer
 
 
 @router.put("/{article_id}", response_model=Written, status_code=200, summary="Add or replace an article",
-            responses={201: {"description": "Stored; it did not exist", "model": Written}, **WRITE_ERRORS})
+            responses={201: {"description": "Stored; it did not exist", "model": Written, "links": _ARTICLE_LINKS},
+                       **WRITE_ERRORS})
 def put_article(request: Request, response: Response, engine: EngineDep, writer: Writer, article_id: str,
                 body: ArticleBody):
     """Replace the article's facts atomically (**200**, `status: replaced` or `unchanged`), or store it
@@ -115,6 +150,8 @@ def put_article(request: Request, response: Response, engine: EngineDep, writer:
 def delete_one(request: Request, engine: EngineDep, writer: Writer, article_id: str) -> Response:
     """Remove the article, its evidence and aliases, and every entity, relation, claim or event that no
     remaining article supports: **204**; **404** if there is no such article."""
+    if "\x00" in article_id:  # no id holds NUL, and PostgreSQL cannot even compare with one
+        raise NotFound("article", article_id)
     with write_session(engine) as session:
         if not delete_article(session, article_id):
             raise NotFound("article", article_id)
@@ -127,6 +164,8 @@ def delete_one(request: Request, engine: EngineDep, writer: Writer, article_id: 
 def get_sheet(engine: EngineDep, article_id: str):
     """Exactly the body `POST /v1/articles` accepts: posting it back changes nothing; posting it under a
     new `article.id` adds that article's evidence to the same entities and relations."""
+    if "\x00" in article_id:  # as in DELETE
+        raise NotFound("article", article_id)
     with Session(engine) as session:
         row = session.get(ArticleRow, article_id)
         if row is None:

@@ -11,13 +11,13 @@ from graph.vocabulary import EntityType
 
 from ..deps import REF_DOC, IndexDep, PageDep, resolve
 from ..problems import responses
-from ..schemas import Entity, EntityHit, Neighborhood, Page, Relation
+from ..schemas import Entity, EntityHit, Neighborhood, NodeLinkGraph, Page, Relation
 from .events import FromParam, ToParam, UndatedParam, time_window
 from .merges import redirect_merged
 from .export import AcceptHeader, FormatQuery, choose_format, media_responses, neighborhood_export
 
 # An id merged into another entity answers 308 to it on every route with {ref} (app/routers/merges.py).
-router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=responses(422, 500, 503),
+router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=responses(308, 422, 500, 503),
                    dependencies=[Depends(redirect_merged)])
 
 RefPath = Annotated[str, Path(description=REF_DOC, examples=["jen-daskal", "Daskal", "us"])]
@@ -66,7 +66,7 @@ def entity_relations(
     return page.page(queries.relations_of(ix, node, direction=direction, predicate=predicate, window=window))
 
 
-@router.get("/{ref}/neighborhood", response_model=Neighborhood, summary="Entities within depth hops",
+@router.get("/{ref}/neighborhood", response_model=Neighborhood | NodeLinkGraph, summary="Entities within depth hops",
             responses={**responses(404, 409),
                        **media_responses("The neighbourhood: `{nodes, edges}` JSON, or a file in `format`",
                                          skip_json=True)})

@@ -26,9 +26,9 @@ FormatName = Literal[tuple(FORMATS)]  # type: ignore[valid-type]
 _FORMAT_DOC = "; ".join(f"`{f.name}` ({f.media_type}): {f.description}" for f in FORMATS.values())
 FormatQuery = Annotated[FormatName | None, Query(
     description=f"The export format; without it, chosen by the `Accept` header. {_FORMAT_DOC}")]
-AcceptHeader = Annotated[str | None, Header(
-    description="Used when `format` is absent: the media type of a format "
-                f"({', '.join(f.media_type for f in FORMATS.values())}); `application/json` or `*/*` is the default")]
+# Read from the request, but not declared in OpenAPI: a header parameter named Accept "SHALL be ignored" there
+# (OpenAPI 3.1, Parameter Object), and the 200 and 406 responses already list the media types it chooses between.
+AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
 
 
 class FormatNotAcceptable(NotAcceptable):

@@ -22,13 +22,18 @@ def healthz():
 @router.get("/readyz", response_model=Status, summary="Readiness", responses=responses(500, 503))
 def readyz(request: Request):
     """200 when the database answers and the graph is loaded, else 503."""
-    engine = getattr(request.app.state, "engine", None)
+    state = request.app.state
+    engine = getattr(state, "engine", None)
     if engine is None:
         raise StoreUnavailable()
+    reloader = getattr(state, "reloader", None)
+    if reloader is not None and getattr(state, "index", None) is not None:
+        # the same check the reads make, done now: its outcome (down, or back) holds for them too
+        reloader.current(state, force=True)
     try:
         ping(engine)
     except Exception as exc:  # any driver error means: not ready
         raise StoreUnavailable() from exc
-    if getattr(request.app.state, "index", None) is None:
+    if getattr(state, "index", None) is None:
         raise StoreUnavailable("The graph is not loaded yet")
     return {"status": "ok"}

@@ -28,6 +28,8 @@ from ..schemas import Page
 router = APIRouter(tags=["merges"], responses=responses(422, 500, 503))
 
 ENTITIES = "/v1/entities/"
+# Merge ids are database integers: a larger one would overflow the column (a 500 before this bound).
+MergeId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The merge's id (`id` in its record)")]
 
 
 class MergeBody(BaseModel):
@@ -73,8 +75,17 @@ def _reload(request: Request) -> GraphIndex:
     return request.app.state.reloader.reload(request.app.state)
 
 
+_MERGE_LINKS = {
+    "GetMerge": {"operationId": "one_merge_v1_merges__merge_id__get", "parameters": {"merge_id": "$response.body#/id"},
+                 "description": "The record of this merge"},
+    "UndoMerge": {"operationId": "undo_v1_merges__merge_id__undo_post", "parameters": {"merge_id": "$response.body#/id"},
+                  "description": "Undo this merge"},
+}
+
+
 @router.post("/v1/entities/{ref}/merge", response_model=Merge, status_code=201, summary="Merge a duplicate entity",
-             responses={**responses(401, 403, 404, 409)})
+             responses={201: {"description": "Merged; `Location` is the merge's record", "links": _MERGE_LINKS},
+                        **responses(400, 401, 403, 404, 409, 413)})
 def merge(request: Request, response: Response, engine: EngineDep, ix: IndexDep, writer: Writer,
           ref: Annotated[str, Path(description="The duplicate: " + REF_DOC)], body: MergeBody):
     """Merge the entity `{ref}` into `into`: its relations (both directions, and the `place`/`source`
@@ -100,7 +111,7 @@ def merges(engine: EngineDep, page: PageDep):
 
 
 @router.get("/v1/merges/{merge_id}", response_model=Merge, summary="One merge", responses=responses(404))
-def one_merge(engine: EngineDep, merge_id: int):
+def one_merge(engine: EngineDep, merge_id: MergeId):
     with Session(engine) as session:
         row = session.get(MergeRow, merge_id)
         if row is None:
@@ -110,7 +121,7 @@ def one_merge(engine: EngineDep, merge_id: int):
 
 @router.post("/v1/merges/{merge_id}/undo", response_model=Merge, summary="Undo a merge",
              responses={**responses(401, 403, 404, 409)})
-def undo(request: Request, engine: EngineDep, writer: Writer, merge_id: int):
+def undo(request: Request, engine: EngineDep, writer: Writer, merge_id: MergeId):
     """Restore exactly what the merge changed: the entity, its aliases, evidence and relations.
     **404** for an unknown merge; **409** if it was undone already, or the graph changed so that it
     cannot be (its id is an entity again, or its target was merged on: undo that merge first)."""

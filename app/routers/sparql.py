@@ -154,7 +154,7 @@ def _answer(ix: GraphIndex, request: Request, query: str) -> Response:
 async def sparql_get(
     ix: IndexDep,
     request: Request,
-    query: Annotated[str, Query(description=_QUERY_DOC, examples=[_QUERY_EXAMPLE])],
+    query: Annotated[str, Query(description=_QUERY_DOC, examples=[_QUERY_EXAMPLE], min_length=1)],
 ) -> Response:
     return await run_in_threadpool(_answer, ix, request, query)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi.testclient import TestClient
 
@@ -32,7 +33,10 @@ def problem(r, status: int, *, title: str | None = None, type: str | None = None
     body = r.json()
     assert body["status"] == status
     assert {"type", "title", "status", "detail", "instance"} <= body.keys()
-    assert body["instance"] == r.request.url.path
+    # `instance` is the path as sent, percent-encoded (a URI reference): for plain paths, the path itself
+    sent = r.request.url.raw_path.split(b"?")[0].decode("ascii")
+    assert body["instance"] == sent or unquote(body["instance"]) == unquote(sent)
+    assert not set(body["instance"]) & set(' "<>\\^`{|}'), body["instance"]
     assert "Traceback" not in r.text
     if title is not None:
         assert body["title"] == title
@@ -65,3 +69,24 @@ def every(client: TestClient, url: str, **params: Any) -> list[dict]:
         offset += page["limit"]
         if offset >= page["total"]:
             return items
+
+
+TABLES = ("article", "entity", "alias", "relation", "evidence", "search_doc", "graph_state", "merge")
+
+
+def snapshot(client: TestClient) -> dict:
+    """Every row of every table, to compare before and after a write attempt."""
+    from sqlalchemy import text
+
+    with client.app.state.engine.connect() as c:
+        return {t: sorted(map(tuple, c.execute(text(f"SELECT * FROM {t}")).all()), key=repr) for t in TABLES}
+
+
+LEAKS = ("Traceback", "/work/", '.py"', "File \"", "site-packages")
+
+
+def clean(r) -> None:
+    """No stack trace and no server path in an answer's body."""
+    body = r.text if not r.headers.get("content-type", "").startswith("application/zip") else ""
+    for leak in LEAKS:
+        assert leak not in body, (leak, r.request.url, body[:300])
