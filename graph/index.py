@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -34,6 +35,15 @@ class GraphIndex:
         for a in sorted(self.articles):
             digest.update(f"{a}:{self.articles[a]['content_sha256']};".encode())
         self.revision = f"{self.stored_revision}.{digest.hexdigest()[:12]}"
+
+    @cached_property
+    def undirected(self) -> nx.Graph:
+        """The graph without direction or parallel edges, as path finding walks it.
+
+        Built on first use and kept: the index is immutable, and copying the graph
+        per request dominated ``/v1/paths`` on large graphs (bench/).
+        """
+        return nx.Graph(self.g.to_undirected(as_view=True))
 
 
 def load_index(session: Session) -> GraphIndex:

@@ -190,7 +190,7 @@ def paths(ix: GraphIndex, source: str, target: str, *, max_length: int = 4, limi
         raise InvalidParameter("limit", "must be between 1 and 100")
     if source == target:
         return [{"nodes": [ix.names.ref(source)], "relations": [], "length": 0}]
-    simple = nx.Graph(ix.g.to_undirected(as_view=True))
+    simple = ix.undirected
     out = []
     try:
         for hops in islice(nx.shortest_simple_paths(simple, source, target), limit):
