@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.settings import REPO_SEEDS
+from tests.workers.servers import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -31,12 +31,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -57,7 +51,7 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """uvicorn on 127.0.0.1, a free port and a fresh SQLite file seeded from ``seeds/``."""
     tmp = tmp_path_factory.mktemp("browser-db")
-    port = _free_port()
+    port = free_port()
     env = os.environ | {"STORYGRAPH_DATABASE_URL": f"sqlite:///{tmp / 'browser.db'}",
                         "STORYGRAPH_SEEDS_DIR": str(REPO_SEEDS), "STORYGRAPH_SEED_ON_EMPTY": "true"}
     log = open(tmp / "uvicorn.log", "wb")
