@@ -130,3 +130,22 @@ class MergeRow(SQLModel, table=True):
     undo: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     undone_at: dt.datetime | None = None
     undone_by: str | None = None
+
+
+class GraphChangeRow(SQLModel, table=True):
+    """What one revision of the stored graph changed: the change log the served index moves forward by.
+
+    Every write that bumps ``graph_state.revision`` records, under the new
+    revision, one row per entity, relation or article whose row, aliases or
+    evidence it may have added, changed or removed (``kind`` is ``entity``,
+    ``relation``, ``article`` or ``redirect``, the last naming a merged-away
+    id whose redirect came or went). A process that serves revision *r* reads
+    the rows above *r* and re-reads just those items (``graph/changes.py``);
+    old rows are pruned, and a process too far behind rebuilds instead.
+    """
+
+    __tablename__ = "graph_change"
+    id: int | None = Field(default=None, primary_key=True)
+    revision: int = Field(index=True)
+    kind: str
+    item_id: str
