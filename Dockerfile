@@ -18,7 +18,8 @@ COPY pyproject.toml README.md ./
 COPY app ./app
 COPY graph ./graph
 COPY seeds ./seeds
-RUN pip install -q -r requirements.lock -e .
+RUN pip install -q -r requirements.lock -e . \
+    && python -c "import httptools, uvloop"  # uvicorn[standard]: `storygraph serve` picks both (loop/http "auto")
 
 USER storygraph
 VOLUME ["/data"]
