@@ -3,23 +3,35 @@
 :func:`ingest_story` is the one code path that verifies and stores a story,
 whether it comes from a directory (``storygraph ingest``, seeding) or from
 the write API (``POST``/``PUT /v1/articles``).
+
+A sheet is verified against what it names, not against the whole store:
+:class:`graph.resolution.StoredLookup` reads the ids a sheet mentions inside
+the write transaction (and the stored name table only if a sheet refers to a
+node by a name it does not define). :func:`ingest_path` keeps one lookup for
+the whole folder and lets each write tell it what changed, so the stories of
+one transaction see each other without re-reading the store per story, and
+logs the whole folder as one revision.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from .errors import ArticleExists, Fault, SheetInvalid
 from .files import RawStory, read_raw, story_dirs
 from .model import Story
-from .resolution import Catalog, load_catalog, with_story
-from .store import WriteResult, write_session, write_story
+from .resolution import Catalog, StoredLookup, load_catalog, sheet_ids, with_story
+from .store import WriteResult, bump_revision, has_pending_changes, write_session, write_story
 from .tables import ArticleRow
 from .validate import verify
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total): "read" then "write"
 
 
 def check_path(path: str | Path, *, engine: Engine | None = None) -> list[Story]:
@@ -38,32 +50,52 @@ def check_path(path: str | Path, *, engine: Engine | None = None) -> list[Story]
     return stories
 
 
+def _catalog_for(lookup: StoredLookup, sheet_raw: Any) -> Catalog:
+    nodes, relations = sheet_ids(sheet_raw)
+    lookup.prefetch(nodes, relations)
+    return lookup.catalog()
+
+
 def ingest_story(session: Session, meta_raw: Any, sheet_raw: Any, text: str, *, meta_file: str = "meta.yaml",
                  sheet_file: str = "facts.yaml", text_file: str = "article.txt",
-                 if_exists: Literal["replace", "conflict"] = "replace") -> WriteResult:
+                 if_exists: Literal["replace", "conflict"] = "replace", lookup: StoredLookup | None = None,
+                 record: bool = True) -> WriteResult:
     """Verify one story against what is stored, then store it. Does not commit.
 
     Raises :class:`SheetInvalid` with every fault (nothing written). An
     article already stored with the same content is ``unchanged``; with other
     content it is replaced, or, with ``if_exists="conflict"``, refused with
-    :class:`ArticleExists`.
+    :class:`ArticleExists`. ``lookup`` (of this session) is reused across
+    stories; ``record=False`` leaves the revision bump to the caller.
     """
+    lookup = lookup or StoredLookup(session)
     story = verify(meta_raw, sheet_raw, text, meta_file=meta_file, sheet_file=sheet_file, text_file=text_file,
-                   catalog=load_catalog(session))
-    stored = session.get(ArticleRow, story.meta.id)
-    if if_exists == "conflict" and stored is not None and stored.content_sha256 != story.content_sha256:
-        raise ArticleExists(story.meta.id)
-    return write_story(session, story)
+                   catalog=_catalog_for(lookup, sheet_raw))
+    if if_exists == "conflict":
+        stored = session.execute(select(ArticleRow.content_sha256).where(ArticleRow.id == story.meta.id)).first()
+        if stored is not None and stored[0] != story.content_sha256:
+            raise ArticleExists(story.meta.id)
+    return write_story(session, story, record=record, lookup=lookup)
 
 
-def ingest_path(engine: Engine, path: str | Path) -> list[WriteResult]:
-    """Verify and store every story under ``path``: all of them or none, oldest first."""
+def ingest_path(engine: Engine, path: str | Path, *, progress: Progress | None = None) -> list[WriteResult]:
+    """Verify and store every story under ``path``: all of them or none, oldest first, one revision.
+
+    ``progress(phase, done, total)`` is told how far reading (``"read"``) and
+    verifying and writing (``"write"``) have come.
+    """
     results = []
-    raws = _raws(path)
+    raws = _raws(path, progress=progress)
     with write_session(engine) as session:
-        for raw in raws:
+        lookup = StoredLookup(session)
+        for i, raw in enumerate(raws):
             results.append(ingest_story(session, raw.meta, raw.sheet, raw.text, meta_file=raw.meta_file,
-                                        sheet_file=raw.sheet_file, text_file=raw.text_file))
+                                        sheet_file=raw.sheet_file, text_file=raw.text_file, lookup=lookup,
+                                        record=False))
+            if progress is not None:
+                progress("write", i + 1, len(raws))
+        if has_pending_changes(session):
+            bump_revision(session)
     return results
 
 
@@ -72,9 +104,14 @@ def _verify(raw: RawStory, catalog: Catalog) -> Story:
                   text_file=raw.text_file, catalog=catalog)
 
 
-def _raws(path: str | Path) -> list[RawStory]:
+def _raws(path: str | Path, *, progress: Progress | None = None) -> list[RawStory]:
     """The stories under ``path``, in publication order: a later story may refer to an earlier one's nodes."""
-    raws = [read_raw(d) for d in _dirs(path)]
+    dirs = _dirs(path)
+    raws = []
+    for i, d in enumerate(dirs):
+        raws.append(read_raw(d))
+        if progress is not None:
+            progress("read", i + 1, len(dirs))
     return sorted(raws, key=lambda r: str(r.meta.get("published")) if isinstance(r.meta, dict) else "")
 
 

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from . import search
 from .errors import EntityNotFound, MergeConflict, MergeInvalid, MergeNotFound
 from .names import normalize_name
-from .store import _drop_orphans, bump_revision
+from .store import _drop_orphans, bump_revision, touch
 from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, MergeRow, RelationRow
 
 QUALIFIER_REFS = ("place", "source")
@@ -87,7 +87,7 @@ def merge_entities(session: Session, source: str, target: str, actor: str) -> Me
                                                 AliasRow.text == a.text).values(entity_id=target))
     undo["evidence"] = sorted(session.exec(select(EvidenceRow.id).where(EvidenceRow.entity_id == source)).all())
     session.exec(update(EvidenceRow).where(EvidenceRow.entity_id == source).values(entity_id=target))
-    for r in session.exec(select(RelationRow)).all():
+    for r in _relations_naming(session, source):
         quals = dict(r.qualifiers or {})
         fields = [f for f in ("subject_id", "object_id") if getattr(r, f) == source]
         fields += [f"qualifiers.{q}" for q in QUALIFIER_REFS if quals.get(q) == source]
@@ -107,9 +107,38 @@ def merge_entities(session: Session, source: str, target: str, actor: str) -> Me
     row = MergeRow(from_id=source, into_id=target, actor=actor, merged_at=dt.datetime.now(dt.UTC), undo=undo)
     session.add(row)
     session.flush()
-    search.rebuild(session)
-    bump_revision(session)
+    _reindex_and_log(session, source, target, undo)
     return row
+
+
+def _relations_naming(session: Session, node: str) -> list[RelationRow]:
+    """Relations with ``node`` at an end (indexed) or as their ``place``/``source`` qualifier, by id.
+
+    The qualifiers are JSON, so the second query reads that column in the
+    database (no index), but only the matching rows come back to Python.
+    """
+    ends = session.exec(select(RelationRow).where(or_(RelationRow.subject_id == node,
+                                                       RelationRow.object_id == node))).all()
+    quals = RelationRow.qualifiers
+    named = session.exec(select(RelationRow).where(or_(*(quals[q].as_string() == node for q in QUALIFIER_REFS)))).all()
+    return sorted({r.id: r for r in [*ends, *named]}.values(), key=lambda r: r.id)
+
+
+def _reindex_and_log(session: Session, source: str, target: str, undo: dict[str, Any],
+                     orphans: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    """Re-derive the search documents a merge (or its undo) moved, and log what it touched; bump the revision."""
+    articles = {a for a, *_ in undo["aliases_moved"] + undo["aliases_dropped"] + undo["aliases_added"]}
+    if undo["evidence"]:
+        articles.update(session.exec(select(EvidenceRow.article_id).where(EvidenceRow.id.in_(undo["evidence"]))).all())
+    moved = [m["id"] for m in undo["relations"]]
+    ends: set[str] = set()
+    if moved:
+        for subject, obj in session.exec(select(RelationRow.subject_id, RelationRow.object_id)
+                                         .where(RelationRow.id.in_(moved))).all():
+            ends.update((subject, obj))
+    search.reindex(session, articles, {source, target} | set(orphans))
+    touch(session, entities={source, target} | ends | set(orphans), relations=moved, redirects=[source])
+    bump_revision(session)
 
 
 def _add_name_alias(session: Session, src: EntityRow, tgt: EntityRow, undo: dict[str, Any]) -> None:
@@ -149,7 +178,8 @@ def undo_merge(session: Session, merge_id: int, actor: str) -> MergeRow:
     for article, text, _position in undo["aliases_moved"]:
         session.exec(update(AliasRow).where(AliasRow.entity_id == target, AliasRow.article_id == article,
                                             AliasRow.text == text).values(entity_id=source))
-    live = set(session.exec(select(ArticleRow.id)).all())
+    dropped_in = sorted({article for article, _, _ in undo["aliases_dropped"]})
+    live = set(session.exec(select(ArticleRow.id).where(ArticleRow.id.in_(dropped_in))).all()) if dropped_in else set()
     for article, text, position in undo["aliases_dropped"]:
         if article in live:
             session.add(AliasRow(entity_id=source, article_id=article, text=text, position=position))
@@ -175,7 +205,12 @@ def undo_merge(session: Session, merge_id: int, actor: str) -> MergeRow:
     row.undone_at, row.undone_by = dt.datetime.now(dt.UTC), actor
     session.add(row)
     session.flush()
-    _drop_orphans(session)
-    search.rebuild(session)
-    bump_revision(session)
+    candidates = {source, target}
+    moved = [m["id"] for m in undo["relations"]]
+    if moved:
+        for subject, obj in session.exec(select(RelationRow.subject_id, RelationRow.object_id)
+                                         .where(RelationRow.id.in_(moved))).all():
+            candidates.update((subject, obj))
+    orphans = _drop_orphans(session, candidates)
+    _reindex_and_log(session, source, target, undo, orphans)
     return row

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 from rapidfuzz import fuzz, process
+from sqlalchemy import union
 from sqlmodel import Session, select
 
 from .names import normalize_name
@@ -49,9 +51,38 @@ class StoredRelation:
 
 @dataclass
 class Catalog:
+    """What is stored, as a sheet sees it: loaded whole (``lookup`` None), or asked of the store by id.
+
+    Whole (:func:`load_catalog`, or built by hand) it holds every stored node
+    and relation; with a :class:`StoredLookup` the dicts are a cache of what
+    was asked so far and the lookup answers the rest, so verifying a sheet
+    costs the ids it names, not the size of the store. Ask through
+    :meth:`entity`, :meth:`relation` and :meth:`entity_articles` either way.
+    """
+
     entities: dict[str, StoredEntity] = field(default_factory=dict)
     relations: dict[str, StoredRelation] = field(default_factory=dict)
     redirects: dict[str, str] = field(default_factory=dict)  # merged-away id -> the live id it names
+    lookup: StoredLookup | None = None
+
+    def entity(self, node: str) -> StoredEntity | None:
+        found = self.entities.get(node)
+        if found is None and self.lookup is not None:
+            return self.lookup.entity(node)
+        return found
+
+    def relation(self, relation_id: str) -> StoredRelation | None:
+        found = self.relations.get(relation_id)
+        if found is None and self.lookup is not None:
+            return self.lookup.relation(relation_id)
+        return found
+
+    def entity_articles(self, node: str) -> frozenset[str]:
+        """The articles supporting a stored node (its evidence or aliases); asked only when a fault needs them."""
+        if self.lookup is not None and node not in self.entities:
+            return self.lookup.entity_articles(node)
+        found = self.entities.get(node)
+        return found.articles if found else frozenset()
 
 
 def relation_key(subject: str, predicate: str, obj: str, modality: str, qualifiers: dict[str, Any]) -> dict[str, Any]:
@@ -102,8 +133,202 @@ def load_catalog(session: Session) -> Catalog:
     return Catalog(entities, relations, {k: v for k, v in redirects.items() if k not in entities})
 
 
+class NameTable:
+    """Every stored node's name and aliases under their lookup keys (:func:`graph.names.normalize_name`).
+
+    Read whole once, when a sheet first refers to a node by a name or alias it
+    does not define (or a fault needs "did you mean"), then kept current by
+    :meth:`refresh` for the nodes each write touched.
+    """
+
+    def __init__(self) -> None:
+        self.names: dict[str, set[str]] = {}
+        self.aliases: dict[str, set[str]] = {}
+        self._keys: dict[str, tuple[list[str], list[str]]] = {}  # node -> (its name keys, its alias keys)
+
+    @classmethod
+    def load(cls, session: Session) -> NameTable:
+        table = cls()
+        rows = session.execute(select(EntityRow.id, EntityRow.name)).all()
+        alias_rows = session.execute(select(AliasRow.entity_id, AliasRow.text).distinct()).all()
+        table._add(rows, alias_rows)
+        return table
+
+    def _add(self, rows, alias_rows) -> None:
+        for node, name in rows:
+            key = normalize_name(name)
+            self.names.setdefault(key, set()).add(node)
+            self._keys.setdefault(node, ([], []))[0].append(key)
+        for node, text in alias_rows:
+            key = normalize_name(text)
+            self.aliases.setdefault(key, set()).add(node)
+            self._keys.setdefault(node, ([], []))[1].append(key)
+
+    def refresh(self, session: Session, nodes: Iterable[str]) -> None:
+        """Re-read these nodes' names and aliases (added, changed or gone) from the session."""
+        nodes = sorted(set(nodes))
+        for node in nodes:
+            name_keys, alias_keys = self._keys.pop(node, ([], []))
+            for table, keys in ((self.names, name_keys), (self.aliases, alias_keys)):
+                for key in keys:
+                    ids = table.get(key)
+                    if ids is not None:
+                        ids.discard(node)
+                        if not ids:
+                            del table[key]
+        for chunk in _chunks(nodes):
+            self._add(session.execute(select(EntityRow.id, EntityRow.name).where(EntityRow.id.in_(chunk))).all(),
+                      session.execute(select(AliasRow.entity_id, AliasRow.text).distinct()
+                                      .where(AliasRow.entity_id.in_(chunk))).all())
+
+    def named(self, key: str) -> tuple[set[str], set[str]]:
+        return set(self.names.get(key, ())), set(self.aliases.get(key, ()))
+
+    def ids(self) -> list[str]:
+        return list(self._keys)
+
+    def merged(self, names: dict[str, set[str]], aliases: dict[str, set[str]]):
+        """The stored tables with a sheet's own names and aliases added (copies)."""
+        out = []
+        for stored, local in ((self.names, names), (self.aliases, aliases)):
+            table = {k: set(v) for k, v in stored.items()}
+            for k, v in local.items():
+                table.setdefault(k, set()).update(v)
+            out.append(table)
+        return out[0], out[1]
+
+
+def _chunks(items: list[str], size: int = 500):
+    for i in range(0, len(items), size):
+        yield items[i: i + size]
+
+
+_MISSING = object()
+
+
+class StoredLookup:
+    """The stored side of :class:`Catalog`, asked by id inside the write transaction, and cached.
+
+    :meth:`prefetch` reads every id a sheet may name in a few queries;
+    :meth:`forget` drops what a write changed, so the next sheet of the same
+    transaction sees it as stored (the catalog of a bulk ingestion moves
+    forward with it, instead of being read again per story).
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._entities: dict[str, StoredEntity | None] = {}
+        self._relations: dict[str, StoredRelation | None] = {}
+        self._names: NameTable | None = None
+        raw = active_redirects(session)
+        redirects = {old: follow(raw, old) for old in raw}
+        live = set()
+        for chunk in _chunks(sorted(redirects)):
+            live.update(session.execute(select(EntityRow.id).where(EntityRow.id.in_(chunk))).scalars())
+        self.redirects = {k: v for k, v in redirects.items() if k not in live}
+
+    def catalog(self) -> Catalog:
+        return Catalog(redirects=dict(self.redirects), lookup=self)
+
+    def prefetch(self, entity_ids: Iterable[str] = (), relation_ids: Iterable[str] = ()) -> None:
+        """Read the stored nodes and relations among these ids (and know the others are not stored)."""
+        want = sorted({i for i in entity_ids if isinstance(i, str)} - self._entities.keys())
+        for chunk in _chunks(want):
+            for node in chunk:
+                self._entities[node] = None
+            for node, name, type_ in self.session.execute(
+                    select(EntityRow.id, EntityRow.name, EntityRow.type).where(EntityRow.id.in_(chunk))):
+                self._entities[node] = StoredEntity(node, name, type_)
+        want = sorted({i for i in relation_ids if isinstance(i, str)} - self._relations.keys())
+        for chunk in _chunks(want):
+            support: dict[str, set[str]] = defaultdict(set)
+            for rid, article in self.session.execute(
+                    select(EvidenceRow.relation_id, EvidenceRow.article_id).distinct()
+                    .where(EvidenceRow.relation_id.in_(chunk))):
+                support[rid].add(article)
+            for rid in chunk:
+                self._relations[rid] = None
+            for r in self.session.execute(select(RelationRow.id, RelationRow.subject_id, RelationRow.predicate,
+                                                 RelationRow.object_id, RelationRow.modality, RelationRow.qualifiers)
+                                          .where(RelationRow.id.in_(chunk))):
+                self._relations[r.id] = StoredRelation(r.id, r.subject_id, r.predicate, r.object_id, r.modality,
+                                                       dict(r.qualifiers or {}), frozenset(support[r.id]))
+
+    def entity(self, node: str) -> StoredEntity | None:
+        found = self._entities.get(node, _MISSING)
+        if found is _MISSING:
+            self.prefetch(entity_ids=[node])
+            found = self._entities[node]
+        return found  # type: ignore[return-value]
+
+    def relation(self, relation_id: str) -> StoredRelation | None:
+        found = self._relations.get(relation_id, _MISSING)
+        if found is _MISSING:
+            self.prefetch(relation_ids=[relation_id])
+            found = self._relations[relation_id]
+        return found  # type: ignore[return-value]
+
+    def entity_articles(self, node: str) -> frozenset[str]:
+        rows = self.session.execute(union(
+            select(EvidenceRow.article_id).where(EvidenceRow.entity_id == node),
+            select(AliasRow.article_id).where(AliasRow.entity_id == node))).scalars()
+        return frozenset(rows)
+
+    def named(self, key: str) -> tuple[set[str], set[str]]:
+        return self.name_table().named(key)
+
+    def name_table(self) -> NameTable:
+        if self._names is None:
+            self._names = NameTable.load(self.session)
+        return self._names
+
+    def forget(self, entity_ids: Iterable[str] = (), relation_ids: Iterable[str] = ()) -> None:
+        """A write changed these: read them again when next asked."""
+        entity_ids = set(entity_ids)
+        for node in entity_ids:
+            self._entities.pop(node, None)
+        for rid in relation_ids:
+            self._relations.pop(rid, None)
+        if self._names is not None and entity_ids:
+            self._names.refresh(self.session, entity_ids)
+
+
+def sheet_ids(sheet: Any) -> tuple[set[str], set[str]]:
+    """Every string a raw fact sheet may use as a stored node's id, and its relation ids (for :meth:`StoredLookup.prefetch`)."""
+    nodes: set[str] = set()
+    relations: set[str] = set()
+    if not isinstance(sheet, dict):
+        return nodes, relations
+    for section in ("entities", "events", "claims", "relations"):
+        entries = sheet.get(section)
+        if not isinstance(entries, list):
+            continue
+        for f in entries:
+            if not isinstance(f, dict):
+                continue
+            for k in ("id", "ref", "subject", "object"):
+                if isinstance(f.get(k), str):
+                    nodes.add(f[k])
+            q = f.get("qualifiers")
+            if isinstance(q, dict):
+                nodes.update(v for k, v in q.items() if k in ("place", "source") and isinstance(v, str))
+            about = f.get("about")
+            if isinstance(about, list):
+                nodes.update(a for a in about if isinstance(a, str))
+            if section == "relations" and isinstance(f.get("id"), str):
+                relations.add(f["id"])
+    return nodes, relations
+
+
 class Resolver:
-    """One sheet's references: its own ids first, then stored ids, merged-away ids, names, aliases."""
+    """One sheet's references: its own ids first, then stored ids, merged-away ids, names, aliases.
+
+    Over a loaded :class:`Catalog` every stored name and alias is tabled up
+    front, as before; over a :class:`StoredLookup` only the sheet's own are,
+    and a name the sheet does not define is looked up in the stored name
+    table when it is first asked for (so a sheet that refers by id never
+    reads that table at all).
+    """
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -111,8 +336,9 @@ class Resolver:
         self.names: dict[str, set[str]] = defaultdict(set)
         self.aliases: dict[str, set[str]] = defaultdict(set)
         self.display: dict[str, str] = {}  # node -> its name, for messages
-        for e in catalog.entities.values():
-            self.add_names(e.id, e.name, e.aliases)
+        if catalog.lookup is None:
+            for e in catalog.entities.values():
+                self.add_names(e.id, e.name, e.aliases)
 
     def add_names(self, node: str, name: str | None, aliases: tuple[str, ...] | list[str] = ()) -> None:
         if name is not None:
@@ -123,23 +349,30 @@ class Resolver:
 
     def define(self, sheet_id: str, name: str, aliases: list[str]) -> str:
         """A node the sheet defines; an id merged away names its merge target."""
-        node = sheet_id if sheet_id in self.catalog.entities else self.catalog.redirects.get(sheet_id, sheet_id)
+        node = sheet_id if self.catalog.entity(sheet_id) is not None else self.catalog.redirects.get(sheet_id, sheet_id)
         self.local[sheet_id] = node
         self.display[node] = name
         self.add_names(node, name, aliases)
         return node
 
+    def _named(self, key: str) -> tuple[set[str], set[str]]:
+        """Nodes whose name, and nodes with an alias, under ``key``: the sheet's and the stored ones."""
+        names, aliases = self.names.get(key, set()), self.aliases.get(key, set())
+        if self.catalog.lookup is not None:
+            stored_names, stored_aliases = self.catalog.lookup.named(key)
+            names, aliases = names | stored_names, aliases | stored_aliases
+        return names, aliases
+
     def resolve(self, ref: str) -> tuple[str | None, str | None]:
         """``(node, None)``, or ``(None, reason)`` naming the candidates."""
         if ref in self.local:
             return self.local[ref], None
-        if ref in self.catalog.entities:
+        if self.catalog.entity(ref) is not None:
             return ref, None
         if ref in self.catalog.redirects:
             return self.catalog.redirects[ref], None
         key = normalize_name(ref)
-        for table in (self.names, self.aliases):
-            ids = table.get(key, set())
+        for ids in self._named(key):
             if len(ids) == 1:
                 return next(iter(ids)), None
             if len(ids) > 1:
@@ -153,15 +386,21 @@ class Resolver:
 
     def _label(self, node: str) -> str:
         name = self.display.get(node)
+        if name is None and (stored := self.catalog.entity(node)) is not None:
+            name = stored.name
         return f"'{node}' ({name})" if name and name != node else f"'{node}'"
 
     def candidates(self, ref: str, limit: int = 3) -> list[str]:
         key = normalize_name(ref)
         if not key:
             return []
-        surfaces: list[tuple[str, str]] = [(k, n) for table in (self.names, self.aliases)
-                                           for k, ids in table.items() for n in ids]
-        surfaces += [(normalize_name(n), n) for n in self.display]
+        names, aliases, display = self.names, self.aliases, list(self.display)
+        if self.catalog.lookup is not None:  # a fault's message: the whole stored name table, once
+            table = self.catalog.lookup.name_table()
+            names, aliases = table.merged(self.names, self.aliases)
+            display = list(dict.fromkeys([*table.ids(), *self.display]))
+        surfaces: list[tuple[str, str]] = [(k, n) for t in (names, aliases) for k, ids in t.items() for n in ids]
+        surfaces += [(normalize_name(n), n) for n in display]
         out: list[str] = []
         for _, _score, i in process.extract(key, [k for k, _ in surfaces], scorer=fuzz.WRatio, score_cutoff=70,
                                             limit=None):

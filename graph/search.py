@@ -67,18 +67,41 @@ def drop_article_docs(session: Session, article_id: str) -> None:
     session.exec(delete(SearchDocRow).where(SearchDocRow.article_id == article_id))  # type: ignore[call-overload]
 
 
-def index_article(session: Session, article_id: str, entity_ids: Iterable[str]) -> None:
+def index_article(session: Session, article_id: str, entity_ids: Iterable[str], removed: Iterable[str] = ()) -> None:
     """(Re)index an article's facts once they are written, and the entities it defines.
 
     Entity documents (name, description, claim text) of ``entity_ids`` are
-    replaced, those of entities that no longer exist removed. Does not commit.
+    replaced, those of ``removed`` (entities the write deleted) dropped.
+    Every statement is by article or by id, never a scan. Does not commit.
     """
     ids = sorted(set(entity_ids))
     drop_article_docs(session, article_id)
-    entity_docs = and_(SearchDocRow.article_id.is_(None), SearchDocRow.kind != "relation")
-    session.exec(delete(SearchDocRow).where(  # type: ignore[call-overload]
-        entity_docs, or_(SearchDocRow.item_id.in_(ids), SearchDocRow.item_id.not_in(select(EntityRow.id)))))
+    drop_entity_docs(session, set(ids) | set(removed))
     _insert_article_docs(session, article_id)
+    for chunk in range(0, len(ids), 500):
+        _insert_entity_docs(session, ids[chunk: chunk + 500])
+
+
+def drop_entity_docs(session: Session, entity_ids: Iterable[str]) -> None:
+    """Remove the documents that follow these entities' rows (name, description, claim text). Does not commit."""
+    ids = sorted(set(entity_ids))
+    entity_docs = and_(SearchDocRow.article_id.is_(None), SearchDocRow.kind != "relation")
+    for chunk in range(0, len(ids), 500):
+        session.exec(delete(SearchDocRow).where(  # type: ignore[call-overload]
+            entity_docs, SearchDocRow.item_id.in_(ids[chunk: chunk + 500])))
+
+
+def reindex(session: Session, article_ids: Iterable[str], entity_ids: Iterable[str]) -> None:
+    """Derive again the documents of these articles' facts and of these entities (gone ones dropped). Does not commit.
+
+    What a merge or its undo needs: the documents that named the moved rows,
+    and nothing else, instead of :func:`rebuild`.
+    """
+    for article_id in sorted(set(article_ids)):
+        drop_article_docs(session, article_id)
+        _insert_article_docs(session, article_id)
+    ids = sorted(set(entity_ids))
+    drop_entity_docs(session, ids)
     for chunk in range(0, len(ids), 500):
         _insert_entity_docs(session, ids[chunk: chunk + 500])
 

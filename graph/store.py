@@ -9,17 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from sqlalchemy import and_, event, exists, func, text, update
+from sqlalchemy import and_, bindparam, event, exists, func, insert, text, update
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine, delete, select
 
-from . import search
+from . import changes, search
 from .model import Story
 from .schema import ensure_current
 from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, GraphStateRow, RelationRow
@@ -129,10 +129,31 @@ def write_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-def bump_revision(session: Session) -> None:
-    """Record that the stored graph changed, so every process serving it reloads."""
-    session.exec(update(GraphStateRow).where(GraphStateRow.id == 1)
-                 .values(revision=GraphStateRow.revision + 1, changed_at=dt.datetime.now(dt.UTC)))
+_PENDING = "storygraph.changes"  # session.info key: the ids this transaction touched, not yet logged
+
+
+def touch(session: Session, *, entities: Iterable[str] = (), relations: Iterable[str] = (),
+          articles: Iterable[str] = (), redirects: Iterable[str] = ()) -> None:
+    """Note ids this transaction added, changed or removed; :func:`bump_revision` logs them."""
+    pending = session.info.setdefault(_PENDING, {k: set() for k in changes.KINDS})
+    for kind, items in zip(changes.KINDS, (entities, relations, articles, redirects)):
+        pending[kind].update(i for i in items if i)
+
+
+def has_pending_changes(session: Session) -> bool:
+    return any(session.info.get(_PENDING, {}).values())
+
+
+def bump_revision(session: Session) -> int:
+    """Record that the stored graph changed, with every id :func:`touch` noted, so every process moves forward.
+
+    One revision per call (:func:`graph.changes.record`); the noted ids are
+    cleared, so a bulk ingestion touches all along and bumps once. Answers
+    the new revision.
+    """
+    pending = session.info.pop(_PENDING, None) or {}
+    return changes.record(session, entities=pending.get("entity", ()), relations=pending.get("relation", ()),
+                          articles=pending.get("article", ()), redirects=pending.get("redirect", ()))
 
 
 def stored_revision(session_or_conn) -> int:
@@ -156,14 +177,6 @@ def ping(engine: Engine) -> None:
         conn.execute(text("SELECT 1"))
 
 
-def known_types(session: Session) -> dict[str, str]:
-    return dict(session.exec(select(EntityRow.id, EntityRow.type)).all())
-
-
-def relation_owners(session: Session) -> dict[str, str]:
-    return dict(session.exec(select(RelationRow.id, RelationRow.article_id)).all())
-
-
 @dataclass(frozen=True, slots=True)
 class WriteResult:
     article_id: str
@@ -173,95 +186,197 @@ class WriteResult:
     evidence: int
 
 
+def _chunks(items, size: int = 500):
+    items = sorted(set(items))
+    for i in range(0, len(items), size):
+        yield items[i: i + size]
+
+
+def _article_facts(session: Session, article_id: str) -> tuple[set[str], set[str]]:
+    """The entities and relations an article's evidence and aliases name (indexed lookups by article)."""
+    entities: set[str] = set()
+    relations: set[str] = set()
+    for entity_id, relation_id in session.execute(
+            select(EvidenceRow.entity_id, EvidenceRow.relation_id).where(EvidenceRow.article_id == article_id)
+            .distinct()):
+        if entity_id:
+            entities.add(entity_id)
+        if relation_id:
+            relations.add(relation_id)
+    entities.update(session.execute(select(AliasRow.entity_id).where(AliasRow.article_id == article_id)).scalars())
+    return entities, relations
+
+
 def _drop_article_facts(session: Session, article_id: str) -> None:
     """An article's evidence and aliases; the relations and entities they alone supported go later."""
     search.drop_article_docs(session, article_id)
-    session.exec(delete(EvidenceRow).where(EvidenceRow.article_id == article_id))
-    session.exec(delete(AliasRow).where(AliasRow.article_id == article_id))
+    session.execute(delete(EvidenceRow.__table__).where(EvidenceRow.article_id == article_id))
+    session.execute(delete(AliasRow.__table__).where(AliasRow.article_id == article_id))
 
 
 def _relation_support(relation_id):
     return exists().where(EvidenceRow.relation_id == relation_id)
 
 
-def _drop_unsupported(session: Session) -> None:
-    """Relations no article's evidence supports any more, then the entities nothing supports.
+@dataclass
+class Dropped:
+    """What :func:`_drop_unsupported` removed or moved."""
+
+    relations: set[str]  # deleted: no evidence left
+    entities: set[str]  # deleted: no evidence and no relation left
+    ends: set[str]  # subjects and objects of the deleted relations
+
+
+def _drop_unsupported(session: Session, relation_ids: Iterable[str], entity_ids: Iterable[str]) -> Dropped:
+    """Of these candidates, relations no article's evidence supports any more, then the entities nothing supports.
 
     A relation stated by several articles stays while one of them does; its
     ``article_id`` (the article that stated it first) moves to a remaining one.
+    Only the candidates are looked at (the ids a write touched): a write costs
+    what it changed, not the size of the store.
     """
-    session.exec(delete(RelationRow).where(~_relation_support(RelationRow.id)))
-    first = (select(func.min(EvidenceRow.article_id)).where(EvidenceRow.relation_id == RelationRow.id)
-             .scalar_subquery())
-    owner_states_it = exists().where(and_(EvidenceRow.relation_id == RelationRow.id,
-                                          EvidenceRow.article_id == RelationRow.article_id))
-    session.exec(update(RelationRow).where(~owner_states_it).values(article_id=first))
-    _drop_orphans(session)
+    dropped = Dropped(set(), set(), set())
+    for chunk in _chunks(relation_ids):
+        gone = session.execute(select(RelationRow.id, RelationRow.subject_id, RelationRow.object_id)
+                               .where(RelationRow.id.in_(chunk), ~_relation_support(RelationRow.id))).all()
+        if gone:
+            session.execute(delete(RelationRow.__table__).where(RelationRow.id.in_([g.id for g in gone])))
+        for g in gone:
+            dropped.relations.add(g.id)
+            dropped.ends.update((g.subject_id, g.object_id))
+        first = (select(func.min(EvidenceRow.article_id)).where(EvidenceRow.relation_id == RelationRow.id)
+                 .scalar_subquery())
+        owner_states_it = exists().where(and_(EvidenceRow.relation_id == RelationRow.id,
+                                              EvidenceRow.article_id == RelationRow.article_id))
+        session.execute(update(RelationRow.__table__).where(RelationRow.id.in_(chunk), ~owner_states_it)
+                        .values(article_id=first))
+    dropped.entities = _drop_orphans(session, set(entity_ids) | dropped.ends)
+    return dropped
 
 
-def _drop_orphans(session: Session) -> None:
-    """Entities no evidence and no relation supports any more."""
-    supported = select(EvidenceRow.entity_id).where(EvidenceRow.entity_id.is_not(None))
-    used = select(RelationRow.subject_id).union(select(RelationRow.object_id))
-    session.exec(delete(EntityRow).where(EntityRow.id.not_in(supported), EntityRow.id.not_in(used)))
+def _drop_orphans(session: Session, entity_ids: Iterable[str]) -> set[str]:
+    """Of these candidates, the entities no evidence and no relation supports any more; answers them."""
+    orphans: set[str] = set()
+    e = EntityRow
+    for chunk in _chunks(entity_ids):
+        found = session.execute(select(e.id).where(
+            e.id.in_(chunk),
+            ~exists().where(EvidenceRow.entity_id == e.id),
+            ~exists().where(RelationRow.subject_id == e.id),
+            ~exists().where(RelationRow.object_id == e.id))).scalars().all()
+        if found:
+            session.execute(delete(EntityRow.__table__).where(EntityRow.id.in_(found)))
+            orphans.update(found)
+    return orphans
 
 
-def write_story(session: Session, story: Story) -> WriteResult:
+def _entity_values(e) -> dict:
+    return {"name": e.name, "type": e.type, "description": e.description, "attributes": e.attributes,
+            "date": e.date, "modality": e.modality}
+
+
+def _relation_values(r, article_id: str) -> dict:
+    return {"subject_id": r.subject, "predicate": r.predicate, "object_id": r.object, "modality": r.modality,
+            "qualifiers": r.qualifiers, "article_id": article_id}
+
+
+def _update_many(session: Session, table, rows: list[dict]) -> None:
+    """``UPDATE table SET ... WHERE id = :b_id``, executemany."""
+    if not rows:
+        return
+    cols = [k for k in rows[0] if k != "id"]
+    stmt = (update(table.__table__).where(table.__table__.c.id == bindparam("b_id"))
+            .values({c: bindparam(f"b_{c}") for c in cols}))
+    session.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in rows])
+
+
+def write_story(session: Session, story: Story, *, record: bool = True, lookup=None) -> WriteResult:
     """Store a verified story, replacing that article's previous facts.
 
     Unchanged content (same hash) writes nothing. Entities and relations are
     shared: a record that refers to a stored node (``defines=False``) adds
     aliases and evidence only, and a relation another article states keeps its
     definition and gains this article's evidence. Does not commit.
+
+    Rows go in with Core statements (one ``executemany`` per table), and every
+    lookup is by the ids the story names or the article replaced, so the cost
+    is the story's size, not the store's. Every id written is noted for the
+    change log (:func:`touch`); with ``record`` (the default) the revision is
+    bumped here, else the caller bumps once for many stories. ``lookup`` (a
+    :class:`graph.resolution.StoredLookup` of the same session) forgets what
+    changed, so the next story of a bulk ingestion sees it.
     """
     meta = story.meta
+    aid = meta.id
     n_evidence = sum(len(e.evidence) for e in story.entities) + sum(len(r.evidence) for r in story.relations)
-    existing = session.get(ArticleRow, meta.id)
-    if existing is not None and existing.content_sha256 == story.content_sha256:
-        return WriteResult(meta.id, "unchanged", len(story.entities), len(story.relations), n_evidence)
+    existing = session.execute(select(ArticleRow.content_sha256).where(ArticleRow.id == aid)).first()
+    if existing is not None and existing[0] == story.content_sha256:
+        return WriteResult(aid, "unchanged", len(story.entities), len(story.relations), n_evidence)
     status = "replaced" if existing else "created"
+    old_entities: set[str] = set()
+    old_relations: set[str] = set()
+    now = dt.datetime.now(dt.UTC)
+    values = meta.model_dump() | {"text": story.text, "text_sha256": story.text_sha256,
+                                  "content_sha256": story.content_sha256, "sheet": story.sheet, "ingested_at": now}
     if existing:
-        _drop_article_facts(session, meta.id)
-        session.flush()
-    article = existing or ArticleRow(id=meta.id, text="", title="", publisher="", published=meta.published,
-                                     text_sha256="", content_sha256="", ingested_at=dt.datetime.now(dt.UTC))
-    for k, v in meta.model_dump().items():
-        setattr(article, k, v)
-    article.text, article.text_sha256 = story.text, story.text_sha256
-    article.content_sha256, article.sheet = story.content_sha256, story.sheet
-    article.ingested_at = dt.datetime.now(dt.UTC)
-    session.add(article)
-    session.flush()
+        old_entities, old_relations = _article_facts(session, aid)
+        _drop_article_facts(session, aid)
+        session.execute(update(ArticleRow.__table__).where(ArticleRow.id == aid)
+                        .values(**{k: v for k, v in values.items() if k != "id"}))
+    else:
+        session.execute(insert(ArticleRow.__table__), [values])
 
+    entity_ids = [e.id for e in story.entities]
+    stored = set()
+    for chunk in _chunks(entity_ids):
+        stored.update(session.execute(select(EntityRow.id).where(EntityRow.id.in_(chunk))).scalars())
+    new_rows, changed_rows, seen = [], [], set()
     for e in story.entities:
-        row = session.get(EntityRow, e.id)
-        if row is not None and not e.defines:
+        if e.id in seen or (e.id in stored and not e.defines):
             continue  # a reference: the node keeps its definition
-        row = row or EntityRow(id=e.id, name=e.name, type=e.type)
-        row.name, row.type, row.description = e.name, e.type, e.description
-        row.attributes, row.date, row.modality = e.attributes, e.date, e.modality
-        session.add(row)
-    session.flush()
-    for e in story.entities:
-        session.add_all(AliasRow(entity_id=e.id, article_id=meta.id, text=a, position=i) for i, a in enumerate(e.aliases))
-        session.add_all(_evidence_rows(e.evidence, entity_id=e.id))
+        seen.add(e.id)
+        (changed_rows if e.id in stored else new_rows).append({"id": e.id} | _entity_values(e))
+    if new_rows:
+        session.execute(insert(EntityRow.__table__), new_rows)
+    _update_many(session, EntityRow, changed_rows)
+    aliases = [{"entity_id": e.id, "article_id": aid, "text": a, "position": i}
+               for e in story.entities for i, a in enumerate(e.aliases)]
+    evidence = [row for e in story.entities for row in _evidence_rows(e.evidence, entity_id=e.id)]
+    if aliases:
+        session.execute(insert(AliasRow.__table__), aliases)
+    if evidence:
+        session.execute(insert(EvidenceRow.__table__), evidence)
+
+    relation_ids = [r.id for r in story.relations]
+    stored_rel: set[str] = set()
+    supported: set[str] = set()
+    for chunk in _chunks(relation_ids):
+        stored_rel.update(session.execute(select(RelationRow.id).where(RelationRow.id.in_(chunk))).scalars())
+        supported.update(session.execute(select(EvidenceRow.relation_id).distinct()
+                                         .where(EvidenceRow.relation_id.in_(chunk))).scalars())
+    new_rows, changed_rows, seen = [], [], set()
     for r in story.relations:
-        row = session.get(RelationRow, r.id)
-        if row is not None and session.exec(select(_relation_support(r.id))).one():
+        if r.id in seen or (r.id in stored_rel and r.id in supported):
             continue  # stated by another article the same way (checked by graph.validate): evidence only
-        row = row or RelationRow(id=r.id, subject_id=r.subject, predicate=r.predicate, object_id=r.object,
-                                 modality=r.modality, article_id=meta.id)
-        row.subject_id, row.predicate, row.object_id = r.subject, r.predicate, r.object
-        row.modality, row.qualifiers, row.article_id = r.modality, r.qualifiers, meta.id
-        session.add(row)
-    session.flush()
-    for r in story.relations:
-        session.add_all(_evidence_rows(r.evidence, relation_id=r.id))
-    session.flush()
-    _drop_unsupported(session)
-    search.index_article(session, meta.id, [e.id for e in story.entities if e.defines])
-    bump_revision(session)
-    return WriteResult(meta.id, status, len(story.entities), len(story.relations), n_evidence)
+        seen.add(r.id)
+        (changed_rows if r.id in stored_rel else new_rows).append({"id": r.id} | _relation_values(r, aid))
+    if new_rows:
+        session.execute(insert(RelationRow.__table__), new_rows)
+    _update_many(session, RelationRow, changed_rows)
+    evidence = [row for r in story.relations for row in _evidence_rows(r.evidence, relation_id=r.id)]
+    if evidence:
+        session.execute(insert(EvidenceRow.__table__), evidence)
+
+    dropped = _drop_unsupported(session, old_relations | set(relation_ids), old_entities | set(entity_ids))
+    search.index_article(session, aid, [e.id for e in story.entities if e.defines], removed=dropped.entities)
+    touched_entities = old_entities | set(entity_ids) | dropped.entities | dropped.ends
+    touched_relations = old_relations | set(relation_ids)
+    touch(session, entities=touched_entities, relations=touched_relations, articles=[aid])
+    if lookup is not None:
+        lookup.forget(touched_entities, touched_relations)
+    if record:
+        bump_revision(session)
+    return WriteResult(aid, status, len(story.entities), len(story.relations), n_evidence)
 
 
 def delete_article(session: Session, article_id: str) -> bool:
@@ -269,23 +384,24 @@ def delete_article(session: Session, article_id: str) -> bool:
 
     False (and nothing written) if there is no such article. Does not commit.
     """
-    article = session.get(ArticleRow, article_id)
-    if article is None:
+    if session.execute(select(ArticleRow.id).where(ArticleRow.id == article_id)).first() is None:
         return False
+    old_entities, old_relations = _article_facts(session, article_id)
     _drop_article_facts(session, article_id)
-    session.flush()
-    _drop_unsupported(session)
-    session.delete(article)
-    session.flush()
-    search.index_article(session, article_id, [])  # drops the documents of nodes that went with it
+    dropped = _drop_unsupported(session, old_relations, old_entities)
+    session.execute(delete(ArticleRow.__table__).where(ArticleRow.id == article_id))
+    search.index_article(session, article_id, [], removed=dropped.entities)  # the documents of nodes that went with it
+    touch(session, entities=old_entities | dropped.entities | dropped.ends, relations=old_relations,
+          articles=[article_id])
     bump_revision(session)
     return True
 
 
-def _evidence_rows(evidence, **owner) -> list[EvidenceRow]:
-    return [EvidenceRow(article_id=ev.article_id, quote=ev.quote, start=ev.start, end=ev.end,
-                        sentence=ev.sentence, position=i, **owner) for i, ev in enumerate(evidence)]
+def _evidence_rows(evidence, **owner) -> list[dict]:
+    base = {"entity_id": None, "relation_id": None} | owner
+    return [base | {"article_id": ev.article_id, "quote": ev.quote, "start": ev.start, "end": ev.end,
+                    "sentence": ev.sentence, "position": i} for i, ev in enumerate(evidence)]
 
 
 def article_count(session: Session) -> int:
-    return len(session.exec(select(ArticleRow.id)).all())
+    return session.execute(select(func.count()).select_from(ArticleRow)).scalar_one()

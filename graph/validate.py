@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from .errors import Fault, SheetInvalid
 from .model import EntityRecord, Evidence, RelationRecord, Story, date_dict
-from .resolution import Catalog, Resolver, StoredEntity, StoredRelation, relation_key
+from .resolution import Catalog, Resolver, StoredRelation, relation_key
 from .sheet import DEFINITION, REFERENCE, ArticleMeta, ClaimFact, DateValue, EventFact, FactSheet, Quote, RefFact, RelationFact
 from .text import NormalizedText, locate, normalize, sentence_at, split_sentences
 from .vocabulary import PREDICATES, EntityType, Modality
@@ -55,6 +55,26 @@ def content_hash(text: str, meta: dict[str, Any], sheet: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+class _Types(dict):
+    """Node -> type: what the sheet says, else what the catalog has stored (asked when first needed)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        super().__init__()
+        self.catalog = catalog
+
+    def __missing__(self, node: str) -> str:
+        stored = self.catalog.entity(node)
+        if stored is None:
+            raise KeyError(node)
+        return stored.type
+
+    def get(self, node, default=None):  # type: ignore[override]
+        try:
+            return self[node]
+        except KeyError:
+            return default
+
+
 class _Checker:
     def __init__(self, meta: ArticleMeta, text: str, sheet: FactSheet, file: str, catalog: Catalog):
         self.meta, self.text, self.sheet, self.file = meta, text, sheet, file
@@ -62,7 +82,7 @@ class _Checker:
         self.sentences = split_sentences(text)
         self.faults: list[Fault] = []
         self.catalog = catalog
-        self.types: dict[str, str] = {i: e.type for i, e in catalog.entities.items()}  # node -> type
+        self.types = _Types(catalog)  # node -> type: the sheet's, else the stored one
         self.resolver = Resolver(catalog)
         self.refs: dict[int, str] = {}  # id() of a RefFact entry -> the stored node it names
 
@@ -112,12 +132,13 @@ class _Checker:
                 kind = EntityType.event if isinstance(f, EventFact) else EntityType.claim if isinstance(f, ClaimFact) else f.type
                 name = f.text if isinstance(f, ClaimFact) else f.name
                 node = self.resolver.define(f.id, name, f.aliases)
-                stored = self.catalog.entities.get(node)
-                others = self.others(stored.articles) if stored else []
-                if stored and node == f.id and stored.type != kind.value and others:
-                    self.fault(f.id, "type", f"'{f.id}' is a {stored.type} in the graph (article '{others[0]}'); "
-                                             f"a sheet cannot make it a {kind.value}")
-                    continue
+                stored = self.catalog.entity(node)
+                if stored and node == f.id and stored.type != kind.value:
+                    others = self.others(self.catalog.entity_articles(node))
+                    if others:
+                        self.fault(f.id, "type", f"'{f.id}' is a {stored.type} in the graph (article '{others[0]}'); "
+                                                 f"a sheet cannot make it a {kind.value}")
+                        continue
                 self.types[node] = kind.value if node == f.id else self.types.get(node, kind.value)
 
     def references(self) -> None:
@@ -135,9 +156,10 @@ class _Checker:
                     self.fault(f.ref, "ref", f"'{f.ref}' names '{node}', which this sheet defines; "
                                              "give the aliases and evidence in its definition")
                     continue
-                if node not in self.catalog.entities:  # pragma: no cover - resolve() answers stored or local nodes
+                stored = self.catalog.entity(node)
+                if stored is None:  # pragma: no cover - resolve() answers stored or local nodes
                     continue
-                kind = self.catalog.entities[node].type
+                kind = stored.type
                 want = {"events": "an event", "claims": "a claim"}.get(section, "an entity")
                 is_kind = {"events": kind == "event", "claims": kind == "claim"}.get(section, kind not in ("event", "claim"))
                 if not is_kind:
@@ -164,7 +186,8 @@ class _Checker:
         aliases = self.aliases(f.ref, f.aliases)
         if node is None:
             return None
-        stored: StoredEntity = self.catalog.entities[node]
+        stored = self.catalog.entity(node)
+        assert stored is not None  # references() kept only stored nodes
         return EntityRecord(node, stored.name, stored.type, aliases, evidence=ev, defines=False)
 
     def defined(self, f, record: EntityRecord) -> EntityRecord:
@@ -172,7 +195,8 @@ class _Checker:
         node = self.resolver.local.get(f.id, f.id)
         if node == f.id:
             return record
-        target = self.catalog.entities[node]
+        target = self.catalog.entity(node)
+        assert target is not None  # define() answers a merge target only when it is stored
         aliases = list(dict.fromkeys([record.name, *record.aliases]))
         return EntityRecord(node, target.name, target.type, aliases, evidence=record.evidence, defines=False)
 
@@ -205,7 +229,7 @@ class _Checker:
 
     def shared(self, f: RelationFact, key: dict[str, Any]) -> None:
         """A relation id stored by another article must state the same relation."""
-        stored: StoredRelation | None = self.catalog.relations.get(f.id)
+        stored: StoredRelation | None = self.catalog.relation(f.id)
         others = self.others(stored.articles) if stored else []
         if not stored or not others:
             return
