@@ -62,20 +62,45 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        page = _is_page(scope["path"])
+        if _is_page(scope["path"]):
+            await self.app(scope, receive, self._page(send))
+            return
 
+        async def sending(message: Message) -> None:  # every other answer: two defaults, as raw bytes
+            if message["type"] == "http.response.start":
+                headers = message.get("headers")
+                headers = message["headers"] = list(headers) if headers else []
+                nosniff = referrer = True
+                for k, _ in headers:
+                    k = k.lower()
+                    if k == b"x-content-type-options":
+                        nosniff = False
+                    elif k == b"referrer-policy":
+                        referrer = False
+                if nosniff:
+                    headers.append(_NOSNIFF)
+                if referrer:
+                    headers.append(_NO_REFERRER)
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+    @staticmethod
+    def _page(send: Send) -> Send:
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "no-referrer")
-                if page:
-                    headers["Content-Security-Policy"] = PAGE_CSP
-                    headers["Referrer-Policy"] = "no-referrer"
-                    headers["X-Frame-Options"] = "DENY"
+                headers["Content-Security-Policy"] = PAGE_CSP
+                headers["Referrer-Policy"] = "no-referrer"
+                headers["X-Frame-Options"] = "DENY"
             await send(message)
 
-        await self.app(scope, receive, sending)
+        return sending
+
+
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_NO_REFERRER = (b"referrer-policy", b"no-referrer")
 
 
 def install(app: FastAPI) -> None:
