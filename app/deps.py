@@ -17,13 +17,25 @@ from .schemas import Page
 T = TypeVar("T")
 
 
-def get_index(request: Request) -> GraphIndex:
+def current_index(request: Request) -> GraphIndex:
+    """The index this process serves now, without holding it: for writers, which must not read under a lock."""
     state = request.app.state
     reloader = getattr(state, "reloader", None)
     ix = reloader.current(state) if reloader is not None else getattr(state, "index", None)
     if ix is None:
         raise StoreUnavailable("The graph is not loaded yet")
     return ix
+
+
+def get_index(request: Request) -> Iterator[GraphIndex]:
+    """The index, held for reading while the endpoint runs: a revision applied meanwhile waits for it.
+
+    Scoped to the endpoint function (not the response): what the endpoint returns is
+    plain data, so sending it to a slow client holds nothing.
+    """
+    ix = current_index(request)
+    with ix.lock.reading():
+        yield ix
 
 
 def get_engine(request: Request) -> Engine:
@@ -33,7 +45,8 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
-IndexDep = Annotated[GraphIndex, Depends(get_index)]
+IndexDep = Annotated[GraphIndex, Depends(get_index, scope="function")]
+CurrentIndexDep = Annotated[GraphIndex, Depends(current_index)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 

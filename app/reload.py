@@ -1,10 +1,17 @@
-"""Keeping the served graph equal to the stored one, across processes.
+"""Keeping the served graph equal to the stored one, across processes, without stalling readers.
 
-Every API process holds an immutable :class:`GraphIndex`. A write through any
-process bumps ``graph_state.revision`` in the database; each process reads
-that number at most every ``interval`` seconds (one indexed row: cheap) and,
-when it moved, builds a new index and swaps it in. Readers keep whichever
-index they started with, so a reload never shows a half-built graph.
+Every API process holds one :class:`GraphIndex`. A write through any process
+bumps ``graph_state.revision`` and logs the ids it touched (``graph/changes.py``).
+Each process reads that number at most every ``interval`` seconds (one
+indexed row: cheap) and, when it moved, a background thread moves the index
+forward: it reads the touched rows in one snapshot, then takes the index's
+lock for writing just long enough to apply them (milliseconds for an
+article). Requests never wait for that work; they are served the index as it
+stands, and a reader inside the lock never sees half a revision.
+
+Where the change log cannot say what changed (pruned, or a change too large
+to apply piecemeal, like a bulk ingest of thousands of articles), the thread
+builds a whole new index off the request path and swaps it in when done.
 
 The same check watches the database itself. When it cannot read the revision
 (the PostgreSQL server stopped, the SQLite file moved away or replaced), the
@@ -12,7 +19,7 @@ process is *down*: the connection pool is dropped, and every read answers a 503
 problem (``StoreUnavailable``) rather than a graph that may no longer be the
 stored one, until a check succeeds again. Checks go on at the same interval,
 so the process recovers by itself, without a restart, once the database is
-back; if the revision moved meanwhile, the graph is rebuilt first.
+back.
 """
 
 from __future__ import annotations
@@ -20,29 +27,47 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
+from graph import changes
 from graph.errors import StoreUnavailable
-from graph.index import GraphIndex, load_index
+from graph.index import GraphIndex, load_index, read_changes
 from graph.store import stored_revision
 
 log = logging.getLogger("storygraph.api")
 
+REBUILD_PAST = 50_000  # touched ids past which a fresh index is built instead (bulk ingests)
+LOCK_TRY = 0.05  # seconds an apply waits for readers inside before letting new ones in again
+
 
 class GraphReloader:
-    def __init__(self, engine: Engine, *, interval: float = 0.25) -> None:
+    def __init__(self, engine: Engine, *, interval: float = 0.25, rebuild_past: int = REBUILD_PAST) -> None:
         self.engine = engine
         self.interval = interval
+        self.rebuild_past = rebuild_past
         self._lock = threading.Lock()
         self._next_check = 0.0
         self._down: str | None = None  # why the last check failed; None while the database answers
+        self._worker: threading.Thread | None = None
+        self.rebuilds = 0  # full rebuilds after start (bench and tests read it)
+        self.applied = 0  # revisions moved forward by the change log
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """One read transaction: every read in it sees one revision (PostgreSQL: REPEATABLE READ)."""
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
 
     def load(self) -> GraphIndex:
-        with Session(self.engine) as session:
-            return load_index(session)
+        with self._snapshot() as conn:
+            return load_index(conn)
 
     def due(self) -> bool:
         return time.monotonic() >= self._next_check
@@ -52,7 +77,7 @@ class GraphReloader:
         return self._down is not None
 
     def current(self, state, *, force: bool = False) -> GraphIndex | None:
-        """``state.index``, reloaded first if the stored revision moved since it was built.
+        """``state.index``; if the stored revision moved since it was built, moving it forward starts.
 
         Raises :class:`StoreUnavailable` while the database cannot be read (checked
         again every ``interval``); ``force`` checks now, whatever the interval.
@@ -64,17 +89,30 @@ class GraphReloader:
                 self._check(state)
         return self._served(state)
 
+    def catch_up(self, state, *, timeout: float = 60.0) -> GraphIndex | None:
+        """After this process's own write: move forward now and wait, so it reads its writes at once."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                revision = self._check(state)
+                worker = self._worker
+            if worker is not None:
+                worker.join(max(0.0, deadline - time.monotonic()))
+            ix = state.index
+            if revision is None or ix is None or ix.stored_revision >= revision or time.monotonic() >= deadline:
+                return self._served(state)
+
     def _served(self, state) -> GraphIndex | None:
         if self._down is not None:
             raise StoreUnavailable("The database cannot be reached; retry shortly")
         return state.index
 
-    def _check(self, state) -> None:
+    def _check(self, state) -> int | None:
+        """Read the stored revision (None: the database is down); start moving forward if it moved."""
+        revision = None
         try:
             with self.engine.connect() as conn:
                 revision = stored_revision(conn)
-            if state.index is not None and revision != state.index.stored_revision:
-                state.index = self.load()
         except SQLAlchemyError as exc:
             if self._down is None:
                 log.error("The database cannot be reached; answering 503 until it is back: %s",
@@ -85,15 +123,52 @@ class GraphReloader:
             if self._down is not None:
                 log.warning("The database is back; serving revision %s", revision)
             self._down = None
+            ix = state.index
+            if ix is not None and revision != ix.stored_revision and not (self._worker and self._worker.is_alive()):
+                self._worker = threading.Thread(target=self._advance, args=(state,), daemon=True,
+                                                name="storygraph-index")
+                self._worker.start()
         self._next_check = time.monotonic() + self.interval
+        return revision
 
-    def reload(self, state) -> GraphIndex:
-        """Rebuild now: after this process's own write, so it reads its writes at once."""
-        with self._lock:
-            state.index = self.load()
-            self._down = None
-            self._next_check = time.monotonic() + self.interval
-        return state.index
+    def _advance(self, state) -> None:
+        """Move ``state.index`` to the stored revision (in a thread of its own)."""
+        ix: GraphIndex = state.index
+        try:
+            with self._snapshot() as conn:
+                target = stored_revision(conn)
+                if target == ix.stored_revision:
+                    return
+                found = changes.since(conn, ix.stored_revision, target)
+                if found is None or len(found) > self.rebuild_past:
+                    new = load_index(conn)
+                    rows = None
+                else:
+                    rows, redirects = read_changes(conn, found)
+            if rows is None:
+                state.index = new  # readers inside the old index finish there
+                self.rebuilds += 1
+                log.info("Rebuilt the graph at revision %s (%s)", new.revision,
+                         "the change log did not cover it" if found is None else f"{len(found)} ids changed")
+                return
+            while not ix.lock.acquire_write(timeout=LOCK_TRY):
+                if state.index is not ix:
+                    return
+                time.sleep(LOCK_TRY)  # a long reader is inside: let the others flow, then try again
+            try:
+                ix.apply(found, rows, redirects)
+            finally:
+                ix.lock.release_write()
+            self.applied += 1
+        except SQLAlchemyError as exc:  # the next check finds the database down, or tries again
+            log.warning("Could not move the graph forward: %s", _first_line(exc))
+        except Exception:  # pragma: no cover - a bug: serve the old graph, rebuild at the next check
+            log.exception("Could not move the graph forward; rebuilding")
+            try:
+                state.index = self.load()
+                self.rebuilds += 1
+            except SQLAlchemyError as exc:
+                log.warning("Could not rebuild the graph: %s", _first_line(exc))
 
 
 def _first_line(exc: BaseException) -> str:

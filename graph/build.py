@@ -1,18 +1,33 @@
-"""Build the NetworkX index from the database (or straight from stories)."""
+"""Read the stored graph into NetworkX: all of it at start, or just the items a revision touched.
+
+One set of readers serves both, so an index moved forward by the change log
+holds exactly what a full rebuild would (``tests/graph/test_incremental.py``
+checks that). They select columns with SQLAlchemy Core, not ORM objects:
+building a million ORM rows was most of a cold start.
+
+Aliases and evidence of a node read as its earliest article wrote them: by
+the article's publication date (then id), then their position in the sheet.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
-from sqlmodel import Session, select
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from .model import Story
 from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, RelationRow
 
+CHUNK = 900  # ids per IN (...): under every SQLite build's bound on parameters
 
-def article_meta(row: ArticleRow) -> dict[str, Any]:
+
+def article_meta(row: Any) -> dict[str, Any]:
+    """An article's metadata as the index keeps it (``row``: an ArticleRow or a row of its columns)."""
     return {
         "id": row.id, "title": row.title, "publisher": row.publisher, "published": row.published.isoformat(),
         "authors": list(row.authors), "editors": list(row.editors), "photographers": list(row.photographers),
@@ -21,30 +36,108 @@ def article_meta(row: ArticleRow) -> dict[str, Any]:
     }
 
 
-def graph_from_db(session: Session) -> tuple[nx.MultiDiGraph, dict[str, ArticleRow]]:
-    """The whole stored graph as a MultiDiGraph, and the articles by id."""
-    articles = {a.id: a for a in session.exec(select(ArticleRow)).all()}
-    aliases: dict[str, list[str]] = defaultdict(list)
-    # Several articles: the earliest published first, so a node reads as its first article wrote it.
-    first = {aid: (row.published, aid) for aid, row in articles.items()}
-    alias_rows = session.exec(select(AliasRow)).all()
-    for a in sorted(alias_rows, key=lambda a: (first.get(a.article_id, (a.article_id,)), a.position)):
-        if a.text not in aliases[a.entity_id]:
-            aliases[a.entity_id].append(a.text)
-    ent_ev: dict[str, list[dict]] = defaultdict(list)
-    rel_ev: dict[str, list[dict]] = defaultdict(list)
-    evidence_rows = session.exec(select(EvidenceRow)).all()
-    for ev in sorted(evidence_rows, key=lambda e: (first.get(e.article_id, (e.article_id,)), e.position, e.start)):
-        d = {"article_id": ev.article_id, "quote": ev.quote, "start": ev.start, "end": ev.end, "sentence": ev.sentence}
-        (ent_ev[ev.entity_id] if ev.entity_id else rel_ev[ev.relation_id]).append(d)
+@dataclass
+class Rows:
+    """Items read from the database, ready to go into the graph (absent ids: deleted)."""
+
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> node attributes
+    edges: dict[str, tuple[str, str, dict[str, Any]]] = field(default_factory=dict)  # id -> (u, v, attributes)
+    articles: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> metadata (with content_sha256)
+    texts: dict[str, str] = field(default_factory=dict)
+
+
+def _chunks(ids: Iterable[str]) -> Iterator[list[str]]:
+    ids = sorted(ids)
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i:i + CHUNK]
+
+
+def _where_in(stmt, column, ids: Iterable[str] | None) -> Iterator:
+    """``stmt``, or one statement per chunk of ``ids`` restricted to them (None: no restriction)."""
+    if ids is None:
+        yield stmt
+        return
+    for chunk in _chunks(ids):
+        yield stmt.where(column.in_(chunk))
+
+
+def read_rows(conn: Connection, *, entities: Iterable[str] | None = None, relations: Iterable[str] | None = None,
+              articles: Iterable[str] | None = None) -> Rows:
+    """The stored entities, relations and articles with these ids; ``None`` reads every one."""
+    out = Rows()
+    cols = [c for c in ArticleRow.__table__.c if c.name != "sheet"]
+    for stmt in _where_in(select(*cols), ArticleRow.id, articles):
+        for row in conn.execute(stmt):
+            out.articles[row.id] = article_meta(row) | {"content_sha256": row.content_sha256}
+            out.texts[row.id] = row.text
+    if entities is None or entities:
+        _read_nodes(conn, entities, out)
+    if relations is None or relations:
+        _read_edges(conn, relations, out)
+    return out
+
+
+def _ordered(groups: dict[str, list[tuple]]) -> dict[str, list]:
+    """Each owner's items by their sort key (all but the last element, which is the item).
+
+    Keys end in something unique (an alias's text, an evidence row's id), so a full read
+    and a read of some ids order ties alike.
+    """
+    return {k: [t[-1] for t in sorted(v, key=lambda t: t[:-1])] for k, v in groups.items()}
+
+
+def _read_nodes(conn: Connection, ids: Iterable[str] | None, out: Rows) -> None:
+    ids = None if ids is None else set(ids)
+    aliases: dict[str, list[tuple]] = defaultdict(list)
+    stmt = select(AliasRow.entity_id, AliasRow.text, AliasRow.position, AliasRow.article_id, ArticleRow.published) \
+        .join(ArticleRow, ArticleRow.id == AliasRow.article_id)
+    for s in _where_in(stmt, AliasRow.entity_id, ids):
+        for owner, text, position, article, published in conn.execute(s):
+            aliases[owner].append((published, article, position, text, text))
+    evidence = _read_evidence(conn, EvidenceRow.entity_id, ids)
+    ordered_aliases = _ordered(aliases)
+    stmt = select(EntityRow.id, EntityRow.name, EntityRow.type, EntityRow.description, EntityRow.attributes,
+                  EntityRow.date, EntityRow.modality)
+    for s in _where_in(stmt, EntityRow.id, ids):
+        for node, name, type_, description, attributes, date, modality in conn.execute(s):
+            out.nodes[node] = {"name": name, "type": type_, "aliases": list(dict.fromkeys(ordered_aliases.get(node, ()))),
+                               "description": description, "attributes": dict(attributes or {}), "date": date,
+                               "modality": modality, "evidence": evidence.get(node, [])}
+
+
+def _read_evidence(conn: Connection, owner_column, ids: set[str] | None) -> dict[str, list[dict]]:
+    groups: dict[str, list[tuple]] = defaultdict(list)
+    stmt = select(owner_column, EvidenceRow.article_id, EvidenceRow.quote, EvidenceRow.start, EvidenceRow.end,
+                  EvidenceRow.sentence, EvidenceRow.position, EvidenceRow.id, ArticleRow.published) \
+        .join(ArticleRow, ArticleRow.id == EvidenceRow.article_id)
+    if ids is None:
+        stmt = stmt.where(owner_column.is_not(None))
+    for s in _where_in(stmt, owner_column, ids):
+        for owner, article, quote, start, end, sentence, position, row_id, published in conn.execute(s):
+            groups[owner].append((published, article, position, start, row_id,
+                                  {"article_id": article, "quote": quote, "start": start, "end": end,
+                                   "sentence": sentence}))
+    return _ordered(groups)
+
+
+def _read_edges(conn: Connection, ids: Iterable[str] | None, out: Rows) -> None:
+    ids = None if ids is None else set(ids)
+    evidence = _read_evidence(conn, EvidenceRow.relation_id, ids)
+    stmt = select(RelationRow.id, RelationRow.subject_id, RelationRow.object_id, RelationRow.predicate,
+                  RelationRow.modality, RelationRow.qualifiers, RelationRow.article_id)
+    for s in _where_in(stmt, RelationRow.id, ids):
+        for rid, u, v, predicate, modality, qualifiers, article in conn.execute(s):
+            out.edges[rid] = (u, v, {"id": rid, "predicate": predicate, "modality": modality,
+                                     "qualifiers": dict(qualifiers or {}), "article_id": article,
+                                     "evidence": evidence.get(rid, [])})
+
+
+def graph_from_rows(rows: Rows) -> nx.MultiDiGraph:
+    """The MultiDiGraph of read rows: nodes by id, then edges by id (the order every build uses)."""
     g = nx.MultiDiGraph()
-    for e in session.exec(select(EntityRow).order_by(EntityRow.id)).all():
-        g.add_node(e.id, name=e.name, type=e.type, aliases=aliases[e.id], description=e.description,
-                   attributes=dict(e.attributes), date=e.date, modality=e.modality, evidence=ent_ev[e.id])
-    for r in session.exec(select(RelationRow).order_by(RelationRow.id)).all():
-        g.add_edge(r.subject_id, r.object_id, key=r.id, id=r.id, predicate=r.predicate, modality=r.modality,
-                   qualifiers=dict(r.qualifiers), article_id=r.article_id, evidence=rel_ev[r.id])
-    return g, articles
+    g.add_nodes_from(sorted(rows.nodes.items()))
+    g.add_edges_from((u, v, rid, d) for rid, (u, v, d) in sorted(rows.edges.items()))
+    return g
 
 
 def graph_from_stories(stories: Iterable[Story]) -> nx.MultiDiGraph:
@@ -75,3 +168,9 @@ def graph_from_stories(stories: Iterable[Story]) -> nx.MultiDiGraph:
             g.add_edge(r.subject, r.object, key=r.id, id=r.id, predicate=r.predicate, modality=r.modality,
                        qualifiers=dict(r.qualifiers), article_id=s.meta.id, evidence=evidence)
     return g
+
+
+def graph_from_db(session) -> tuple[nx.MultiDiGraph, dict[str, dict[str, Any]]]:
+    """The whole stored graph as a MultiDiGraph, and the articles' metadata by id."""
+    rows = read_rows(session.connection())
+    return graph_from_rows(rows), rows.articles

@@ -1,59 +1,162 @@
-"""The in-memory query index: the MultiDiGraph, its name index, the articles."""
+"""The in-memory query index: the MultiDiGraph, its name index, its orders, the articles.
+
+Built once from the database at start (:func:`load_index`), then moved
+forward in place by the change log (:meth:`GraphIndex.apply`): a write
+touches tens of items, and re-reading those is milliseconds where a rebuild
+of a million relations is seconds. Readers hold ``ix.lock`` for reading
+while they look (the API does it per request, ``app/deps.py``); applying
+takes it for writing, briefly, so no reader ever sees half a revision.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Iterable
 from typing import Any
 
 import networkx as nx
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, select
 
-from .build import article_meta, graph_from_db, graph_from_stories
+from .build import Rows, graph_from_rows, graph_from_stories, read_rows
+from .changes import Changes
 from .model import Story
 from .names import NameIndex
-from .resolution import active_redirects, follow
+from .orders import SAYINGS, Orders
+from .resolution import follow
+from .rwlock import RWLock
 from .store import stored_revision
+from .tables import MergeRow
 
 
-@dataclass
+def _article_digest(article_id: str, content_sha256: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{article_id}:{content_sha256}".encode()).digest()[:8], "big")
+
+
 class GraphIndex:
-    g: nx.MultiDiGraph
-    articles: dict[str, dict[str, Any]]  # id -> metadata
-    texts: dict[str, str]  # id -> full text
-    stored_revision: int = 0  # graph_state.revision when this index was loaded
-    redirects: dict[str, str] = field(default_factory=dict)  # id merged away -> the live id it names
-    names: NameIndex = field(init=False)
-    revision: str = field(init=False)
+    """What the API serves: ``g`` (a MultiDiGraph keyed by relation id), names, orders, articles, redirects."""
 
-    def __post_init__(self) -> None:
-        self.names = NameIndex(self.g)
+    def __init__(self, g: nx.MultiDiGraph, articles: dict[str, dict[str, Any]], texts: dict[str, str],
+                 stored_revision: int = 0, redirects: dict[str, str] | None = None) -> None:
+        self.g = g
+        self.articles = articles  # id -> metadata
+        self.texts = texts  # id -> full text
+        self.stored_revision = stored_revision  # graph_state.revision this index holds
+        self.redirects = redirects or {}  # id merged away -> the live id it names
+        self.article_ids = sorted(articles)
+        self.lock = RWLock()
+        self.names = NameIndex(g)
+        self.orders = Orders(g)
         # The stored counter moves on every write (merges included); the content hash keeps two
-        # databases at the same counter from sharing a revision.
-        digest = hashlib.sha256()
-        for a in sorted(self.articles):
-            digest.update(f"{a}:{self.articles[a]['content_sha256']};".encode())
-        self.revision = f"{self.stored_revision}.{digest.hexdigest()[:12]}"
+        # databases at the same counter from sharing a revision. XOR: moved forward per article.
+        self._content = 0
+        for a, meta in articles.items():
+            self._content ^= _article_digest(a, meta["content_sha256"])
 
-    @cached_property
-    def undirected(self) -> nx.Graph:
-        """The graph without direction or parallel edges, as path finding walks it.
+    @property
+    def revision(self) -> str:
+        return f"{self.stored_revision}.{self._content & 0xFFFF_FFFF_FFFF:012x}"
 
-        Built on first use and kept: the index is immutable, and copying the graph
-        per request dominated ``/v1/paths`` on large graphs (bench/).
-        """
+    @property
+    def undirected(self) -> nx.Graph:  # TODO(H2): paths walk g itself; remove with the old path finder
         return nx.Graph(self.g.to_undirected(as_view=True))
 
+    def apply(self, changes: Changes, rows: Rows, redirects: dict[str, str] | None = None) -> None:
+        """Move to ``changes.revision``: ``rows`` holds the touched items as stored now (absent: deleted).
 
-def load_index(session: Session) -> GraphIndex:
-    """Build the index from the database: the database stays the truth."""
-    revision = stored_revision(session)  # read first: a write after it will be seen as a newer revision
-    g, rows = graph_from_db(session)
-    articles = {i: article_meta(r) | {"content_sha256": r.content_sha256} for i, r in rows.items()}
-    merged = active_redirects(session)
-    redirects = {old: follow(merged, old) for old in merged if old not in g}
-    return GraphIndex(g, articles, {i: r.text for i, r in rows.items()}, revision, redirects)
+        The caller holds ``self.lock`` for writing. Relations go first (their old
+        ends are found by their keys in ``orders.relations``), then nodes, then what derives from both.
+        """
+        g = self.g
+        keys = self.orders.relations.key_of
+        touched_claims: set[str] = set()
+        relations: dict[str, tuple[str | None, str | None, str | None]] = {}  # id -> (old predicate, u, v)
+        for rid in changes.relation:
+            key = keys.get(rid)
+            if key is not None:
+                _, u, v = key
+                relations[rid] = (g.edges[u, v, rid]["predicate"], None, None)
+                touched_claims.add(v)
+                g.remove_edge(u, v, key=rid)
+            else:
+                relations[rid] = (None, None, None)
+        for node in changes.entity:
+            if node not in rows.nodes and node in g:
+                # A node goes with its relations: each of them was logged too, but never leave one behind.
+                for u, v, rid, p in list(g.in_edges(node, keys=True, data="predicate")) + \
+                        list(g.out_edges(node, keys=True, data="predicate")):
+                    relations[rid] = (p, None, None)
+                    touched_claims.add(v)
+                    g.remove_edge(u, v, key=rid)
+                g.remove_node(node)
+        for node, data in rows.nodes.items():
+            if node in g:
+                g.nodes[node].clear()
+                g.nodes[node].update(data)
+            else:
+                g.add_node(node, **data)
+        for rid in changes.relation:
+            if rid in rows.edges:
+                u, v, data = rows.edges[rid]
+                g.add_edge(u, v, key=rid, **data)
+                relations[rid] = (relations[rid][0], u, v)
+                touched_claims.add(v)
+        for a in changes.article:
+            old = self.articles.pop(a, None)
+            self.texts.pop(a, None)
+            if old is not None:
+                self._content ^= _article_digest(a, old["content_sha256"])
+            if a in rows.articles:
+                self.articles[a], self.texts[a] = rows.articles[a], rows.texts[a]
+                self._content ^= _article_digest(a, rows.articles[a]["content_sha256"])
+        if changes.article:
+            self.article_ids = sorted(self.articles)
+        if redirects is not None:
+            self.redirects = redirects
+        self.redirects = {old: new for old, new in self.redirects.items() if old not in g}
+        refresh = getattr(self.names, "refresh", None)
+        if refresh is None:  # TODO(H2): NameIndex.refresh
+            self.names = NameIndex(g)
+        else:
+            refresh(changes.entity)
+        self.orders.refresh(g, nodes=changes.entity, relations=relations,
+                            claims=(c for c in touched_claims if c in g))
+        self.stored_revision = changes.revision
+
+    def __repr__(self) -> str:
+        return (f"<GraphIndex revision {self.revision}: {self.g.number_of_nodes()} entities, "
+                f"{self.g.number_of_edges()} relations>")
+
+
+def read_redirects(conn: Connection | Session, live: Iterable[str] | None = None) -> dict[str, str]:
+    """Merged-away id -> the live id it names, for merges not undone (chains followed)."""
+    merged = dict(conn.execute(select(MergeRow.from_id, MergeRow.into_id).where(MergeRow.undone_at.is_(None))
+                               .order_by(MergeRow.id)).all())
+    live = set(live) if live is not None else set()
+    return {old: follow(merged, old) for old in merged if old not in live}
+
+
+def load_index(session_or_conn: Session | Connection) -> GraphIndex:
+    """Build the index from the database: the database stays the truth.
+
+    Reads in one transaction, so the revision matches what it read.
+    """
+    conn = session_or_conn.connection() if isinstance(session_or_conn, Session) else session_or_conn
+    revision = stored_revision(conn)
+    rows = read_rows(conn)
+    g = graph_from_rows(rows)
+    return GraphIndex(g, rows.articles, rows.texts, revision, read_redirects(conn, g))
+
+
+def read_changes(conn: Connection, changes: Changes) -> tuple[Rows, dict[str, str] | None]:
+    """The touched items as stored now, and the redirects if a merge moved them, for :meth:`GraphIndex.apply`."""
+    rows = read_rows(conn, entities=changes.entity, relations=changes.relation, articles=changes.article)
+    redirects = None
+    if changes.redirect:
+        merged = dict(conn.execute(select(MergeRow.from_id, MergeRow.into_id)
+                                   .where(MergeRow.undone_at.is_(None)).order_by(MergeRow.id)).all())
+        redirects = {old: follow(merged, old) for old in merged}
+    return rows, redirects
 
 
 def index_from_stories(stories: list[Story]) -> GraphIndex:
@@ -64,3 +167,6 @@ def index_from_stories(stories: list[Story]) -> GraphIndex:
         for s in stories
     }
     return GraphIndex(graph_from_stories(stories), articles, {s.meta.id: s.text for s in stories})
+
+
+__all__ = ["GraphIndex", "SAYINGS", "index_from_stories", "load_index", "read_changes", "read_redirects"]

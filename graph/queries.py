@@ -6,6 +6,7 @@ Entity references (``ref``) are ids, canonical names or aliases, resolved by
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 from itertools import islice
@@ -16,6 +17,9 @@ import networkx as nx
 from .dates import parse_edtf, parse_partial_date
 from .errors import InvalidParameter, NotFound
 from .index import GraphIndex
+from .orders import SAYINGS
+from .orders import claim_status as _status
+from .paging import LazyList
 from .vocabulary import PREDICATES
 
 DIRECTIONS = ("out", "in", "both")
@@ -119,10 +123,11 @@ def relation_time(data: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def relations_of(ix: GraphIndex, node: str, *, direction: str = "both", predicate: str | None = None,
-                 window: TimeWindow = ALL_TIME) -> list[dict]:
+                 window: TimeWindow = ALL_TIME) -> LazyList[dict]:
     """An entity's relations, outgoing, incoming or both, optionally of one predicate and in a time window.
 
-    A relation's time is its ``time`` qualifier (see :class:`TimeWindow`).
+    By (predicate, id); only the page taken is built. A relation's time is its
+    ``time`` qualifier (see :class:`TimeWindow`).
 
     >>> from graph.testing import seed_index
     >>> ix = seed_index()
@@ -132,19 +137,31 @@ def relations_of(ix: GraphIndex, node: str, *, direction: str = "both", predicat
     if direction not in DIRECTIONS:
         raise InvalidParameter("direction", f"'{direction}' is not one of {', '.join(DIRECTIONS)}")
     _check_predicate(predicate)
-    edges: list[tuple] = []
+    keys: list[tuple] = []
     if direction in ("out", "both"):
-        edges += ix.g.out_edges(node, data=True)
+        keys += [(d["predicate"], rid, node, v) for v, kd in ix.g._succ[node].items() for rid, d in kd.items()
+                 if (predicate is None or d["predicate"] == predicate) and window.keeps(relation_time(d))]
     if direction in ("in", "both"):
-        edges += [e for e in ix.g.in_edges(node, data=True) if not (direction == "both" and e[0] == e[1])]
-    found = [relation(ix, u, v, d) for u, v, d in edges
-             if (predicate is None or d["predicate"] == predicate) and window.keeps(relation_time(d))]
-    return sorted(found, key=lambda r: (r["predicate"], r["id"]))
+        keys += [(d["predicate"], rid, u, node) for u, kd in ix.g._pred[node].items()
+                 if not (direction == "both" and u == node) for rid, d in kd.items()
+                 if (predicate is None or d["predicate"] == predicate) and window.keeps(relation_time(d))]
+    keys.sort()
+    return LazyList(keys, lambda k: relation(ix, k[2], k[3], ix.g._succ[k[2]][k[3]][k[1]]))
+
+
+def _edge(ix: GraphIndex, key: tuple) -> dict[str, Any]:
+    """The relation of an order's key ``(id, subject, object)``."""
+    rid, u, v = key
+    return relation(ix, u, v, ix.g._succ[u][v][rid])
 
 
 def match_relations(ix: GraphIndex, *, subject: str | None = None, predicate: str | None = None,
-                    object: str | None = None, window: TimeWindow = ALL_TIME) -> list[dict]:
-    """Triple-pattern query; any part may be None. ``window`` filters by the ``time`` qualifier.
+                    object: str | None = None, window: TimeWindow = ALL_TIME) -> LazyList[dict]:
+    """Triple-pattern query, by relation id; any part may be None. ``window`` filters by the ``time`` qualifier.
+
+    With neither subject nor object, the page comes straight from the index's
+    order of relations (all of them, or one predicate's); a bounded window
+    then looks at every relation of that order.
 
     >>> from graph.testing import seed_index
     >>> ix = seed_index()
@@ -152,16 +169,20 @@ def match_relations(ix: GraphIndex, *, subject: str | None = None, predicate: st
     ['china']
     """
     _check_predicate(predicate)
-    if subject is not None:
-        edges: Iterable = ix.g.out_edges(subject, data=True)
-    elif object is not None:
-        edges = ix.g.in_edges(object, data=True)
+    g = ix.g
+    if subject is not None or object is not None:
+        if subject is not None:
+            found = [(rid, subject, v) for v, kd in g._succ[subject].items() if object is None or v == object
+                     for rid, d in kd.items() if predicate is None or d["predicate"] == predicate]
+        else:
+            found = [(rid, u, object) for u, kd in g._pred[object].items()
+                     for rid, d in kd.items() if predicate is None or d["predicate"] == predicate]
+        found.sort()
     else:
-        edges = ix.g.edges(data=True)
-    out = [relation(ix, u, v, d) for u, v, d in edges
-           if (object is None or v == object) and (predicate is None or d["predicate"] == predicate)
-           and window.keeps(relation_time(d))]
-    return sorted(out, key=lambda r: r["id"])
+        found = ix.orders.predicates.get(predicate, []) if predicate is not None else ix.orders.relations.keys
+    if window is not ALL_TIME and window != ALL_TIME:
+        found = [k for k in found if window.keeps(relation_time(g._succ[k[1]][k[2]][k[0]]))]
+    return LazyList(found, lambda k: _edge(ix, k))
 
 
 def neighborhood(ix: GraphIndex, node: str, *, depth: int = 1) -> tuple[list[dict], list[dict]]:
@@ -208,13 +229,8 @@ def paths(ix: GraphIndex, source: str, target: str, *, max_length: int = 4, limi
 
 
 def claim_status(asserted_by: list, denied_by: list) -> str:
-    """Derived, never stored: disputed when distinct agents assert and deny."""
-    a, d = {r["id"] for r in asserted_by}, {r["id"] for r in denied_by}
-    if a and d and (a | d) != (a & d):
-        return "disputed"
-    if d and not a:
-        return "denied"
-    return "asserted" if a else "unattributed"
+    """Derived, never stored: disputed when distinct agents assert and deny (entity refs with ``id``)."""
+    return _status({r["id"] for r in asserted_by}, {r["id"] for r in denied_by})
 
 
 CLAIM_STATUSES = ("disputed", "asserted", "denied", "unattributed")
@@ -248,9 +264,18 @@ def claim_kept(c: dict[str, Any], window: TimeWindow) -> bool:
     return any(window.keeps(a["qualifiers"].get("time")) for a in sayings)
 
 
+def _claim_times(ix: GraphIndex, node: str) -> list[dict[str, Any] | None]:
+    """When a claim was said: the ``time`` of each asserts/denies relation (None: undated); [None] if none."""
+    times = [relation_time(d) for kd in ix.g._pred[node].values() for d in kd.values()
+             if d["predicate"] in SAYINGS]
+    return times or [None]
+
+
 def claims(ix: GraphIndex, *, about: str | None = None, status: str | None = None,
-           window: TimeWindow = ALL_TIME) -> list[dict]:
+           window: TimeWindow = ALL_TIME) -> LazyList[dict]:
     """Claims with who asserts and who denies them, optionally when it was said (:func:`claim_kept`).
+
+    By id, from the index's claims by status; only the page taken is built.
 
     >>> from graph.testing import seed_index
     >>> c = claims(seed_index(), status="disputed")[0]
@@ -259,43 +284,43 @@ def claims(ix: GraphIndex, *, about: str | None = None, status: str | None = Non
     """
     if status is not None and status not in CLAIM_STATUSES:
         raise InvalidParameter("status", f"'{status}' is not one of {', '.join(CLAIM_STATUSES)}")
-    nodes = [n for n, t in ix.g.nodes(data="type") if t == "claim"]
-    out = [claim(ix, n) for n in sorted(nodes)]
+    orders = ix.orders
     if about is not None:
-        out = [c for c in out if any(r["id"] == about for r in c["about"])]
-    if status is not None:
-        out = [c for c in out if c["status"] == status]
-    return [c for c in out if claim_kept(c, window)]
+        ids = sorted({u for u, kd in ix.g._pred[about].items() for d in kd.values()
+                      if d["predicate"] == "about" and u in orders.claim_status})
+        if status is not None:
+            ids = [n for n in ids if orders.claim_status[n] == status]
+    else:
+        ids = orders.claims.get(status, []) if status is not None else orders.claim_ids
+    if window != ALL_TIME:
+        ids = [n for n in ids if any(window.keeps(t) for t in _claim_times(ix, n))]
+    return LazyList(ids, lambda n: claim(ix, n))
 
 
 def events(ix: GraphIndex, *, start: str | None = None, end: str | None = None,
-           include_undated: bool | None = None) -> list[dict]:
+           include_undated: bool | None = None) -> LazyList[dict]:
     """The timeline: events in date order, filtered by interval overlap.
 
     ``start``/``end`` are ISO dates or partial dates (``2023``, ``2023-11``).
     An event dated ``2023-11`` overlaps ``start=2023-11-15``. Undated events
     come last; ``include_undated`` defaults to true without a window and to
-    false with one (:class:`TimeWindow`).
+    false with one (:class:`TimeWindow`). Paged over the index's timeline.
 
     >>> from graph.testing import seed_index
     >>> [e["id"] for e in events(seed_index(), start="2023-11-15", end="2023-11-20")]
     ['san-francisco-summit', 'beijing-talks']
     """
     window = TimeWindow.parse(start, end, include_undated)
-    lo, hi = window.start, window.end
-    dated, undated = [], []
-    for node, d in ix.g.nodes(data=True):
-        if d["type"] != "event":
-            continue
-        item = _event(ix, node)
-        if d.get("date") is None:
-            undated.append(item)
-            continue
-        parsed = parse_edtf(d["date"]["edtf"])
-        if parsed.overlaps(lo, hi):
-            dated.append((parsed.sort_key, node, item))
-    dated.sort(key=lambda t: (t[0], t[1]))
-    return [i for _, _, i in dated] + (sorted(undated, key=lambda i: i["id"]) if window.include_undated else [])
+    timeline = ix.orders.events
+    if not window.bounded:
+        keys = timeline.keys
+        if not window.include_undated:
+            keys = keys[:bisect.bisect_left(keys, (1,))]
+    else:
+        keys = ix.orders.events_in(window.start, window.end)
+        if window.include_undated:
+            keys = keys + timeline.keys[bisect.bisect_left(timeline.keys, (1,)):]
+    return LazyList(keys, lambda k: _event(ix, k[-1]))
 
 
 def _event(ix: GraphIndex, node: str) -> dict[str, Any]:
@@ -315,11 +340,8 @@ def _event(ix: GraphIndex, node: str) -> dict[str, Any]:
 
 
 def predicates(ix: GraphIndex) -> list[dict]:
-    counts: dict[str, int] = {}
-    for _, _, p in ix.g.edges(data="predicate"):
-        counts[p] = counts.get(p, 0) + 1
     return [{"name": p.name, "meaning": p.meaning, "domain": sorted(p.domain), "range": sorted(p.range),
-             "count": counts.get(p.name, 0)} for p in PREDICATES.values()]
+             "count": ix.orders.relation_count(p.name)} for p in PREDICATES.values()]
 
 
 def article(ix: GraphIndex, article_id: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from graph import queries
+from graph.paging import LazyList
 
 from ..deps import IndexDep, PageDep
 from ..problems import responses
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=responses
 
 @router.get("", response_model=Page[Article], summary="Articles")
 def list_articles(ix: IndexDep, page: PageDep):
-    return page.page([ix.articles[a] for a in sorted(ix.articles)])
+    return page.page(LazyList(ix.article_ids, ix.articles.__getitem__))
 
 
 @router.get("/{article_id}", response_model=ArticleWithText, summary="One article with its text",

@@ -108,7 +108,7 @@ def _ingest(request: Request, engine, body: ArticleBody, *, if_exists: Literal["
         result = ingest_story(session, meta, body.sheet, text, meta_file="article", sheet_file="sheet",
                               text_file="article", if_exists=if_exists)
     if result.status != "unchanged":
-        request.app.state.reloader.reload(request.app.state)
+        request.app.state.reloader.catch_up(request.app.state)
     return result
 
 
@@ -155,7 +155,7 @@ def delete_one(request: Request, engine: EngineDep, writer: Writer, article_id: 
     with write_session(engine) as session:
         if not delete_article(session, article_id):
             raise NotFound("article", article_id)
-    request.app.state.reloader.reload(request.app.state)
+    request.app.state.reloader.catch_up(request.app.state)
     return Response(status_code=204)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query
 
 from graph import queries
+from graph.paging import LazyList
 from graph.vocabulary import EntityType
 
 from ..deps import REF_DOC, IndexDep, PageDep, resolve
@@ -35,11 +36,12 @@ def list_entities(
     without it, every entity sorted by name (`score` null)."""
     if q is not None and q.strip():
         hits = [(m.id, m.score) for m in ix.names.search(q)]
-    else:
-        hits = [(n, None) for n in sorted(ix.g, key=lambda n: (ix.g.nodes[n]["name"].casefold(), n))]
-    if type is not None:
-        hits = [(n, s) for n, s in hits if ix.g.nodes[n]["type"] == type.value]
-    return page.page([queries.entity(ix, n) | {"score": s} for n, s in hits])
+        if type is not None:
+            hits = [(n, s) for n, s in hits if ix.g.nodes[n]["type"] == type.value]
+        return page.page(LazyList(hits, lambda h: queries.entity(ix, h[0]) | {"score": h[1]}))
+    by_name = ix.orders.names if type is None else ix.orders.types.get(type.value)
+    keys = by_name.keys if by_name is not None else []
+    return page.page(LazyList(keys, lambda k: queries.entity(ix, k[-1]) | {"score": None}))
 
 
 @router.get("/{ref}", response_model=Entity, summary="One entity", responses=responses(404, 409))

@@ -21,7 +21,7 @@ from graph.store import write_session
 from graph.tables import MergeRow
 
 from ..auth import Writer
-from ..deps import REF_DOC, EngineDep, IndexDep, PageDep, resolve
+from ..deps import REF_DOC, CurrentIndexDep, EngineDep, IndexDep, PageDep, resolve
 from ..problems import responses
 from ..schemas import Page
 
@@ -71,8 +71,8 @@ def redirect_merged(request: Request, ix: IndexDep) -> None:
     raise EntityMoved(ref, new, location)
 
 
-def _reload(request: Request) -> GraphIndex:
-    return request.app.state.reloader.reload(request.app.state)
+def _reload(request: Request) -> GraphIndex | None:
+    return request.app.state.reloader.catch_up(request.app.state)
 
 
 _MERGE_LINKS = {
@@ -86,7 +86,7 @@ _MERGE_LINKS = {
 @router.post("/v1/entities/{ref}/merge", response_model=Merge, status_code=201, summary="Merge a duplicate entity",
              responses={201: {"description": "Merged; `Location` is the merge's record", "links": _MERGE_LINKS},
                         **responses(400, 401, 403, 404, 409, 413)})
-def merge(request: Request, response: Response, engine: EngineDep, ix: IndexDep, writer: Writer,
+def merge(request: Request, response: Response, engine: EngineDep, ix: CurrentIndexDep, writer: Writer,
           ref: Annotated[str, Path(description="The duplicate: " + REF_DOC)], body: MergeBody):
     """Merge the entity `{ref}` into `into`: its relations (both directions, and the `place`/`source`
     qualifiers naming it), aliases and evidence move to `into`, its name becomes an alias of `into`, and
@@ -94,8 +94,9 @@ def merge(request: Request, response: Response, engine: EngineDep, ix: IndexDep,
 
     **422** for a merge into itself or across types; **404** (with `candidates`) or **409** for a
     reference that names no entity or several; **409** if a relation links the two."""
-    source = resolve(ix, ref, "ref")
-    target = resolve(ix, body.into, "into")
+    with ix.lock.reading():  # released before writing: catching up after the write takes the lock
+        source = resolve(ix, ref, "ref")
+        target = resolve(ix, body.into, "into")
     with write_session(engine) as session:
         row = merge_entities(session, source, target, writer)
         out = merge_dict(row)

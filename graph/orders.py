@@ -1,0 +1,216 @@
+"""Orders kept beside the graph, so that a list pages without building or sorting the whole of it.
+
+The API lists entities by name, relations by id, claims by status and events
+by date. Sorting a million relations per request, or deriving every claim's
+status to count the disputed ones, is work over the whole graph per request;
+these orders are computed once per index and moved forward with it
+(:meth:`Orders.refresh`), so a page is a slice and a total is a length.
+
+A sorted list takes an item out or in by bisection (``O(log n)`` to find, a
+``memmove`` to shift); a refresh that touches many items rebuilds the list
+instead, which is cheaper past a few thousand.
+
+>>> from graph.testing import seed_index
+>>> o = seed_index().orders
+>>> o.claims["disputed"]
+['china-primary-source-of-precursors']
+>>> o.relation_count("led")
+1
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import networkx as nx
+
+from .dates import parse_edtf
+
+REBUILD_PAST = 2000  # touched items past which a list is rebuilt rather than edited
+SAYINGS = ("asserts", "denies")
+
+
+def claim_status(asserted: set[str], denied: set[str]) -> str:
+    """Derived, never stored: disputed when distinct agents assert and deny.
+
+    >>> claim_status({"us"}, {"china"}), claim_status(set(), {"china"}), claim_status(set(), set())
+    ('disputed', 'denied', 'unattributed')
+    """
+    if asserted and denied and (asserted | denied) != (asserted & denied):
+        return "disputed"
+    if denied and not asserted:
+        return "denied"
+    return "asserted" if asserted else "unattributed"
+
+
+def claim_status_of(g: nx.MultiDiGraph, node: str) -> str:
+    asserted, denied = set(), set()
+    for u, _, p in g.in_edges(node, data="predicate"):
+        if p == "asserts":
+            asserted.add(u)
+        elif p == "denies":
+            denied.add(u)
+    return claim_status(asserted, denied)
+
+
+class SortedKeys:
+    """A sorted list of keys (tuples ending in an id), with the key of each id."""
+
+    def __init__(self, items: Iterable[tuple[str, tuple]] = ()) -> None:
+        self.key_of: dict[str, tuple] = dict(items)
+        self.keys: list[tuple] = sorted(self.key_of.values())
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def set(self, item: str, key: tuple | None) -> None:
+        """Put ``item`` at ``key``; None takes it out."""
+        old = self.key_of.pop(item, None)
+        if old is not None:
+            del self.keys[bisect.bisect_left(self.keys, old)]
+        if key is not None:
+            self.key_of[item] = key
+            bisect.insort(self.keys, key)
+
+    def update(self, changed: dict[str, tuple | None]) -> None:
+        if len(changed) <= REBUILD_PAST:
+            for item, key in changed.items():
+                self.set(item, key)
+            return
+        for item, key in changed.items():
+            if key is None:
+                self.key_of.pop(item, None)
+            else:
+                self.key_of[item] = key
+        self.keys = sorted(self.key_of.values())
+
+    def ids(self) -> list[str]:
+        return [k[-1] for k in self.keys]
+
+
+def _name_key(node: str, d: dict[str, Any]) -> tuple:
+    return (d["name"].casefold(), node)
+
+
+def _event_key(node: str, d: dict[str, Any]) -> tuple:
+    """Dated events by (earliest, latest, id); undated ones after every dated one, by id."""
+    date = d.get("date")
+    if not date:
+        return (1, dt.date.max, dt.date.max, node)
+    first, last = parse_edtf(date["edtf"]).sort_key
+    return (0, first, last, node)
+
+
+class Orders:
+    """Entities by name (all, and per type), relations by id (all, and per predicate), claims by status, events by date."""
+
+    def __init__(self, g: nx.MultiDiGraph) -> None:
+        self.names = SortedKeys((n, _name_key(n, d)) for n, d in g.nodes(data=True))
+        self.types: dict[str, SortedKeys] = {}
+        by_type: dict[str, list] = {}
+        for n, d in g.nodes(data=True):
+            by_type.setdefault(d["type"], []).append((n, _name_key(n, d)))
+        self.types = {t: SortedKeys(items) for t, items in by_type.items()}
+        self.events = SortedKeys((n, _event_key(n, d)) for n, d in g.nodes(data=True) if d["type"] == "event")
+        # Relations by id, as (id, subject, object): a page of relations finds each edge from its key.
+        self.relations = SortedKeys((rid, (rid, u, v)) for u, v, rid in g.edges(keys=True))
+        by_pred: dict[str, list] = {}
+        for u, v, rid, p in g.edges(keys=True, data="predicate"):
+            by_pred.setdefault(p, []).append(self.relations.key_of[rid])
+        self.predicates: dict[str, list[tuple]] = {p: sorted(keys) for p, keys in by_pred.items()}
+        self.events_open: set[str] = set()  # dated events open at one end: no bound to bisect on
+        self.event_dates: dict[str, Any] = {}  # event -> its parsed date
+        self.max_span = dt.timedelta(0)  # the longest closed event interval (never shrinks: a bound)
+        for n, d in g.nodes(data=True):
+            if d["type"] == "event":
+                self._date_event(n, d)
+        self.claim_status: dict[str, str] = {n: claim_status_of(g, n) for n, t in g.nodes(data="type") if t == "claim"}
+        self.claims: dict[str, list[str]] = {}
+        self._sort_claims()
+
+    def _sort_claims(self) -> None:
+        by: dict[str, list[str]] = {}
+        for n, s in self.claim_status.items():
+            by.setdefault(s, []).append(n)
+        self.claims = {s: sorted(ids) for s, ids in by.items()}
+        self.claim_ids = sorted(self.claim_status)
+
+    def relation_count(self, predicate: str) -> int:
+        return len(self.predicates.get(predicate, ()))
+
+    def _date_event(self, node: str, d: dict[str, Any] | None) -> None:
+        self.events_open.discard(node)
+        self.event_dates.pop(node, None)
+        date = (d or {}).get("date")
+        if not date:
+            return
+        parsed = parse_edtf(date["edtf"])
+        self.event_dates[node] = parsed
+        if parsed.earliest is None or parsed.latest is None:
+            self.events_open.add(node)
+        else:
+            self.max_span = max(self.max_span, parsed.latest - parsed.earliest)
+
+    def events_in(self, start: dt.date | None, end: dt.date | None) -> list[tuple]:
+        """The keys of dated events whose interval overlaps [start, end], in timeline order.
+
+        Closed intervals are found by bisection on their first day (within the
+        longest span of ``start``), open ones from their own short list.
+        """
+        keys = self.events.keys
+        try:
+            lo = 0 if start is None else bisect.bisect_left(keys, (0, start - self.max_span))
+        except OverflowError:  # a window starting in year 1
+            lo = 0
+        hi = bisect.bisect_right(keys, (0, end, dt.date.max)) if end is not None else bisect.bisect_left(keys, (1,))
+        found = [k for k in keys[lo:hi] if k[-1] not in self.events_open
+                 and self.event_dates[k[-1]].overlaps(start, end)]
+        found += [self.events.key_of[n] for n in self.events_open if self.event_dates[n].overlaps(start, end)]
+        found.sort()
+        return found
+
+    def refresh(self, g: nx.MultiDiGraph, *, nodes: Iterable[str],
+                relations: dict[str, tuple[str | None, str | None, str | None]], claims: Iterable[str]) -> None:
+        """Move the orders to ``g`` after these nodes and relations changed.
+
+        ``relations`` maps each touched relation id to (its predicate before, its
+        subject and object now, or Nones if it is gone); ``claims`` are the claims
+        whose sayings may have changed.
+        """
+        nodes = set(nodes)
+        old_types = {n: self._type_of(n) for n in nodes}
+        self.names.update({n: _name_key(n, g.nodes[n]) if n in g else None for n in nodes})
+        for t in {t for t in old_types.values() if t} | {g.nodes[n]["type"] for n in nodes if n in g}:
+            self.types.setdefault(t, SortedKeys()).update(
+                {n: _name_key(n, g.nodes[n]) if n in g and g.nodes[n]["type"] == t else None
+                 for n in nodes if old_types[n] == t or (n in g and g.nodes[n]["type"] == t)})
+        self.events.update({n: _event_key(n, g.nodes[n]) if n in g and g.nodes[n]["type"] == "event" else None
+                            for n in nodes})
+        for n in nodes:
+            self._date_event(n, g.nodes[n] if n in g and g.nodes[n]["type"] == "event" else None)
+        for rid, (old_pred, _, _) in relations.items():  # out of their predicate's list, with their old key
+            key = self.relations.key_of.get(rid)
+            if key is not None and old_pred is not None:
+                keys = self.predicates.get(old_pred, [])
+                i = bisect.bisect_left(keys, key)
+                if i < len(keys) and keys[i] == key:
+                    del keys[i]
+        self.relations.update({rid: (rid, u, v) if u is not None else None for rid, (_, u, v) in relations.items()})
+        for rid, (_, u, v) in relations.items():
+            if u is not None:
+                bisect.insort(self.predicates.setdefault(g.edges[u, v, rid]["predicate"], []), (rid, u, v))
+        for n in set(claims) | nodes:
+            if n in g and g.nodes[n]["type"] == "claim":
+                self.claim_status[n] = claim_status_of(g, n)
+            else:
+                self.claim_status.pop(n, None)
+        self._sort_claims()
+
+    def _type_of(self, node: str) -> str | None:
+        for t, keys in self.types.items():
+            if node in keys.key_of:
+                return t
+        return None
