@@ -95,19 +95,72 @@ def check(path: PathArg, database_url: DbOpt = None) -> None:
 
 @cli.command()
 def ingest(path: PathArg, database_url: DbOpt = None) -> None:
-    """Verify and store stories in one transaction: all or nothing."""
+    """Verify and store stories in one transaction: all or nothing.
+
+    On a terminal: a progress bar, then a one-line summary. Otherwise: a line per article, then the summary."""
+    import time
+
     from graph.store import create_schema, make_engine
 
     engine = make_engine(_settings(database_url).database_url)
     create_schema(engine)
+    terminal = sys.stdout.isatty()
+    started = time.perf_counter()
     try:
-        results = ingest_path(engine, path)
+        with _ingest_progress(terminal) as progress:
+            results = ingest_path(engine, path, progress=progress)
     except SheetInvalid as exc:
         _fail(exc)
     finally:
         engine.dispose()
-    for r in results:
-        typer.echo(f"{r.status}: {r.article_id}: {r.entities} entities, {r.relations} relations, {r.evidence} evidence spans")
+    if not terminal:
+        for r in results:
+            typer.echo(f"{r.status}: {r.article_id}: {r.entities} entities, {r.relations} relations, "
+                       f"{r.evidence} evidence spans")
+    typer.echo(_ingest_summary(results, time.perf_counter() - started))
+
+
+def _ingest_summary(results, seconds: float) -> str:
+    """One line: how many articles went which way, what they hold, and the rate."""
+    from collections import Counter
+
+    status = Counter(r.status for r in results)
+    relations = sum(r.relations for r in results)
+    ways = ", ".join(f"{status[s]} {s}" for s in ("created", "replaced", "unchanged") if status[s])
+    return (f"ingested {len(results)} article{'s' if len(results) != 1 else ''} ({ways}): "
+            f"{sum(r.entities for r in results)} entities, {relations} relations, "
+            f"{sum(r.evidence for r in results)} evidence spans in {seconds:.1f} s "
+            f"({relations / seconds if seconds > 0 else 0:,.0f} relations/s)")
+
+
+class _ingest_progress:
+    """A rich progress bar on stderr (reading, then verifying and writing) when on a terminal; else nothing."""
+
+    def __init__(self, terminal: bool) -> None:
+        self.terminal = terminal
+        self.bar = None
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self):
+        if not self.terminal:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=Console(stderr=True), transient=True)
+        self.bar.__enter__()
+        return self.update
+
+    def update(self, phase: str, done: int, total: int) -> None:
+        if phase not in self.tasks:
+            label = {"read": "reading", "write": "verifying and writing"}.get(phase, phase)
+            self.tasks[phase] = self.bar.add_task(label, total=total)
+        self.bar.update(self.tasks[phase], completed=done)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 @cli.command()

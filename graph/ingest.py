@@ -27,7 +27,8 @@ from .errors import ArticleExists, Fault, SheetInvalid
 from .files import RawStory, read_raw, story_dirs
 from .model import Story
 from .resolution import Catalog, StoredLookup, load_catalog, sheet_ids, with_story
-from .store import WriteResult, bump_revision, has_pending_changes, write_session, write_story
+from . import store
+from .store import WriteResult, has_pending_changes, write_session, write_story
 from .tables import ArticleRow
 from .validate import verify
 
@@ -95,7 +96,7 @@ def ingest_path(engine: Engine, path: str | Path, *, progress: Progress | None =
             if progress is not None:
                 progress("write", i + 1, len(raws))
         if has_pending_changes(session):
-            bump_revision(session)
+            store.bump_revision(session)  # looked up on the module: one place that every write bumps through
     return results
 
 

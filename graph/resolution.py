@@ -306,7 +306,7 @@ def sheet_ids(sheet: Any) -> tuple[set[str], set[str]]:
         for f in entries:
             if not isinstance(f, dict):
                 continue
-            for k in ("id", "ref", "subject", "object"):
+            for k in ("ref", "subject", "object") if section == "relations" else ("id", "ref"):
                 if isinstance(f.get(k), str):
                     nodes.add(f[k])
             q = f.get("qualifiers")

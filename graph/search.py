@@ -64,7 +64,7 @@ def rebuild(session: Session) -> None:
 
 def drop_article_docs(session: Session, article_id: str) -> None:
     """Remove the documents of an article's facts (its quotes and aliases). Does not commit."""
-    session.exec(delete(SearchDocRow).where(SearchDocRow.article_id == article_id))  # type: ignore[call-overload]
+    session.execute(delete(SearchDocRow.__table__).where(SearchDocRow.article_id == article_id))
 
 
 def index_article(session: Session, article_id: str, entity_ids: Iterable[str], removed: Iterable[str] = ()) -> None:
@@ -85,10 +85,14 @@ def index_article(session: Session, article_id: str, entity_ids: Iterable[str], 
 def drop_entity_docs(session: Session, entity_ids: Iterable[str]) -> None:
     """Remove the documents that follow these entities' rows (name, description, claim text). Does not commit."""
     ids = sorted(set(entity_ids))
-    entity_docs = and_(SearchDocRow.article_id.is_(None), SearchDocRow.kind != "relation")
     for chunk in range(0, len(ids), 500):
-        session.exec(delete(SearchDocRow).where(  # type: ignore[call-overload]
-            entity_docs, SearchDocRow.item_id.in_(ids[chunk: chunk + 500])))
+        # Found by item_id, filtered here: given "article_id IS NULL", SQLite's planner would walk the
+        # article_id index over every entity document instead.
+        docs = session.execute(select(SearchDocRow.id, SearchDocRow.article_id, SearchDocRow.kind)
+                               .where(SearchDocRow.item_id.in_(ids[chunk: chunk + 500]))).all()
+        gone = [d.id for d in docs if d.article_id is None and d.kind != "relation"]
+        if gone:
+            session.execute(delete(SearchDocRow.__table__).where(SearchDocRow.id.in_(gone)))
 
 
 def reindex(session: Session, article_ids: Iterable[str], entity_ids: Iterable[str]) -> None:

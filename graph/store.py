@@ -308,6 +308,8 @@ def write_story(session: Session, story: Story, *, record: bool = True, lookup=N
     """
     meta = story.meta
     aid = meta.id
+    session.flush()  # ORM objects the caller added go first; the rest is Core on the session's connection
+    orm_session, session = session, session.connection()  # type: ignore[assignment]
     n_evidence = sum(len(e.evidence) for e in story.entities) + sum(len(r.evidence) for r in story.relations)
     existing = session.execute(select(ArticleRow.content_sha256).where(ArticleRow.id == aid)).first()
     if existing is not None and existing[0] == story.content_sha256:
@@ -368,6 +370,7 @@ def write_story(session: Session, story: Story, *, record: bool = True, lookup=N
         session.execute(insert(EvidenceRow.__table__), evidence)
 
     dropped = _drop_unsupported(session, old_relations | set(relation_ids), old_entities | set(entity_ids))
+    session = orm_session
     search.index_article(session, aid, [e.id for e in story.entities if e.defines], removed=dropped.entities)
     touched_entities = old_entities | set(entity_ids) | dropped.entities | dropped.ends
     touched_relations = old_relations | set(relation_ids)
