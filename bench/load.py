@@ -6,7 +6,7 @@
 
 Without ``--url`` it stores ``--articles`` generated articles (:mod:`bench.generate`) in a
 fresh SQLite database (or ``--database-url``), and starts a uvicorn serving
-:mod:`bench.app` with a write token in ``STORYGRAPH_API_TOKENS``; the server is
+:func:`app.main.create_app` (:func:`bench.server.serve`) with a write token in ``STORYGRAPH_API_TOKENS``; the server is
 stopped at the end.
 
 Readers (``--connections`` of them, httpx2) each send one request after another,
@@ -16,6 +16,12 @@ new article every ``--write-interval`` seconds: ``POST /v1/articles`` with
 the Bearer token when the server has that endpoint, else ``storygraph ingest``
 in a subprocess on the same database. At the end every article written must be
 served (``GET /v1/articles/{id}``) within ``--settle`` seconds.
+
+The run is bounded by count as well as time, and its verdict never depends on
+speed: it goes on past ``--duration`` (readers too) until at least
+``--min-writes`` writes were answered, so a slow machine sends as many writes
+as a fast one; ``--max-seconds`` is only a guard against a hang (reaching it
+before ``--min-writes`` is a failure, and says so).
 
 Prints requests/s, p50/p99 per endpoint and the errors; exits 1 on any error
 (a status other than 2xx, a transport error) or lost write.
@@ -128,10 +134,12 @@ def request_for(kind: str, t: Targets, rng: random.Random) -> tuple[str, dict[st
     raise ValueError(kind)
 
 
-async def reader(client: httpx.AsyncClient, t: Targets, stats: Stats, deadline: float, seed: int) -> None:
+async def reader(client: httpx.AsyncClient, t: Targets, stats: Stats, deadline: float, seed: int,
+                 writer: "Writer | None" = None) -> None:
+    """Reads from the mix until ``deadline`` and until ``writer`` is done (or its hard cap)."""
     rng = random.Random(seed)
     kinds, weights = list(MIX), list(MIX.values())
-    while time.perf_counter() < deadline:
+    while time.perf_counter() < deadline or (writer is not None and not writer.finished()):
         kind = rng.choices(kinds, weights)[0]
         path, params = request_for(kind, t, rng)
         t0 = time.perf_counter()
@@ -178,10 +186,25 @@ class Writer:
         self.sent: list[str] = []
         self.failed: list[str] = []
         self.latencies: list[float] = []
+        self.min_writes = 0
+        self.hard_deadline = float("inf")
+        self.done = False
+
+    def finished(self) -> bool:
+        return self.done or time.perf_counter() > self.hard_deadline
 
     async def run(self, client: httpx.AsyncClient, deadline: float) -> None:
+        try:
+            await self._run(client, deadline)
+        finally:
+            self.done = True
+
+    async def _run(self, client: httpx.AsyncClient, deadline: float) -> None:
         for story in self.stories:
-            if time.perf_counter() + self.interval > deadline:
+            now = time.perf_counter()
+            if now + self.interval > deadline and len(self.sent) >= self.min_writes:
+                break
+            if now + self.interval > self.hard_deadline:
                 break
             await asyncio.sleep(self.interval)
             t0 = time.perf_counter()
@@ -244,11 +267,14 @@ async def drive(url: str, args: argparse.Namespace, writes: list[GenStory], data
         if writer.mode == "cli" and not database_url:
             print("load: the server has no write API and --database-url is not given: no writes", file=sys.stderr)
             writer.stories = []
+        writer.min_writes = min(args.min_writes, len(writer.stories))
         stats = Stats()
         start = time.perf_counter()
         deadline = start + args.duration
+        writer.hard_deadline = start + max(args.max_seconds, args.duration)
         await asyncio.gather(writer.run(client, deadline),
-                             *(reader(client, targets, stats, deadline, args.seed + i) for i in range(args.connections)))
+                             *(reader(client, targets, stats, deadline, args.seed + i, writer)
+                               for i in range(args.connections)))
         elapsed = time.perf_counter() - start
         refused = {f.split(":", 1)[0] for f in writer.failed}
         lost = await verify_stored(client, [i for i in writer.sent if i not in refused], args.settle)
@@ -285,7 +311,11 @@ def report(stats: Stats, elapsed: float, writer: Writer, lost: list[str], args: 
         print(f"write refused: {f}")
     for i in lost[:5]:
         print(f"write lost: {i}")
-    return 1 if n_err or writer.failed or lost else 0
+    short = len(writer.sent) < writer.min_writes
+    if short:
+        print(f"writes: only {len(writer.sent)} of --min-writes {writer.min_writes} answered before --max-seconds "
+              f"{args.max_seconds:g} (a hang guard)")
+    return 1 if n_err or writer.failed or lost or short else 0
 
 
 def stored_articles(database_url: str) -> int:
@@ -329,6 +359,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--connections", type=int, default=64)
     p.add_argument("--duration", type=float, default=60.0, help="seconds")
     p.add_argument("--write-interval", type=float, default=1.0, help="seconds between two writes")
+    p.add_argument("--min-writes", type=int, default=1,
+                   help="writes to send and confirm whatever the time it takes (the run goes on past --duration)")
+    p.add_argument("--max-seconds", type=float, default=1800.0,
+                   help="a guard against a hang: the run stops here even short of --min-writes (and fails)")
     p.add_argument("--settle", type=float, default=30.0, help="seconds for written articles to be served")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per read request")
     p.add_argument("--write-timeout", type=float, default=300.0, help="seconds per write request")
@@ -345,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         loopback_only(f"http://{host}:1")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="storygraph-load-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    n_writes = int(args.duration / args.write_interval) + 1
+    n_writes = max(int(args.duration / args.write_interval) + 1, args.min_writes)
     try:
         if args.url:
             # New articles of our own (a prefix of this run), each defining what it mentions.

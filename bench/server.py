@@ -1,4 +1,8 @@
-"""Start and stop a real uvicorn serving :mod:`bench.app` on 127.0.0.1, for the runner and the load script."""
+"""Start and stop a real uvicorn on 127.0.0.1: the product, or the bare ceiling of :mod:`bench.bare`.
+
+Both are started by one function with the same uvicorn command line (``--loop auto --http auto``:
+uvloop and httptools, from uvicorn's standard extras in the locks), so they differ only in the app.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,9 @@ from pathlib import Path
 from .http import free_port
 
 REPO = Path(__file__).resolve().parents[1]
+# The same for the product and the bare app. "auto" picks uvloop and httptools when installed (they are locked).
+UVICORN_FLAGS = ["--host", "127.0.0.1", "--loop", "auto", "--http", "auto", "--log-level", "warning",
+                 "--no-access-log"]
 
 
 @dataclass
@@ -56,19 +63,22 @@ def _get(url: str, timeout: float = 2.0) -> int:
 
 
 @contextmanager
-def serve(database_url: str, *, env: dict[str, str] | None = None, cpu: int | None = 0,
-          ready_timeout: float = 600.0, log: Path | None = None) -> Iterator[Server]:
+def serve(database_url: str | None, *, env: dict[str, str] | None = None, cpu: int | None = 0,
+          ready_timeout: float = 600.0, log: Path | None = None, target: str = "product") -> Iterator[Server]:
     """uvicorn on a free port of 127.0.0.1 over ``database_url`` (no seeding); stopped on exit.
 
-    ``cpu`` pins the server to one core (``taskset``), leaving the other to the client.
+    ``target``: ``product`` (``app.main:create_app``, settings from ``STORYGRAPH_*``) or ``bare``
+    (:mod:`bench.bare`, no database). ``cpu`` pins the server to one core (``taskset``), leaving the
+    other to the client.
     """
     port = free_port()
     e = dict(os.environ)
-    e.update({"STORYGRAPH_DATABASE_URL": database_url, "STORYGRAPH_SEED_ON_EMPTY": "false",
-              "PYTHONPATH": str(REPO) + os.pathsep + e.get("PYTHONPATH", "")})
+    e.update({"STORYGRAPH_SEED_ON_EMPTY": "false", "PYTHONPATH": str(REPO) + os.pathsep + e.get("PYTHONPATH", "")})
+    if database_url is not None:
+        e["STORYGRAPH_DATABASE_URL"] = database_url
     e.update(env or {})
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "bench.app:app_from_env", "--host", "127.0.0.1",
-           "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    app = {"product": ["--factory", "app.main:create_app"], "bare": ["bench.bare:app"]}[target]
+    cmd = [sys.executable, "-m", "uvicorn", *app, *UVICORN_FLAGS, "--port", str(port)]
     if cpu is not None and shutil.which("taskset") and (os.cpu_count() or 1) > 1:
         cmd = ["taskset", "-c", str(cpu), *cmd]
     out = open(log, "ab") if log else subprocess.DEVNULL
