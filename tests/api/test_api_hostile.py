@@ -9,7 +9,6 @@ of range a 422. Every test runs on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
-import time
 from typing import Iterator
 from urllib.parse import quote
 
@@ -79,12 +78,10 @@ def test_overlong_url_is_414(api):
 def test_deeply_nested_json_is_400_and_writes_nothing(api):
     before = snapshot(api)
     deep = '{"a":' * 10_000 + "1" + "}" * 10_000
-    started = time.monotonic()
     for body in ('{"article":' + deep + ', "sheet": {}}', '{"article": {}, "sheet": ' + "[" * 10_000 + "]" * 10_000 + "}"):
         refused(api.post("/v1/articles", content=body, headers=JSON_AUTH), 400,
                 type="https://storygraph.dev/problems/malformed-body")
     refused(api.post("/v1/entities/daskal/merge", content='{"into":' + deep + "}", headers=JSON_AUTH), 400)
-    assert time.monotonic() - started < 5
     assert snapshot(api) == before
     assert api.get("/healthz").status_code == 200
 
@@ -200,19 +197,16 @@ def _large_story() -> dict:
 def test_paths_across_a_large_graph_are_bounded(writer):
     r = writer.post("/v1/articles", json=_large_story(), headers=AUTH)
     assert r.status_code == 201, r.text[:500]
-    # The two ends of the chain: 1,499 hops apart, far beyond max_length 8: no path, quickly.
-    started = time.monotonic()
+    # The two ends of the chain: 1,499 hops apart, far beyond max_length 8: no path (the walk stops at 8 hops;
+    # how fast is the bench's to measure, not a test's).
     r = writer.get("/v1/paths", params={"source": "C0000x", "target": "C1499x", "max_length": 8, "limit": 100})
-    assert time.monotonic() - started < 2
     assert r.status_code == 200 and r.json() == {"paths": []}
     # Across the dense part: 6**6 = 46,656 shortest paths of 7 hops; the answer stops at `limit`.
-    started = time.monotonic()
     r = writer.get("/v1/paths", params={"source": "L0N0x", "target": "L7N0x", "max_length": 8, "limit": 100})
-    elapsed = time.monotonic() - started
     clean(r)
     found = r.json()["paths"]
     assert r.status_code == 200 and len(found) == 100 and {p["length"] for p in found} == {7}
-    assert elapsed < 2, elapsed
+    assert len({json.dumps(p, sort_keys=True) for p in found}) == 100  # 100 different paths
     assert len(r.content) < 2_000_000
 
 
@@ -332,7 +326,8 @@ def test_entities_claiming_each_others_names(writer):
     assert writer.get("/v1/entities/ann-lee").json()["id"] == "ann-lee"
 
 
-def test_ten_thousand_facts_are_accepted_within_a_bound(writer):
+def test_ten_thousand_facts_are_accepted(writer):
+    """A 7,500-fact article is stored whole; 10,000 faults are all listed. (How long it takes is bench/'s.)"""
     names = [f"N{i:05d}x" for i in range(5_000)]
     text = "Many names\n\n" + " ".join(f"{a} met {b}." for a, b in zip(names[::2], names[1::2])) + "\n"
     entities = [person(n.lower(), n) for n in names]
@@ -340,18 +335,14 @@ def test_ten_thousand_facts_are_accepted_within_a_bound(writer):
                   "object": b.lower(), "evidence": [f"{a} met {b}"]} for a, b in zip(names[::2], names[1::2])]
     body = story("many-facts", text, entities, relations)
     assert len(entities) + len(relations) == 7_500
-    started = time.monotonic()
     r = writer.post("/v1/articles", json=body, headers=AUTH)
-    elapsed = time.monotonic() - started
     assert r.status_code == 201, r.text[:300]
     assert r.json()["entities"] == 5_000 and r.json()["relations"] == 2_500
-    assert elapsed < 30, elapsed
+    assert writer.get("/v1/entities/N04999x").json()["id"] == "n04999x"  # the last one is served
     # ten thousand faults are all listed, in one 422, and nothing is written
     before = snapshot(writer)
     bad = story("many-faults", "Nothing here.\n", [person(f"p{i}", f"Nobody {i}") for i in range(10_000)], [])
-    started = time.monotonic()
     p = refused(writer.post("/v1/articles", json=bad, headers=AUTH), 422)
-    assert time.monotonic() - started < 30
     assert len(p["errors"]) >= 10_000
     assert snapshot(writer) == before
 
