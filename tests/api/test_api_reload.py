@@ -19,9 +19,10 @@ def test_another_process_write_is_served_after_the_check_interval(tmp_path, data
                  "relations": [r for r in SHEET["relations"] if r["id"] != "critics-deny-useful"]}
         # another writer on the same database (here: this process's ingestion code, not the reader app)
         ingest_path(reader.app.state.engine, write_story(tmp_path / "v2" / "small-talks", sheet))
-        deadline = time.monotonic() + 1.0
+        # Served after a check interval (bench/ measures how soon); the bound here only ends a broken run.
+        deadline = time.monotonic() + 30.0
         while reader.get("/v1/entities/critics").status_code == 200:
-            assert time.monotonic() < deadline, "the write was not served within one second"
+            assert time.monotonic() < deadline, "the write was never served"
             time.sleep(0.05)
         assert reader.get("/v1/entities/critics").status_code == 404
         assert reader.get("/v1/claims", headers={"If-None-Match": etag}).status_code == 200
