@@ -16,8 +16,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import json
+
 import networkx as nx
-from sqlalchemy import select
+from sqlalchemy import String, Text, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from .model import Story
@@ -46,6 +48,41 @@ class Rows:
     texts: dict[str, str] = field(default_factory=dict)
 
 
+def _json(raw: Any) -> Any:
+    """A JSON column read raw: most are ``{}`` or null, which need no parser."""
+    if not isinstance(raw, str):  # a driver that parses JSON itself (psycopg)
+        return raw
+    if raw == "null":
+        return None
+    return {} if raw == "{}" else json.loads(raw)
+
+
+def _raw(column):
+    """``column`` as the text the database holds: JSON and dates parsed by us, only when needed."""
+    return type_coerce(column, Text if column.type.__class__.__name__ == "JSON" else String)
+
+
+def _fetch(conn: Connection, stmt) -> Iterator[tuple]:
+    """The rows of ``stmt`` as plain tuples.
+
+    A statement without parameters (a full read at start) goes through the
+    driver's own cursor, in batches: SQLAlchemy's per-row result objects were
+    most of the cost of reading a million relations. Others go through
+    SQLAlchemy, which binds their parameters.
+    """
+    compiled = stmt.compile(dialect=conn.dialect)
+    if compiled.params:
+        yield from conn.execute(stmt).tuples().all()
+        return
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(str(compiled))
+        while batch := cursor.fetchmany(20_000):
+            yield from batch
+    finally:
+        cursor.close()
+
+
 def _chunks(ids: Iterable[str]) -> Iterator[list[str]]:
     ids = sorted(ids)
     for i in range(0, len(ids), CHUNK):
@@ -67,7 +104,7 @@ def read_rows(conn: Connection, *, entities: Iterable[str] | None = None, relati
     out = Rows()
     cols = [c for c in ArticleRow.__table__.c if c.name != "sheet"]
     for stmt in _where_in(select(*cols), ArticleRow.id, articles):
-        for row in conn.execute(stmt):
+        for row in conn.execute(stmt).all():
             out.articles[row.id] = article_meta(row) | {"content_sha256": row.content_sha256}
             out.texts[row.id] = row.text
     if entities is None or entities:
@@ -83,37 +120,42 @@ def _ordered(groups: dict[str, list[tuple]]) -> dict[str, list]:
     Keys end in something unique (an alias's text, an evidence row's id), so a full read
     and a read of some ids order ties alike.
     """
-    return {k: [t[-1] for t in sorted(v, key=lambda t: t[:-1])] for k, v in groups.items()}
+    return {k: [v[0][-1]] if len(v) == 1 else [t[-1] for t in sorted(v, key=_but_last)] for k, v in groups.items()}
+
+
+def _but_last(t: tuple) -> tuple:
+    return t[:-1]
 
 
 def _read_nodes(conn: Connection, ids: Iterable[str] | None, out: Rows) -> None:
     ids = None if ids is None else set(ids)
     aliases: dict[str, list[tuple]] = defaultdict(list)
-    stmt = select(AliasRow.entity_id, AliasRow.text, AliasRow.position, AliasRow.article_id, ArticleRow.published) \
+    stmt = select(AliasRow.entity_id, AliasRow.text, AliasRow.position, AliasRow.article_id,
+                  _raw(ArticleRow.published)) \
         .join(ArticleRow, ArticleRow.id == AliasRow.article_id)
     for s in _where_in(stmt, AliasRow.entity_id, ids):
-        for owner, text, position, article, published in conn.execute(s):
+        for owner, text, position, article, published in _fetch(conn, s):
             aliases[owner].append((published, article, position, text, text))
     evidence = _read_evidence(conn, EvidenceRow.entity_id, ids)
     ordered_aliases = _ordered(aliases)
-    stmt = select(EntityRow.id, EntityRow.name, EntityRow.type, EntityRow.description, EntityRow.attributes,
-                  EntityRow.date, EntityRow.modality)
+    stmt = select(EntityRow.id, EntityRow.name, EntityRow.type, EntityRow.description, _raw(EntityRow.attributes),
+                  _raw(EntityRow.date), EntityRow.modality)
     for s in _where_in(stmt, EntityRow.id, ids):
-        for node, name, type_, description, attributes, date, modality in conn.execute(s):
+        for node, name, type_, description, attributes, date, modality in _fetch(conn, s):
             out.nodes[node] = {"name": name, "type": type_, "aliases": list(dict.fromkeys(ordered_aliases.get(node, ()))),
-                               "description": description, "attributes": dict(attributes or {}), "date": date,
+                               "description": description, "attributes": _json(attributes) or {}, "date": _json(date),
                                "modality": modality, "evidence": evidence.get(node, [])}
 
 
 def _read_evidence(conn: Connection, owner_column, ids: set[str] | None) -> dict[str, list[dict]]:
     groups: dict[str, list[tuple]] = defaultdict(list)
     stmt = select(owner_column, EvidenceRow.article_id, EvidenceRow.quote, EvidenceRow.start, EvidenceRow.end,
-                  EvidenceRow.sentence, EvidenceRow.position, EvidenceRow.id, ArticleRow.published) \
+                  EvidenceRow.sentence, EvidenceRow.position, EvidenceRow.id, _raw(ArticleRow.published)) \
         .join(ArticleRow, ArticleRow.id == EvidenceRow.article_id)
     if ids is None:
         stmt = stmt.where(owner_column.is_not(None))
     for s in _where_in(stmt, owner_column, ids):
-        for owner, article, quote, start, end, sentence, position, row_id, published in conn.execute(s):
+        for owner, article, quote, start, end, sentence, position, row_id, published in _fetch(conn, s):
             groups[owner].append((published, article, position, start, row_id,
                                   {"article_id": article, "quote": quote, "start": start, "end": end,
                                    "sentence": sentence}))
@@ -124,19 +166,34 @@ def _read_edges(conn: Connection, ids: Iterable[str] | None, out: Rows) -> None:
     ids = None if ids is None else set(ids)
     evidence = _read_evidence(conn, EvidenceRow.relation_id, ids)
     stmt = select(RelationRow.id, RelationRow.subject_id, RelationRow.object_id, RelationRow.predicate,
-                  RelationRow.modality, RelationRow.qualifiers, RelationRow.article_id)
+                  RelationRow.modality, _raw(RelationRow.qualifiers), RelationRow.article_id)
     for s in _where_in(stmt, RelationRow.id, ids):
-        for rid, u, v, predicate, modality, qualifiers, article in conn.execute(s):
+        for rid, u, v, predicate, modality, qualifiers, article in _fetch(conn, s):
             out.edges[rid] = (u, v, {"id": rid, "predicate": predicate, "modality": modality,
-                                     "qualifiers": dict(qualifiers or {}), "article_id": article,
+                                     "qualifiers": _json(qualifiers) or {}, "article_id": article,
                                      "evidence": evidence.get(rid, [])})
 
 
 def graph_from_rows(rows: Rows) -> nx.MultiDiGraph:
-    """The MultiDiGraph of read rows: nodes by id, then edges by id (the order every build uses)."""
+    """The MultiDiGraph of read rows: nodes by id, then edges by id (the order every build uses).
+
+    Fills NetworkX's adjacency dicts as ``MultiDiGraph.add_edge`` does (one key
+    dict shared by ``_succ[u][v]`` and ``_pred[v][u]``), handing each edge its
+    attribute dict rather than copying it: a third of a cold start went to
+    ``add_edges_from``'s checks and copies for a million edges whose ends are known
+    to exist (foreign keys). ``tests/graph/test_incremental.py`` compares the result
+    with a graph that ``add_edge`` grows.
+    """
     g = nx.MultiDiGraph()
-    g.add_nodes_from(sorted(rows.nodes.items()))
-    g.add_edges_from((u, v, rid, d) for rid, (u, v, d) in sorted(rows.edges.items()))
+    node, succ, pred = g._node, g._succ, g._pred
+    for n, data in sorted(rows.nodes.items()):
+        node[n], succ[n], pred[n] = data, {}, {}
+    for rid, (u, v, data) in sorted(rows.edges.items()):
+        keydict = succ[u].get(v)
+        if keydict is None:
+            keydict = succ[u][v] = pred[v][u] = {}
+        keydict[rid] = data
+    nx._clear_cache(g)
     return g
 
 
