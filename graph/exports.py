@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -19,6 +20,7 @@ import networkx as nx
 from .errors import InvalidParameter
 from .formats import FORMATS as REGISTRY
 from .formats import Format
+from .stream import MemorySource, chunked
 
 if TYPE_CHECKING:
     from .index import GraphIndex
@@ -70,19 +72,59 @@ def cytoscape_graph(data: dict[str, Any]) -> nx.MultiDiGraph:
     return g
 
 
-def _json_bytes(data: Any) -> bytes:
+def _json(data: Any) -> str:
     # Compact, as the API has always sent its JSON (Starlette's JSONResponse).
-    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def node_link_chunks(source) -> Iterator[bytes]:
+    """:func:`node_link_data` as compact JSON, written node by node from a source of :mod:`graph.stream`."""
+    def pieces() -> Iterator[str]:
+        yield '{"directed":true,"multigraph":true,"graph":' + _json(source.graph) + ',"nodes":['
+        sep = ""
+        for batch in source.node_batches():
+            for n, d in batch:
+                yield sep + _json({**d, "id": n})
+                sep = ","
+        yield '],"edges":['
+        sep = ""
+        for batch in source.edge_batches():
+            for u, v, k, d in batch:
+                yield sep + _json({**d, "source": u, "target": v, "key": k})
+                sep = ","
+        yield "]}"
+
+    return chunked(pieces())
+
+
+def cytoscape_chunks(source) -> Iterator[bytes]:
+    """:func:`cytoscape_data` as compact JSON, written element by element from a source of :mod:`graph.stream`."""
+    def pieces() -> Iterator[str]:
+        yield '{"data":' + _json(source.graph) + ',"directed":true,"multigraph":true,"elements":{"nodes":['
+        sep = ""
+        for batch in source.node_batches():
+            for n, d in batch:
+                yield sep + _json({"data": {"id": n, "label": d["name"], **d}})
+                sep = ","
+        yield '],"edges":['
+        sep = ""
+        for batch in source.edge_batches():
+            for u, v, k, d in batch:
+                yield sep + _json({"data": {**d, "source": u, "target": v, "key": k, "label": d["predicate"]}})
+                sep = ","
+        yield "]}}"
+
+    return chunked(pieces())
 
 
 def node_link_bytes(ix, g: nx.MultiDiGraph) -> bytes:
     """The ``node-link`` format of :mod:`graph.formats`."""
-    return _json_bytes(node_link_data(g))
+    return b"".join(node_link_chunks(MemorySource(ix, g)))
 
 
 def cytoscape_bytes(ix, g: nx.MultiDiGraph) -> bytes:
     """The ``cytoscape`` format of :mod:`graph.formats`."""
-    return _json_bytes(cytoscape_data(g))
+    return b"".join(cytoscape_chunks(MemorySource(ix, g)))
 
 
 def get_format(name: str, parameter: str = "format") -> Format:

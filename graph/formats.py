@@ -1,15 +1,18 @@
 """The export formats: one registry for the API, the CLI and their docs.
 
 Each format renders a graph (the whole index's, or a neighbourhood's
-subgraph with the same node and edge attributes) to bytes. Renderers are
-imported lazily so that serving JSON never loads rdflib or lxml.
+subgraph with the same node and edge attributes) to bytes, and streams the
+whole stored graph from a source of :mod:`graph.stream` as chunks (the same
+writer: the same bytes, but RDF, whose streamed form has the same triples).
+Renderers are imported lazily so that serving JSON never loads rdflib or lxml.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import import_module
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -26,27 +29,34 @@ class Format:
     extension: str
     renderer: str  # "module:function", imported on first use
     description: str
+    streamer: str = ""  # "module:function" taking a graph.stream source, yielding chunks
 
     def render(self, ix: "GraphIndex", g: "nx.MultiDiGraph") -> bytes:
         module, _, func = self.renderer.partition(":")
         fn: Renderer = getattr(import_module(module), func)
         return fn(ix, g)
 
+    def stream(self, source: Any) -> Iterator[bytes]:
+        module, _, func = self.streamer.partition(":")
+        return getattr(import_module(module), func)(source)
+
 
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in [
         Format("node-link", "application/json", "json", "graph.exports:node_link_bytes",
-               "NetworkX node-link JSON (networkx.node_link_graph, d3-force)"),
+               "NetworkX node-link JSON (networkx.node_link_graph, d3-force)", "graph.exports:node_link_chunks"),
         Format("cytoscape", "application/vnd.cytoscape+json", "cyjs", "graph.exports:cytoscape_bytes",
-               "Cytoscape.js elements JSON (cy.add(data.elements))"),
+               "Cytoscape.js elements JSON (cy.add(data.elements))", "graph.exports:cytoscape_chunks"),
         Format("graphml", "application/graphml+xml", "graphml", "graph.xml_exports:graphml_bytes",
-               "GraphML (networkx.read_graphml, Gephi, yEd, igraph)"),
-        Format("gexf", "application/gexf+xml", "gexf", "graph.xml_exports:gexf_bytes", "GEXF 1.2 (Gephi)"),
+               "GraphML (networkx.read_graphml, Gephi, yEd, igraph)", "graph.xml_exports:graphml_chunks"),
+        Format("gexf", "application/gexf+xml", "gexf", "graph.xml_exports:gexf_bytes", "GEXF 1.2 (Gephi)",
+               "graph.xml_exports:gexf_chunks"),
         Format("jsonld", "application/ld+json", "jsonld", "graph.rdf:jsonld_bytes",
-               "JSON-LD with an inline context (schema.org, PROV-O, Web Annotation)"),
-        Format("turtle", "text/turtle", "ttl", "graph.rdf:turtle_bytes", "RDF Turtle (the same triples as jsonld)"),
+               "JSON-LD with an inline context (schema.org, PROV-O, Web Annotation)", "graph.rdf:jsonld_chunks"),
+        Format("turtle", "text/turtle", "ttl", "graph.rdf:turtle_bytes", "RDF Turtle (the same triples as jsonld)",
+               "graph.rdf:turtle_chunks"),
         Format("csv", "application/zip", "zip", "graph.tabular:csv_zip_bytes",
-               "a zip of nodes.csv and edges.csv (pandas, R)"),
+               "a zip of nodes.csv and edges.csv (pandas, R)", "graph.tabular:csv_zip_chunks"),
     ]
 }

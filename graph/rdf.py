@@ -73,8 +73,10 @@ True
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Iterable
 
 import networkx as nx
@@ -233,10 +235,13 @@ class _Builder:
             return span
         self.spans.add(span)
         self.articles.add(aid)
-        out = self.out
-        text = self.ix.texts.get(aid)
+        self.span_triples(span, ev, self.ix.texts.get(aid))
+        return span
+
+    def span_triples(self, span: URIRef, ev: dict, text: str | None) -> None:
+        out, start, end = self.out, int(ev["start"]), int(ev["end"])
         out.add((span, RDF.type, OA.SpecificResource))
-        out.add((span, OA.hasSource, article_iri(aid)))
+        out.add((span, OA.hasSource, article_iri(ev["article_id"])))
         quote = BNode()
         out.add((span, OA.hasSelector, quote))
         out.add((quote, RDF.type, OA.TextQuoteSelector))
@@ -251,7 +256,6 @@ class _Builder:
         out.add((position, OA.end, Literal(end, datatype=XSD.nonNegativeInteger)))
         if ev.get("sentence") is not None:
             out.add((span, SG.sentence, Literal(int(ev["sentence"]), datatype=XSD.integer)))
-        return span
 
     # --- entities -------------------------------------------------------
     def entity(self, node: str, d: dict[str, Any]) -> None:
@@ -296,18 +300,24 @@ class _Builder:
     def claim(self, node: str, d: dict[str, Any]) -> None:
         from .queries import claim as claim_view  # queries imports the index; keep this module light
 
+        status = claim_view(self.ix, node)["status"] if node in self.ix.g else None
+        about = [v for _, v, e in self.g.out_edges(node, data=True) if e["predicate"] == "about"]
+        sayings = [(u, e["id"], e["predicate"]) for u, _, e in self.g.in_edges(node, data=True)]
+        self.claim_triples(node, d, status, about, sayings)
+
+    def claim_triples(self, node: str, d: dict[str, Any], status: str | None, about: list[str],
+                      sayings: list[tuple[str, str, str]]) -> None:
+        """A claim's text, status, what it is about and, per (agent, relation id, predicate), who says it."""
         out, s = self.out, entity_iri(node)
         out.add((s, SCHEMA.text, Literal(d["name"])))
-        status = claim_view(self.ix, node)["status"] if node in self.ix.g else None
         _add(out, s, SG.status, status)
-        for _, v, e in self.g.out_edges(node, data=True):
-            if e["predicate"] == "about":
-                out.add((s, SCHEMA.about, entity_iri(v)))
-        for u, _, e in self.g.in_edges(node, data=True):
-            role = ROLES.get(e["predicate"])
+        for v in about:
+            out.add((s, SCHEMA.about, entity_iri(v)))
+        for u, rel_id, predicate in sayings:
+            role = ROLES.get(predicate)
             if role is None:
                 continue
-            st = relation_iri(e["id"])
+            st = relation_iri(rel_id)
             out.add((s, PROV.qualifiedAttribution, st))
             out.add((st, RDF.type, PROV.Attribution))
             out.add((st, PROV.agent, entity_iri(u)))
@@ -348,10 +358,11 @@ class _Builder:
         self.evidence(st, e.get("evidence") or [], OA.describing, f"relation/{e['id']}")
 
     # --- articles and vocabulary ---------------------------------------
-    def article(self, aid: str) -> None:
-        meta = self.ix.articles.get(aid)
+    def article(self, aid: str, meta: dict[str, Any] | None = None, text: str | None = None) -> None:
+        meta = self.ix.articles.get(aid) if meta is None else meta
         if meta is None:
             return
+        text = self.ix.texts.get(aid) if text is None else text
         out, a = self.out, article_iri(aid)
         out.add((a, RDF.type, SCHEMA.NewsArticle))
         _add(out, a, SCHEMA.identifier, aid)
@@ -372,7 +383,7 @@ class _Builder:
         if meta.get("url"):
             out.add((a, SCHEMA.url, URIRef(meta["url"])))
         _add(out, a, SG.textSha256, meta.get("text_sha256"))
-        _add(out, a, SCHEMA.articleBody, self.ix.texts.get(aid))
+        _add(out, a, SCHEMA.articleBody, text)
 
     def vocabulary(self, used: set[str]) -> None:
         out = self.out
@@ -477,3 +488,193 @@ def _readable(doc: dict[str, Any]) -> dict[str, Any]:
 def turtle_bytes(ix: "GraphIndex", g: nx.MultiDiGraph) -> bytes:
     """The ``turtle`` format of :mod:`graph.formats`, with the prefixes of :data:`PREFIXES` bound."""
     return rdf_graph(ix, g).serialize(format="turtle", encoding="utf-8")
+
+
+# --- streaming: the whole stored graph, triple by triple ------------------------------------------
+
+class _StreamBuilder(_Builder):
+    """The same triples as :func:`build_rdf` of the whole graph, read from a :class:`graph.stream.DbSource`.
+
+    Written to a sink as they are made (no rdflib Graph): entities a batch at a
+    time (with the relations that give documents their class and claims their
+    attributions, read per batch), then relations, the vocabulary, and last each
+    article with the evidence spans in its text (each span once, as the
+    in-memory builder dedupes them), so only one article's text is held.
+    """
+
+    def __init__(self, source: Any, sink: Any) -> None:
+        self.source, self.out = source, sink
+        self.spans, self.articles = set(), set()
+        self._into: dict[str, list] = {}
+        self._out_of: dict[str, list] = {}
+
+    def span(self, ev: dict) -> URIRef:  # its triples come with its article (build)
+        return span_iri(ev["article_id"], int(ev["start"]), int(ev["end"]))
+
+    def _prefetch(self, batch: list) -> None:
+        docs = [n for n, d in batch if d["type"] == "document"]
+        claims = [n for n, d in batch if d["type"] == "claim"]
+        self._into, self._out_of = {}, {}
+        for r in self.source.relations_touching(docs + claims, claims):
+            self._into.setdefault(r.object_id, []).append(r)
+            self._out_of.setdefault(r.subject_id, []).append(r)
+
+    def schema_type(self, node: str, type_: str) -> URIRef:
+        if type_ == "document":
+            # the in-memory graph's in_edges order: predecessors by their first relation id, then by id
+            by_subject: dict[str, list] = {}
+            for r in self._into.get(node, []):
+                by_subject.setdefault(r.subject_id, []).append(r)
+            for rs in by_subject.values():
+                for r in rs:
+                    if r.predicate in DOCUMENT_TYPES:
+                        return DOCUMENT_TYPES[r.predicate]
+        return SCHEMA_TYPES.get(type_, SCHEMA.Thing)
+
+    def claim(self, node: str, d: dict[str, Any]) -> None:
+        from .queries import claim_status
+
+        into = [r for r in self._into.get(node, []) if r.predicate in ROLES]
+        status = claim_status([{"id": r.subject_id} for r in into if r.predicate == "asserts"],
+                              [{"id": r.subject_id} for r in into if r.predicate == "denies"])
+        about = [r.object_id for r in self._out_of.get(node, []) if r.predicate == "about"]
+        self.claim_triples(node, d, status, about, [(r.subject_id, r.id, r.predicate) for r in into])
+
+    def stream(self) -> Iterator[str]:
+        """Build, yielding the text written so far after each batch."""
+        source = self.source
+        for batch in source.node_batches():
+            self._prefetch(batch)
+            for node, d in batch:
+                self.entity(node, d)
+            yield self.out.take()
+        used: set[str] = set()
+        for batch in source.edge_batches():
+            for u, v, _, e in batch:
+                self.relation(u, v, e)
+                used.add(e["predicate"])
+            yield self.out.take()
+        self.vocabulary(used)
+        for aid in sorted(source.articles):
+            text = source.article_text(aid)
+            self.article(aid, source.article_meta(aid), text)
+            for start, end, quote, sentence in source.article_spans(aid):
+                ev = {"article_id": aid, "start": start, "end": end, "quote": quote, "sentence": sentence}
+                self.span_triples(span_iri(aid, start, end), ev, text)
+            yield self.out.take()
+
+
+class _Sink:
+    """Takes triples as :class:`_Builder` adds them, as text, until :meth:`take`."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def take(self) -> str:
+        text, self.parts = "".join(self.parts), []
+        return text
+
+
+_PREFIXED = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+_TTL_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
+_IRI_UNSAFE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_TTL_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def _ttl_term(t: Any) -> str:
+    if isinstance(t, URIRef):
+        iri = str(t)
+        for prefix, ns in _PREFIXED:
+            if iri.startswith(ns) and _TTL_LOCAL.fullmatch(iri[len(ns):]):
+                return f"{prefix}:{iri[len(ns):]}"
+        return "<" + _IRI_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04X}", iri) + ">"
+    if isinstance(t, BNode):
+        return f"_:{t}"
+    text = '"' + str(t).translate(_TTL_ESCAPES) + '"'
+    if t.language:
+        return f"{text}@{t.language}"
+    return f"{text}^^{_ttl_term(t.datatype)}" if t.datatype else text
+
+
+class _TurtleSink(_Sink):
+    """Turtle, one triple a line (prefixed names where they are safe, IRIs in full otherwise)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts = [f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items()] + ["\n"]
+
+    def add(self, triple) -> None:
+        s, p, o = triple
+        self.parts.append(f"{_ttl_term(s)} {'a' if p == RDF.type else _ttl_term(p)} {_ttl_term(o)} .\n")
+
+
+def _jsonld_id(t: Any) -> str:
+    if isinstance(t, BNode):
+        return f"_:{t}"
+    iri = str(t)
+    for prefix, ns in _PREFIXED:
+        if iri.startswith(ns) and not iri[len(ns):].startswith("//"):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+class _JsonLdSink(_Sink):
+    """JSON-LD with :data:`JSONLD_CONTEXT`: one node object per run of triples about one subject.
+
+    A subject met again later (a claim's attribution on its statement, say) gets
+    another node object with the same ``@id``; JSON-LD merges them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts = ['{"@context":' + json.dumps(JSONLD_CONTEXT, ensure_ascii=False) + ',\n"@graph":[\n']
+        self.node: dict[str, Any] | None = None
+        self.sep = ""
+
+    def add(self, triple) -> None:
+        s, p, o = triple
+        sid = _jsonld_id(s)
+        if self.node is None or self.node["@id"] != sid:
+            self.flush()
+            self.node = {"@id": sid}
+        if p == RDF.type:
+            self.node.setdefault("@type", []).append(_jsonld_id(o))
+            return
+        if isinstance(o, (URIRef, BNode)):
+            value: Any = {"@id": _jsonld_id(o)}
+        elif o.language:
+            value = {"@value": str(o), "@language": o.language}
+        elif o.datatype:
+            value = {"@value": str(o), "@type": _jsonld_id(o.datatype)}
+        else:
+            value = str(o)
+        self.node.setdefault(_jsonld_id(p), []).append(value)
+
+    def flush(self) -> None:
+        if self.node is not None:
+            self.parts.append(self.sep + json.dumps(self.node, ensure_ascii=False))
+            self.sep, self.node = ",\n", None
+
+    def close(self) -> None:
+        self.flush()
+        self.parts.append("\n]}\n")
+
+
+def _rdf_chunks(source: Any, sink: _Sink) -> Iterator[bytes]:
+    builder = _StreamBuilder(source, sink)
+    for text in builder.stream():
+        if text:
+            yield text.encode()
+    if isinstance(sink, _JsonLdSink):
+        sink.close()
+    yield sink.take().encode()
+
+
+def turtle_chunks(source: Any) -> Iterator[bytes]:
+    """The whole stored graph as Turtle, streamed: the triples of :func:`turtle_bytes`, one a line."""
+    return _rdf_chunks(source, _TurtleSink())
+
+
+def jsonld_chunks(source: Any) -> Iterator[bytes]:
+    """The whole stored graph as JSON-LD, streamed: the triples of :func:`jsonld_bytes`, a node object per subject run."""
+    return _rdf_chunks(source, _JsonLdSink())

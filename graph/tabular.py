@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 from typing import Any, Iterable
 
 import networkx as nx
@@ -54,18 +55,11 @@ def _evidence(evidence: list[dict[str, Any]] | None) -> dict[str, Any]:
     }
 
 
-def _name(ix, g: nx.MultiDiGraph, node: str | None) -> str | None:
-    if node is None:
-        return None
-    for graph in (g, getattr(ix, "g", None)):
-        if graph is not None and node in graph:
-            return graph.nodes[node].get("name")
-    return None
-
-
-def node_rows(ix, g: nx.MultiDiGraph) -> list[dict[str, Any]]:
+def node_rows(source, batch: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The ``nodes.csv`` rows of a batch of nodes from a source of :mod:`graph.stream`."""
+    degrees = source.degrees(n for n, _ in batch)
     rows = []
-    for n, d in g.nodes(data=True):
+    for n, d in batch:
         date = d.get("date") or {}
         rows.append({
             "id": n, "name": d.get("name"), "type": d.get("type"), "aliases": _joined(d.get("aliases") or []),
@@ -73,37 +67,80 @@ def node_rows(ix, g: nx.MultiDiGraph) -> list[dict[str, Any]]:
             "date": date.get("edtf"), "date_text": date.get("text"), "date_precision": date.get("precision"),
             "date_earliest": date.get("earliest"), "date_latest": date.get("latest"),
             "attributes": json.dumps(d["attributes"], ensure_ascii=False) if d.get("attributes") else None,
-            "degree": g.degree(n),
+            "degree": degrees[n],
             **_evidence(d.get("evidence")),
             "article_ids": _joined(sorted({e["article_id"] for e in d.get("evidence") or []})),
         })
     return rows
 
 
-def edge_rows(ix, g: nx.MultiDiGraph) -> list[dict[str, Any]]:
+def edge_rows(source, batch: list[tuple[str, str, str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The ``edges.csv`` rows of a batch of edges; names of qualifiers outside a neighbourhood come from the whole graph."""
+    wanted = []
+    for u, v, _, d in batch:
+        q = d.get("qualifiers") or {}
+        wanted += [u, v, q.get("place"), q.get("source")]
+    names = source.names(wanted)
     rows = []
-    for u, v, k, d in g.edges(keys=True, data=True):
+    for u, v, k, d in batch:
         q = d.get("qualifiers") or {}
         time = q.get("time") or {}
         rows.append({
-            "id": d.get("id", k), "subject": u, "subject_name": _name(ix, g, u), "predicate": d.get("predicate"),
-            "object": v, "object_name": _name(ix, g, v), "modality": d.get("modality"),
+            "id": d.get("id", k), "subject": u, "subject_name": names.get(u), "predicate": d.get("predicate"),
+            "object": v, "object_name": names.get(v), "modality": d.get("modality"),
             "time": time.get("edtf"), "time_text": time.get("text"), "time_precision": time.get("precision"),
-            "place": q.get("place"), "place_name": _name(ix, g, q.get("place")), "role": q.get("role"),
-            "source": q.get("source"), "source_name": _name(ix, g, q.get("source")),
+            "place": q.get("place"), "place_name": names.get(q.get("place")), "role": q.get("role"),
+            "source": q.get("source"), "source_name": names.get(q.get("source")),
             "article_id": d.get("article_id"),
             **_evidence(d.get("evidence")),
         })
     return rows
 
 
-def _csv(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
-    out = io.StringIO(newline="")
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: "" if row.get(c) is None else row[c] for c in columns})
-    return out.getvalue().encode("utf-8")
+class _Sink:
+    """A write-only file: what zipfile writes piles up until the stream takes it."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+def csv_zip_chunks(source) -> Iterator[bytes]:
+    """The zip, written a batch of rows at a time (a streamed zip: sizes follow each file's data).
+
+    zipfile sees a file it cannot seek back in, so each member's sizes and CRC
+    come in a data descriptor after its data: nothing is held but one batch.
+    """
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, columns, batches, rows in (("nodes.csv", NODE_COLUMNS, source.node_batches, node_rows),
+                                             ("edges.csv", EDGE_COLUMNS, source.edge_batches, edge_rows)):
+            info = zipfile.ZipInfo(name, date_time=_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            with z.open(info, "w") as member:
+                text = io.TextIOWrapper(member, encoding="utf-8", newline="", write_through=True)
+                writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\r\n")
+                writer.writeheader()
+                for batch in batches():
+                    writer.writerows({c: "" if row.get(c) is None else row[c] for c in columns}
+                                     for row in rows(source, batch))
+                    text.flush()
+                    if chunk := sink.take():
+                        yield chunk
+                text.flush()
+                text.detach()
+    yield sink.take()
 
 
 def csv_zip_bytes(ix, g: nx.MultiDiGraph) -> bytes:
@@ -115,12 +152,6 @@ def csv_zip_bytes(ix, g: nx.MultiDiGraph) -> bytes:
     >>> names
     ['nodes.csv', 'edges.csv']
     """
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        for name, body in (("nodes.csv", _csv(NODE_COLUMNS, node_rows(ix, g))),
-                           ("edges.csv", _csv(EDGE_COLUMNS, edge_rows(ix, g)))):
-            info = zipfile.ZipInfo(name, date_time=_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            z.writestr(info, body)
-    return buffer.getvalue()
+    from .stream import MemorySource
+
+    return b"".join(csv_zip_chunks(MemorySource(ix, g)))

@@ -40,9 +40,14 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from typing import Any, Iterable
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Iterable
+from xml.etree.ElementTree import _escape_attrib, _escape_cdata  # ElementTree's own escaping, byte for byte
 
 import networkx as nx
+
+if TYPE_CHECKING:
+    from .stream import MemorySource
 
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 GRAPHML_XSD = "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"
@@ -92,19 +97,6 @@ def _plain_str(v: Any) -> bool:
     return isinstance(v, str) and v != "" and "\r" not in v and not _NOT_XML.search(v)
 
 
-def _key_type(values: list[Any]) -> str:
-    """The GraphML ``attr.type`` for these (non-None) values, or ``json``."""
-    if all(_plain_str(v) for v in values):
-        return "string"
-    if all(isinstance(v, bool) for v in values):
-        return "boolean"
-    if all(isinstance(v, int) and not isinstance(v, bool) and -2**63 <= v < 2**63 for v in values):
-        return "long"
-    if all(isinstance(v, float) for v in values):
-        return "double"
-    return "json"
-
-
 def _scalar(kind: str, v: Any) -> str:
     if kind == "json":
         return _json(v)
@@ -116,14 +108,56 @@ def _scalar(kind: str, v: Any) -> str:
 
 
 def _declare(domain: str, items: Iterable[dict[str, Any]]) -> dict[str, tuple[str, str]]:
-    """name -> (key id, kind) for every attribute name of this domain, in first-seen order."""
-    values: dict[str, list[Any]] = {}
+    """name -> (key id, kind) for every attribute name of this domain, in first-seen order.
+
+    One pass that keeps, per name, which kinds every value so far allows (not the
+    values: a million edges are classified in constant memory).
+    """
+    kinds: dict[str, set[str]] = {}
     for data in items:
         for name, v in data.items():
-            values.setdefault(str(name), [])
-            if v is not None:
-                values[str(name)].append(v)
-    return {name: (f"{domain}.{name}", _key_type(vs)) for name, vs in values.items()}
+            possible = kinds.setdefault(str(name), {"string", "boolean", "long", "double"})
+            if v is None or not possible:
+                continue
+            if "string" in possible and not _plain_str(v):
+                possible.discard("string")
+            if "boolean" in possible and not isinstance(v, bool):
+                possible.discard("boolean")
+            if "long" in possible and not (isinstance(v, int) and not isinstance(v, bool) and -2**63 <= v < 2**63):
+                possible.discard("long")
+            if "double" in possible and not isinstance(v, float):
+                possible.discard("double")
+    # all (non-None) values plain strings: string; all booleans: boolean; integers: long; floats: double
+    order = ("string", "boolean", "long", "double")
+    return {name: (f"{domain}.{name}", next((k for k in order if k in possible), "json"))
+            for name, possible in kinds.items()}
+
+
+# --- writing XML as ElementTree wrote it (ET.indent(root, space=" "), then ET.tostring) -----------
+
+def _tag(tag: str, attrs: dict[str, str]) -> str:
+    return "<" + tag + "".join(f' {k}="{_escape_attrib(v)}"' for k, v in attrs.items())
+
+
+def _leaf(tag: str, attrs: dict[str, str], text: str | None = None) -> str:
+    return _tag(tag, attrs) + (f">{_escape_cdata(text)}</{tag}>" if text else " />")
+
+
+def _parent(tag: str, attrs: dict[str, str], children: list[str], level: int) -> str:
+    """An element whose children (serialized for ``level + 1``) sit one per line, indented by one space per level."""
+    if not children:
+        return _leaf(tag, attrs)
+    inner = "\n" + " " * (level + 1)
+    return _tag(tag, attrs) + ">" + inner + inner.join(children) + "\n" + " " * level + f"</{tag}>"
+
+
+PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def _source(ix, g) -> "MemorySource":
+    from .stream import MemorySource
+
+    return MemorySource(ix, g)
 
 
 def graphml_bytes(ix, g: nx.MultiDiGraph) -> bytes:
@@ -135,42 +169,74 @@ def graphml_bytes(ix, g: nx.MultiDiGraph) -> bytes:
     >>> nx.utils.graphs_equal(h, ix.g) and dict(h.nodes["jen-daskal"]) == dict(ix.g.nodes["jen-daskal"])
     True
     """
-    keys = {
-        "graph": _declare("graph", [g.graph]),
-        "node": _declare("node", (d for _, d in g.nodes(data=True))),
-        "edge": _declare("edge", (d for *_, d in g.edges(keys=True, data=True))),
-    }
-    root = ET.Element("graphml", {
-        "xmlns": GRAPHML_NS, "xmlns:xsi": XSI_NS, "xsi:schemaLocation": f"{GRAPHML_NS} {GRAPHML_XSD}",
-    })
-    ET.SubElement(root, "desc").text = (
-        "storygraph: " + _summary(ix, g) + " Attributes that GraphML cannot hold as scalars (lists, objects) "
-        "are JSON text in string keys whose desc starts with 'JSON'; a None value has no data element."
-    )
-    for domain, declared in keys.items():
-        for name, (key_id, kind) in declared.items():
-            key = ET.SubElement(root, "key", {"id": key_id, "for": domain, "attr.name": name,
-                                              "attr.type": "string" if kind == "json" else kind})
-            doc = _DOCS[domain].get(name, "")
-            if kind == "json":
-                doc = "JSON" + (f" {doc}" if doc else " text")
-            if doc:
-                ET.SubElement(key, "desc").text = doc
+    return b"".join(graphml_chunks(_source(ix, g)))
 
-    def data(element: ET.Element, domain: str, attrs: dict[str, Any]) -> None:
-        for name, v in attrs.items():
-            if v is None:
-                continue
-            key_id, kind = keys[domain][str(name)]
-            ET.SubElement(element, "data", {"key": key_id}).text = _scalar(kind, v)
 
-    graph = ET.SubElement(root, "graph", {"id": "G", "edgedefault": "directed"})
-    data(graph, "graph", g.graph)
-    for n, d in g.nodes(data=True):
-        data(ET.SubElement(graph, "node", {"id": str(n)}), "node", d)
-    for u, v, k, d in g.edges(keys=True, data=True):
-        data(ET.SubElement(graph, "edge", {"id": str(k), "source": str(u), "target": str(v)}), "edge", d)
-    return _serialize(root)
+def _graphml_keys(source) -> dict[str, dict[str, tuple[str, str]]]:
+    if hasattr(source, "g"):  # in memory: every attribute as it is
+        g = source.g
+        return {"graph": _declare("graph", [g.graph]), "node": _declare("node", (d for _, d in g.nodes(data=True))),
+                "edge": _declare("edge", (d for *_, d in g.edges(keys=True, data=True)))}
+    # the database: scalars as stored; lists and objects (aliases, attributes, evidence, qualifiers) are JSON
+    # whatever they hold, so a stand-in of the same kind classifies them without reading them
+    nodes = ({"name": r.name, "type": r.type, "aliases": [], "description": r.description, "attributes": {},
+              "date": r.date, "modality": r.modality, "evidence": []}
+             for rows in source.entity_scalars() for r in rows)
+    edges = ({"id": r.id, "predicate": r.predicate, "modality": r.modality, "qualifiers": {},
+              "article_id": r.article_id, "evidence": []}
+             for rows in source.relation_scalars() for r in rows)
+    return {"graph": _declare("graph", [source.graph]), "node": _declare("node", nodes),
+            "edge": _declare("edge", edges)}
+
+
+def graphml_chunks(source) -> Iterator[bytes]:
+    """GraphML, written element by element from a source of :mod:`graph.stream`."""
+    from .stream import chunked
+
+    def pieces() -> Iterator[str]:
+        yield PROLOG + _tag("graphml", {
+            "xmlns": GRAPHML_NS, "xmlns:xsi": XSI_NS, "xsi:schemaLocation": f"{GRAPHML_NS} {GRAPHML_XSD}"}) + ">"
+        yield "\n " + _leaf("desc", {}, (
+            "storygraph: " + _summary(source) + " Attributes that GraphML cannot hold as scalars (lists, objects) "
+            "are JSON text in string keys whose desc starts with 'JSON'; a None value has no data element."))
+        keys = _graphml_keys(source)
+        for domain, declared in keys.items():
+            for name, (key_id, kind) in declared.items():
+                attrs = {"id": key_id, "for": domain, "attr.name": name,
+                         "attr.type": "string" if kind == "json" else kind}
+                doc = _DOCS[domain].get(name, "")
+                if kind == "json":
+                    doc = "JSON" + (f" {doc}" if doc else " text")
+                yield "\n " + _parent("key", attrs, [_leaf("desc", {}, doc)] if doc else [], 1)
+
+        def data(domain: str, attrs: dict[str, Any]) -> list[str]:
+            out = []
+            for name, v in attrs.items():
+                if v is None:
+                    continue
+                key_id, kind = keys[domain][str(name)]
+                out.append(_leaf("data", {"key": key_id}, _scalar(kind, v)))
+            return out
+
+        graph_attrs = {"id": "G", "edgedefault": "directed"}
+        top = data("graph", source.graph)
+        if not top and not source.number_of_nodes() and not source.number_of_edges():
+            yield "\n " + _leaf("graph", graph_attrs)
+        else:
+            yield "\n " + _tag("graph", graph_attrs) + ">"
+            for d in top:
+                yield "\n  " + d
+            for batch in source.node_batches():
+                for n, d in batch:
+                    yield "\n  " + _parent("node", {"id": str(n)}, data("node", d), 2)
+            for batch in source.edge_batches():
+                for u, v, k, d in batch:
+                    yield "\n  " + _parent("edge", {"id": str(k), "source": str(u), "target": str(v)},
+                                            data("edge", d), 2)
+            yield "\n </graph>"
+        yield "\n</graphml>\n"
+
+    return chunked(pieces())
 
 
 def graphml_graph(data: bytes) -> nx.MultiDiGraph:
@@ -203,11 +269,6 @@ def graphml_graph(data: bytes) -> nx.MultiDiGraph:
     for *_, d in g.edges(keys=True, data=True):
         restore(d, "edge")
     return g
-
-
-def _serialize(root: ET.Element) -> bytes:
-    ET.indent(root, space=" ")
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode").encode() + b"\n"
 
 
 # --- GEXF ------------------------------------------------------------------------------------------
@@ -253,34 +314,27 @@ _GEXF_EDGE: list[tuple[str, str, Any]] = [
 ]
 
 
-def _article_ids(g: nx.MultiDiGraph) -> list[str]:
-    ids = {e["article_id"] for _, d in g.nodes(data=True) for e in d.get("evidence") or []}
-    ids |= {d["article_id"] for *_, d in g.edges(keys=True, data=True) if d.get("article_id")}
-    return sorted(ids)
-
-
-def _summary(ix, g: nx.MultiDiGraph) -> str:
+def _summary(source) -> str:
     """One sentence: how big the graph is and which articles it comes from."""
     sources = []
-    for a in _article_ids(g):
-        meta = (getattr(ix, "articles", None) or {}).get(a, {})
+    for a in source.fact_article_ids():
+        meta = source.article_meta(a)
         title = meta.get("title")
         about = ", ".join(str(x) for x in (meta.get("publisher"), meta.get("published")) if x)
         sources.append(f"'{title}' ({about})" if title else a)
-    return (f"A knowledge graph of {g.number_of_nodes()} entities and {g.number_of_edges()} relations"
+    return (f"A knowledge graph of {source.number_of_nodes()} entities and {source.number_of_edges()} relations"
             + (f" from {'; '.join(sources)}." if sources else ".")
             + " Every fact cites the article's words.")
 
 
-def _attvalues(element: ET.Element, spec: list[tuple[str, str, Any]], d: dict[str, Any]) -> None:
-    values = ET.Element("attvalues")
+def _attvalues(spec: list[tuple[str, str, Any]], d: dict[str, Any]) -> list[str]:
+    values = []
     for ident, _, get in spec:
         v = get(d)
         if v is None or v == "":
             continue
-        ET.SubElement(values, "attvalue", {"for": ident, "value": _xml(str(v))})
-    if len(values):
-        element.append(values)
+        values.append(_leaf("attvalue", {"for": ident, "value": _xml(str(v))}))
+    return [_parent("attvalues", {}, values, 4)] if values else []
 
 
 def gexf_bytes(ix, g: nx.MultiDiGraph) -> bytes:
@@ -293,27 +347,48 @@ def gexf_bytes(ix, g: nx.MultiDiGraph) -> bytes:
     >>> h.nodes["jen-daskal"]["label"], h.nodes["jen-daskal"]["type"]
     ('Jen Daskal', 'person')
     """
-    root = ET.Element("gexf", {
-        "xmlns": GEXF_NS, "xmlns:xsi": XSI_NS, "xsi:schemaLocation": f"{GEXF_NS} {GEXF_XSD}", "version": "1.2",
-    })
-    meta = ET.SubElement(root, "meta")
-    ET.SubElement(meta, "creator").text = "storygraph"
-    ET.SubElement(meta, "description").text = _xml(
-        _summary(ix, g) + " Nodes: label = name, attribute type = entity type. Edges: id = relation id,"
-        " label and attribute predicate = the predicate. Lists are joined with ' | '.")
-    ET.SubElement(meta, "keywords").text = "storygraph, knowledge graph, " + ", ".join(_article_ids(g))
-    graph = ET.SubElement(root, "graph", {"defaultedgetype": "directed", "mode": "static", "idtype": "string"})
-    for cls, spec in (("node", _GEXF_NODE), ("edge", _GEXF_EDGE)):
-        attributes = ET.SubElement(graph, "attributes", {"class": cls, "mode": "static"})
-        for ident, kind, _ in spec:
-            ET.SubElement(attributes, "attribute", {"id": ident, "title": ident, "type": kind})
-    nodes = ET.SubElement(graph, "nodes", {"count": str(g.number_of_nodes())})
-    for n, d in g.nodes(data=True):
-        node = ET.SubElement(nodes, "node", {"id": _xml(str(n)), "label": _xml(str(d.get("name", n)))})
-        _attvalues(node, _GEXF_NODE, d)
-    edges = ET.SubElement(graph, "edges", {"count": str(g.number_of_edges())})
-    for u, v, k, d in g.edges(keys=True, data=True):
-        edge = ET.SubElement(edges, "edge", {"id": _xml(str(d.get("id", k))), "source": _xml(str(u)),
-                                             "target": _xml(str(v)), "label": _xml(str(d.get("predicate", "")))})
-        _attvalues(edge, _GEXF_EDGE, d)
-    return _serialize(root)
+    return b"".join(gexf_chunks(_source(ix, g)))
+
+
+def gexf_chunks(source) -> Iterator[bytes]:
+    """GEXF, written element by element from a source of :mod:`graph.stream`."""
+    from .stream import chunked
+
+    def pieces() -> Iterator[str]:
+        yield PROLOG + _tag("gexf", {"xmlns": GEXF_NS, "xmlns:xsi": XSI_NS,
+                                     "xsi:schemaLocation": f"{GEXF_NS} {GEXF_XSD}", "version": "1.2"}) + ">"
+        summary = _summary(source)
+        yield "\n " + _parent("meta", {}, [
+            _leaf("creator", {}, "storygraph"),
+            _leaf("description", {}, _xml(
+                summary + " Nodes: label = name, attribute type = entity type. Edges: id = relation id,"
+                " label and attribute predicate = the predicate. Lists are joined with ' | '.")),
+            _leaf("keywords", {}, "storygraph, knowledge graph, " + ", ".join(source.fact_article_ids())),
+        ], 1)
+        yield "\n " + _tag("graph", {"defaultedgetype": "directed", "mode": "static", "idtype": "string"}) + ">"
+        for cls, spec in (("node", _GEXF_NODE), ("edge", _GEXF_EDGE)):
+            yield "\n  " + _parent("attributes", {"class": cls, "mode": "static"},
+                                    [_leaf("attribute", {"id": ident, "title": ident, "type": kind})
+                                     for ident, kind, _ in spec], 2)
+        for tag, count, batches in (("nodes", source.number_of_nodes(), source.node_batches),
+                                    ("edges", source.number_of_edges(), source.edge_batches)):
+            if not count:
+                yield "\n  " + _leaf(tag, {"count": "0"})
+                continue
+            yield "\n  " + _tag(tag, {"count": str(count)}) + ">"
+            for batch in batches():
+                for item in batch:
+                    if tag == "nodes":
+                        n, d = item
+                        yield "\n   " + _parent("node", {"id": _xml(str(n)), "label": _xml(str(d.get("name", n)))},
+                                                _attvalues(_GEXF_NODE, d), 3)
+                    else:
+                        u, v, k, d = item
+                        yield "\n   " + _parent("edge", {"id": _xml(str(d.get("id", k))), "source": _xml(str(u)),
+                                                         "target": _xml(str(v)),
+                                                         "label": _xml(str(d.get("predicate", "")))},
+                                                _attvalues(_GEXF_EDGE, d), 3)
+            yield "\n  </" + tag + ">"
+        yield "\n </graph>\n</gexf>\n"
+
+    return chunked(pieces())

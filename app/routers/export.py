@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from graph import exports
 from graph.errors import NotAcceptable
 from graph.formats import FORMATS, Format
+from graph.stream import export_stream
 
 from ..deps import IndexDep
 from ..problems import responses
@@ -105,15 +107,25 @@ def choose_format(format: str | None, accept: str | None) -> Format | None:
     return None if fmt.name == DEFAULT else fmt
 
 
-def file_response(ix, fmt: Format, g, filename: str) -> Response:
-    """The rendered export with its media type and file name.
-
-    JSON formats are ``inline`` (a browser or ``fetch`` shows them), the
-    others ``attachment``; both carry the file name to save under.
-    """
+def _headers(fmt: Format, filename: str) -> dict[str, str]:
+    # JSON formats are inline (a browser or fetch shows them), the others attachments; both name the file.
     disposition = "inline" if fmt.media_type.endswith("json") else "attachment"
-    return Response(fmt.render(ix, g), media_type=fmt.media_type,
-                    headers={"Content-Disposition": f'{disposition}; filename="{filename}"', "Vary": "Accept"})
+    return {"Content-Disposition": f'{disposition}; filename="{filename}"', "Vary": "Accept"}
+
+
+def file_response(ix, fmt: Format, g, filename: str) -> Response:
+    """The rendered export (a graph in memory: a neighbourhood) with its media type and file name."""
+    return Response(fmt.render(ix, g), media_type=fmt.media_type, headers=_headers(fmt, filename))
+
+
+def stream_response(engine, fmt: Format, filename: str) -> StreamingResponse:
+    """The whole stored graph, streamed from one database snapshot as it is written (:mod:`graph.stream`).
+
+    Not from the served index: a whole-graph export takes tens of seconds at
+    scale, and reading the index that long would hold back its updates; built
+    in memory first, it cost gigabytes before the first byte.
+    """
+    return StreamingResponse(export_stream(engine, fmt), media_type=fmt.media_type, headers=_headers(fmt, filename))
 
 
 def _schema(fmt: Format) -> dict[str, Any]:
@@ -141,7 +153,7 @@ def neighborhood_export(ix, node: str, depth: int, fmt: Format) -> Response:
 
 @router.get("", response_model=dict[str, Any], summary="The whole graph",
             responses=media_responses("The graph in the chosen format", skip_json=True))
-def whole_graph(ix: IndexDep, format: FormatQuery = None, accept: AcceptHeader = None):
+def whole_graph(request: Request, ix: IndexDep, format: FormatQuery = None, accept: AcceptHeader = None):
     """`node-link` (the default) loads with `networkx.node_link_graph(data, edges="edges")` or d3-force;
     `cytoscape` with `cy.add(data.elements)`; `graphml` with `networkx.read_graphml` (lists and objects are
     JSON strings; `graph.xml_exports.graphml_graph` decodes them), Gephi, yEd or igraph; `gexf` in Gephi;
@@ -149,6 +161,12 @@ def whole_graph(ix: IndexDep, format: FormatQuery = None, accept: AcceptHeader =
 
     Without `format`, the `Accept` header chooses by media type. Every answer names a file in
     `Content-Disposition` (`inline` for JSON, `attachment` otherwise). An unknown `format` is a 422;
-    an `Accept` no format matches is a 406 listing the media types."""
+    an `Accept` no format matches is a 406 listing the media types.
+
+    The answer is streamed from the database as it is written (its first bytes at once, at any size);
+    `jsonld` and `turtle` then carry the same triples as a neighbourhood's, written one subject at a time."""
     fmt = choose_format(format, accept) or FORMATS[DEFAULT]
-    return file_response(ix, fmt, ix.g, exports.filename(ix, fmt))
+    engine = getattr(request.app.state, "engine", None)
+    if engine is None:  # an index without a database (an app built around one in memory)
+        return file_response(ix, fmt, ix.g, exports.filename(ix, fmt))
+    return stream_response(engine, fmt, exports.filename(ix, fmt))
