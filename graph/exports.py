@@ -144,20 +144,25 @@ def is_text(fmt: Format) -> bool:
 def neighborhood_graph(ix: "GraphIndex", node: str, *, depth: int = 1) -> nx.MultiDiGraph:
     """The entities within ``depth`` hops of ``node`` (either direction) and every relation among them.
 
-    The same selection as :func:`graph.queries.neighborhood`, as a new
-    MultiDiGraph with the index's attributes, nodes and edges in the index's order.
+    The same selection as :func:`graph.queries.neighborhood` (cut at
+    :data:`graph.pathfind.BALL_MAX_NODES` entities around a hub), as a new
+    MultiDiGraph with the index's attributes: nodes nearest first, then by id;
+    relations by their subject in that order. Nothing outside the
+    neighbourhood is read.
 
     >>> from graph.testing import seed_index
     >>> h = neighborhood_graph(seed_index(), "wang-xiaohong", depth=1)
     >>> sorted(h)
     ['china', 'daskal-wang-meeting', 'jen-daskal', 'wang-xiaohong']
     """
+    from .pathfind import ball, relations_among
+
     if not 1 <= depth <= 3:
         raise InvalidParameter("depth", "must be 1, 2 or 3")
-    reach = nx.single_source_shortest_path_length(ix.g.to_undirected(as_view=True), node, cutoff=depth)
+    reach, _ = ball(ix.g, node, depth)
     h = nx.MultiDiGraph(**ix.g.graph)
-    h.add_nodes_from((n, d) for n, d in ix.g.nodes(data=True) if n in reach)
-    h.add_edges_from((u, v, k, d) for u, v, k, d in ix.g.edges(keys=True, data=True) if u in reach and v in reach)
+    h.add_nodes_from((n, ix.g.nodes[n]) for n in reach)
+    h.add_edges_from(relations_among(ix.g, reach))
     return h
 
 

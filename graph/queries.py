@@ -186,18 +186,27 @@ def match_relations(ix: GraphIndex, *, subject: str | None = None, predicate: st
 
 
 def neighborhood(ix: GraphIndex, node: str, *, depth: int = 1) -> tuple[list[dict], list[dict]]:
-    """Entities within ``depth`` hops (either direction) and the relations among them."""
+    """Entities within ``depth`` hops (either direction) and the relations among them.
+
+    Nearest first, then by id, at most :data:`graph.pathfind.BALL_MAX_NODES`
+    entities (the centre included): a hub's neighbourhood is cut there, and
+    ``graph.pathfind.ball`` says whether it was.
+    """
+    from .pathfind import ball, relations_among
+
     if not 1 <= depth <= 3:
         raise InvalidParameter("depth", "must be 1, 2 or 3")
-    reach = nx.single_source_shortest_path_length(ix.g.to_undirected(as_view=True), node, cutoff=depth)
-    sub = ix.g.subgraph(reach)
-    nodes = [entity(ix, n) for n in sorted(sub, key=lambda n: (reach[n], n))]
-    edges = sorted((relation(ix, u, v, d) for u, v, d in sub.edges(data=True)), key=lambda r: r["id"])
+    reach, _ = ball(ix.g, node, depth)
+    nodes = [entity(ix, n) for n in reach]
+    edges = sorted((relation(ix, u, v, d) for u, v, _, d in relations_among(ix.g, reach)), key=lambda r: r["id"])
     return nodes, edges
 
 
 def paths(ix: GraphIndex, source: str, target: str, *, max_length: int = 4, limit: int = 10) -> list[dict]:
     """Shortest connections first, ignoring direction; each hop with every relation behind it.
+
+    Paths of equal length come in lexicographic order of their entity ids from
+    the source (:func:`graph.pathfind.simple_paths`).
 
     >>> from graph.testing import seed_index
     >>> ix = seed_index()
@@ -205,26 +214,20 @@ def paths(ix: GraphIndex, source: str, target: str, *, max_length: int = 4, limi
     >>> p["nodes"][0]["id"], p["nodes"][-1]["id"]
     ('jen-daskal', 'xi-jinping')
     """
+    from .pathfind import simple_paths
+
     if not 1 <= max_length <= 8:
         raise InvalidParameter("max_length", "must be between 1 and 8")
     if not 1 <= limit <= 100:
         raise InvalidParameter("limit", "must be between 1 and 100")
-    if source == target:
-        return [{"nodes": [ix.names.ref(source)], "relations": [], "length": 0}]
-    simple = ix.undirected
     out = []
-    try:
-        for hops in islice(nx.shortest_simple_paths(simple, source, target), limit):
-            if len(hops) - 1 > max_length:
-                break
-            rels = []
-            for a, b in zip(hops, hops[1:]):
-                between = [relation(ix, a, b, d) for d in ix.g.get_edge_data(a, b, default={}).values()]
-                between += [relation(ix, b, a, d) for d in ix.g.get_edge_data(b, a, default={}).values()]
-                rels.append(sorted(between, key=lambda r: r["id"]))
-            out.append({"nodes": [ix.names.ref(n) for n in hops], "relations": rels, "length": len(hops) - 1})
-    except nx.NetworkXNoPath:
-        pass
+    for hops in simple_paths(ix.g, source, target, max_length=max_length, limit=limit):
+        rels = []
+        for a, b in zip(hops, hops[1:]):
+            between = [relation(ix, a, b, d) for d in ix.g.get_edge_data(a, b, default={}).values()]
+            between += [relation(ix, b, a, d) for d in ix.g.get_edge_data(b, a, default={}).values()]
+            rels.append(sorted(between, key=lambda r: r["id"]))
+        out.append({"nodes": [ix.names.ref(n) for n in hops], "relations": rels, "length": len(hops) - 1})
     return out
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
-from graph import queries
+from graph import pathfind, queries
 from graph.paging import LazyList
 from graph.vocabulary import EntityType
 
@@ -15,6 +15,7 @@ from ..problems import responses
 from ..schemas import Entity, EntityHit, Neighborhood, NodeLinkGraph, Page, Relation
 from .events import FromParam, ToParam, UndatedParam, time_window
 from .merges import redirect_merged
+from .sparql import TRUNCATED_HEADER
 from .export import AcceptHeader, FormatQuery, choose_format, media_responses, neighborhood_export
 
 # An id merged into another entity answers 308 to it on every route with {ref} (app/routers/merges.py).
@@ -75,11 +76,16 @@ def entity_relations(
 def entity_neighborhood(
     ix: IndexDep,
     ref: RefPath,
+    response: Response,
     depth: Annotated[int, Query(ge=1, le=3, description="Hops, either direction")] = 1,
     format: FormatQuery = None,
     accept: AcceptHeader = None,
 ):
     """The entities within `depth` hops of the entity (ignoring direction) and every relation among them.
+
+    Nearest entities first, then by id, and at most 500 of them (the entity included): around a hub the
+    answer is cut there, and the `Storygraph-Truncated` header (`true`/`false`, on every format) says whether
+    entities within `depth` were left out.
 
     Without `format` (and with no `Accept`, or `application/json`), the `{nodes, edges}` JSON below.
     With `format` (or an `Accept` naming an export media type), the neighbourhood as a subgraph in that
@@ -87,6 +93,16 @@ def entity_neighborhood(
     node = resolve(ix, ref, "ref")
     fmt = choose_format(format, accept)
     if fmt is not None:
-        return neighborhood_export(ix, node, depth, fmt)
+        out = neighborhood_export(ix, node, depth, fmt)
+        out.headers[TRUNCATED_HEADER] = _truncated(ix, node, depth, None)
+        return out
     nodes, edges = queries.neighborhood(ix, node, depth=depth)
+    response.headers[TRUNCATED_HEADER] = _truncated(ix, node, depth, len(nodes))
     return {"nodes": nodes, "edges": edges}
+
+
+def _truncated(ix, node: str, depth: int, count: int | None) -> str:
+    """``true`` when the neighbourhood was cut; a walk is only repeated when the answer is exactly at the cap."""
+    if count is not None and count < pathfind.BALL_MAX_NODES:
+        return "false"
+    return "true" if pathfind.ball(ix.g, node, depth)[1] else "false"

@@ -14,11 +14,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from graph import exports, render
+from graph import exports, pathfind, render
 from graph.index import GraphIndex
 
 from ..deps import REF_DOC, IndexDep, resolve
 from ..problems import responses
+from .sparql import TRUNCATED_HEADER
 
 router = APIRouter(prefix="/v1", tags=["pictures"], responses=responses(422, 500, 503))
 
@@ -77,6 +78,9 @@ def neighborhood_svg(
     depth: Annotated[int, Query(ge=1, le=3, description="Hops, either direction")] = 1,
 ):
     """The entities within `depth` hops of the entity and the relations among them (as
-    `/v1/entities/{ref}/neighborhood`), the entity itself drawn larger and ringed."""
+    `/v1/entities/{ref}/neighborhood`, cut at 500 entities around a hub: see `Storygraph-Truncated`), the entity
+    itself drawn larger and ringed."""
     node = resolve(ix, ref, "ref")
-    return _svg(_picture(ix, node, depth), f"{node}-depth-{depth}")
+    out = _svg(_picture(ix, node, depth), f"{node}-depth-{depth}")
+    out.headers[TRUNCATED_HEADER] = "true" if pathfind.ball(ix.g, node, depth)[1] else "false"
+    return out
