@@ -76,6 +76,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -90,17 +91,30 @@ if TYPE_CHECKING:
 
 # Open namespaces rather than rdflib's closed ones: pytest's doctest collection
 # probes every module-level object, and the closed ones warn when probed.
-RDF = Namespace(str(ns.RDF))
-RDFS = Namespace(str(ns.RDFS))
-XSD = Namespace(str(ns.XSD))
-PROV = Namespace(str(ns.PROV))
+class _Vocabulary(Namespace):
+    """An open Namespace that keeps the terms it made: a whole-graph export asks for the same few
+    dozen (``OA.hasSelector`` ...) tens of millions of times, and each new URIRef is validated."""
+
+    def term(self, name: str) -> URIRef:
+        made = _TERMS.setdefault(str(self), {})
+        found = made.get(name)
+        if found is None:
+            found = made[name] = super().term(name)
+        return found
+
+
+_TERMS: dict[str, dict[str, URIRef]] = {}
+RDF = _Vocabulary(str(ns.RDF))
+RDFS = _Vocabulary(str(ns.RDFS))
+XSD = _Vocabulary(str(ns.XSD))
+PROV = _Vocabulary(str(ns.PROV))
 BASE = "https://storygraph.dev/"
 ENTITY = Namespace(BASE + "id/")
 RELATION = Namespace(BASE + "relation/")
 ARTICLE = Namespace(BASE + "article/")
-SG = Namespace(BASE + "vocab#")
-SCHEMA = Namespace("https://schema.org/")
-OA = Namespace("http://www.w3.org/ns/oa#")
+SG = _Vocabulary(BASE + "vocab#")
+SCHEMA = _Vocabulary("https://schema.org/")
+OA = _Vocabulary("http://www.w3.org/ns/oa#")
 
 CONTEXT_CHARS = 32  # prefix/suffix of a TextQuoteSelector, as Hypothesis uses
 
@@ -581,19 +595,23 @@ _IRI_UNSAFE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _TTL_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
+@lru_cache(maxsize=1 << 16)  # entities and predicates recur; evidence spans do not
+def _ttl_iri(iri: str) -> str:
+    for prefix, ns in _PREFIXED:
+        if iri.startswith(ns) and _TTL_LOCAL.fullmatch(iri[len(ns):]):
+            return f"{prefix}:{iri[len(ns):]}"
+    return "<" + _IRI_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04X}", iri) + ">"
+
+
 def _ttl_term(t: Any) -> str:
     if isinstance(t, URIRef):
-        iri = str(t)
-        for prefix, ns in _PREFIXED:
-            if iri.startswith(ns) and _TTL_LOCAL.fullmatch(iri[len(ns):]):
-                return f"{prefix}:{iri[len(ns):]}"
-        return "<" + _IRI_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04X}", iri) + ">"
+        return _ttl_iri(str(t))
     if isinstance(t, BNode):
         return f"_:{t}"
     text = '"' + str(t).translate(_TTL_ESCAPES) + '"'
     if t.language:
         return f"{text}@{t.language}"
-    return f"{text}^^{_ttl_term(t.datatype)}" if t.datatype else text
+    return f"{text}^^{_ttl_iri(str(t.datatype))}" if t.datatype else text
 
 
 class _TurtleSink(_Sink):
@@ -662,6 +680,7 @@ class _JsonLdSink(_Sink):
 
 def _rdf_chunks(source: Any, sink: _Sink) -> Iterator[bytes]:
     builder = _StreamBuilder(source, sink)
+    yield sink.take().encode()  # the prefixes or the context: at once
     for text in builder.stream():
         if text:
             yield text.encode()

@@ -301,7 +301,11 @@ CHUNK = 1 << 16  # bytes per chunk sent
 
 
 def chunked(pieces: Iterable[str], size: int = CHUNK) -> Iterator[bytes]:
-    """UTF-8 chunks of about ``size`` bytes from a stream of strings."""
+    """UTF-8 chunks of about ``size`` bytes from a stream of strings; the first piece goes alone, at once."""
+    pieces = iter(pieces)
+    for piece in pieces:
+        yield piece.encode()
+        break
     buffer: list[str] = []
     n = 0
     for piece in pieces:
