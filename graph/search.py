@@ -24,9 +24,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, bindparam, case, cast, delete, insert, literal, null, or_, select, text, union_all
+from sqlalchemy import Integer, String, bindparam, case, cast, delete, insert, literal, null, select, text, union_all
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from sqlmodel import select as select_rows
@@ -67,15 +68,19 @@ def drop_article_docs(session: Session, article_id: str) -> None:
     session.execute(delete(SearchDocRow.__table__).where(SearchDocRow.article_id == article_id))
 
 
-def index_article(session: Session, article_id: str, entity_ids: Iterable[str], removed: Iterable[str] = ()) -> None:
+def index_article(session: Session, article_id: str, entity_ids: Iterable[str], removed: Iterable[str] = (),
+                  *, dropped: bool = False) -> None:
     """(Re)index an article's facts once they are written, and the entities it defines.
 
     Entity documents (name, description, claim text) of ``entity_ids`` are
     replaced, those of ``removed`` (entities the write deleted) dropped.
-    Every statement is by article or by id, never a scan. Does not commit.
+    ``dropped``: the article's documents are gone already (a new article, or
+    one whose facts were just replaced). Every statement is by article or by
+    id, never a scan. Does not commit.
     """
     ids = sorted(set(entity_ids))
-    drop_article_docs(session, article_id)
+    if not dropped:
+        drop_article_docs(session, article_id)
     drop_entity_docs(session, set(ids) | set(removed))
     _insert_article_docs(session, article_id)
     for chunk in range(0, len(ids), 500):
@@ -126,14 +131,17 @@ def _doc(kind, item_id, field, body, article_id=None, start=None, end=None, sent
     return select(*(v.label(n) for v, n in zip(values, [*_COLUMNS, "ord"])))
 
 
-def _insert(session: Session, *docs, order: Sequence[str]) -> None:
+def _insert_from(*docs, order: Sequence[str]):
     union = union_all(*docs).subquery()
     ordered = select(*(union.c[n] for n in _COLUMNS)).order_by(*(union.c[n] for n in order))
-    session.exec(insert(SearchDocRow).from_select(_COLUMNS, ordered))  # type: ignore[call-overload]
+    return insert(SearchDocRow.__table__).from_select(_COLUMNS, ordered)
 
 
-def _insert_article_docs(session: Session, article_id: str) -> None:
+@cache
+def _article_docs_statement():
+    """The INSERT ... SELECT of one article's documents (``:article_id``): built once, not per write."""
     ev = EvidenceRow
+    article_id = bindparam("article_id")
     of_entities = (_doc(_kind(), ev.entity_id, "evidence", ev.quote, ev.article_id, ev.start, ev.end, ev.sentence,
                         ev.position)
                    .join(EntityRow, EntityRow.id == ev.entity_id).where(ev.article_id == article_id))
@@ -143,20 +151,34 @@ def _insert_article_docs(session: Session, article_id: str) -> None:
     aliases = (_doc(_kind(), AliasRow.entity_id, "alias", AliasRow.text, AliasRow.article_id, order=AliasRow.position)
                .join(EntityRow, EntityRow.id == AliasRow.entity_id)
                .where(AliasRow.article_id == article_id, AliasRow.text != EntityRow.name))
-    _insert(session, of_entities, of_relations, aliases, order=("item_id", "field", "ord", "start"))
+    return _insert_from(of_entities, of_relations, aliases, order=("item_id", "field", "ord", "start"))
 
 
-def _insert_entity_docs(session: Session, ids: Sequence[str] | None) -> None:
-    """Name (or a claim's text) and description of these entities (None: all)."""
+def _insert_article_docs(session: Session, article_id: str) -> None:
+    session.execute(_article_docs_statement(), {"article_id": article_id})
+
+
+@cache
+def _entity_docs_statement(some: bool):
+    """The INSERT ... SELECT of entities' name and description documents: of ``:ids`` (``some``), or all."""
     e = EntityRow
     name_field = case((e.type == "claim", literal("text")), else_=literal("name"))
     names = _doc(_kind(), e.id, "name", e.name, order=0)
     names = select(*(c if c.name != "field" else name_field.label("field") for c in names.selected_columns))
     descriptions = _doc(_kind(), e.id, "description", e.description, order=1).where(
         e.description.is_not(None), e.description != "")
-    if ids is not None:
+    if some:
+        ids = bindparam("ids", expanding=True)
         names, descriptions = names.where(e.id.in_(ids)), descriptions.where(e.id.in_(ids))
-    _insert(session, names, descriptions, order=("item_id", "ord"))
+    return _insert_from(names, descriptions, order=("item_id", "ord"))
+
+
+def _insert_entity_docs(session: Session, ids: Sequence[str] | None) -> None:
+    """Name (or a claim's text) and description of these entities (None: all)."""
+    if ids is None:
+        session.execute(_entity_docs_statement(False))
+    elif ids:
+        session.execute(_entity_docs_statement(True), {"ids": list(ids)})
 
 
 # --- queries -----------------------------------------------------------------------------------------------------

@@ -369,9 +369,14 @@ def write_story(session: Session, story: Story, *, record: bool = True, lookup=N
     if evidence:
         session.execute(insert(EvidenceRow.__table__), evidence)
 
-    dropped = _drop_unsupported(session, old_relations | set(relation_ids), old_entities | set(entity_ids))
+    # Candidates: what the replaced article held, and any of ours without evidence. A fact this
+    # story states with evidence is supported by it, and a relation it created is owned by it.
+    unquoted_relations = {r.id for r in story.relations if not r.evidence}
+    unquoted_entities = {e.id for e in story.entities if not e.evidence}
+    dropped = _drop_unsupported(session, old_relations | unquoted_relations, old_entities | unquoted_entities)
     session = orm_session
-    search.index_article(session, aid, [e.id for e in story.entities if e.defines], removed=dropped.entities)
+    search.index_article(session, aid, [e.id for e in story.entities if e.defines], removed=dropped.entities,
+                         dropped=True)
     touched_entities = old_entities | set(entity_ids) | dropped.entities | dropped.ends
     touched_relations = old_relations | set(relation_ids)
     touch(session, entities=touched_entities, relations=touched_relations, articles=[aid])
