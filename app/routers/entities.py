@@ -69,10 +69,14 @@ def entity_relations(
     return page.page(queries.relations_of(ix, node, direction=direction, predicate=predicate, window=window))
 
 
+_CUT_DOC = media_responses("The neighbourhood: `{nodes, edges}` JSON, or a file in `format`", skip_json=True)
+_CUT_DOC[200]["headers"] = {TRUNCATED_HEADER: {
+    "description": "`true` when entities within `depth` were left out (more than 500: a hub)",
+    "schema": {"type": "string", "enum": ["true", "false"]}}}
+
+
 @router.get("/{ref}/neighborhood", response_model=Neighborhood | NodeLinkGraph, summary="Entities within depth hops",
-            responses={**responses(404, 409),
-                       **media_responses("The neighbourhood: `{nodes, edges}` JSON, or a file in `format`",
-                                         skip_json=True)})
+            responses={**responses(404, 409), **_CUT_DOC})
 def entity_neighborhood(
     ix: IndexDep,
     ref: RefPath,
