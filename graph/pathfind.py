@@ -71,11 +71,96 @@ def simple_paths(g: nx.MultiDiGraph, source: str, target: str, *, max_length: in
     out: list[list[str]] = []
     near = _TargetSide(g, target)
     for length in range(1, max_length + 1):
+        if length in (3, 4):
+            out += _three_or_four(g, source, near, length, limit - len(out))
+            if len(out) >= limit:
+                return out
+            continue
         for path in _paths_of_length(g, source, near, length):
             out.append(path)
             if len(out) >= limit:
                 return out
     return out
+
+
+def _degree(g: nx.MultiDiGraph, x: str) -> int:
+    """Neighbour entries (either direction), an upper bound of the neighbours: what scanning them costs."""
+    return len(g._succ[x]) + len(g._pred[x])
+
+
+def _linked(g: nx.MultiDiGraph, x: str, among: set[str]) -> list[str]:
+    """The members of ``among`` adjacent to ``x`` (either direction), reading the smaller side."""
+    succ, pred = g._succ[x], g._pred[x]
+    if len(succ) + len(pred) <= len(among):
+        return [m for m in succ.keys() | pred.keys() if m in among]
+    return [m for m in among if m in succ or m in pred]
+
+
+def _three_or_four(g: nx.MultiDiGraph, source: str, near: "_TargetSide", length: int, limit: int) -> list[list[str]]:
+    """The first ``limit`` simple paths of exactly three or four hops, in id order.
+
+    Paths are ``source, x, [m,] y, target`` with ``x`` a neighbour of the
+    source and ``y`` one of the target. When the target's side is the cheaper
+    one to read (a hub source, a quiet target), every such path is collected
+    from there and sorted; otherwise the source's neighbours are taken in id
+    order and the walk stops at ``limit``.
+    """
+    target = near.target
+    a = neighbours(g, source)
+    a.discard(target)
+    b = set(near.one)
+    b.discard(source)
+    if not a or not b:
+        return []
+    if length == 3:
+        if _cheaper(g, b, len(a), lambda y: min(_degree(g, y), len(a))):
+            found = sorted((x, y) for y in b for x in _linked(g, y, a) if x != y)
+            return [[source, x, y, target] for x, y in found[:limit]]
+        out: list[list[str]] = []
+        for x in sorted(a):
+            out += [[source, x, y, target] for y in sorted(_linked(g, x, b)) if y != x]
+            if len(out) >= limit:
+                break
+        return out[:limit]
+    ends = {source, target}
+    sets: dict[str, set[str]] = {}
+
+    def memo(x: str) -> set[str]:  # set intersections run in C: two hubs' common neighbours in a millisecond
+        if x not in sets:
+            sets[x] = neighbours(g, x)
+        return sets[x]
+
+    if _cheaper(g, b, len(a) * min(len(b), 8), lambda y: 2 * _degree(g, y)):
+        found4 = sorted((x, m, y) for y in b for m in neighbours(g, y) - ends
+                        for x in _linked(g, m, a) if x != y and x != m)
+        return [[source, x, m, y, target] for x, m, y in found4[:limit]]
+    out = []
+    for x in sorted(a):
+        ways: list[tuple[str, str]] = []
+        if len(b) <= 64:
+            around_x = memo(x)
+            for y in b:
+                if y != x:
+                    ways += [(m, y) for m in around_x & memo(y) if m not in ends]
+        else:  # many target neighbours: the middle entities in id order, until the page is full
+            for m in sorted(neighbours(g, x) - ends):
+                ways += [(m, y) for y in sorted(_linked(g, m, b)) if y != x and y != m]
+                if len(out) + len(ways) >= limit:
+                    break
+        out += [[source, x, m, y, target] for m, y in sorted(ways)[: limit - len(out)]]
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _cheaper(g: nx.MultiDiGraph, items: set[str], bound: int, cost) -> bool:
+    """Whether the summed ``cost`` of ``items`` stays under ``bound`` (stops adding once it does not)."""
+    total = 0
+    for y in items:
+        total += cost(y)
+        if total >= bound:
+            return False
+    return True
 
 
 class _TargetSide:
@@ -95,7 +180,11 @@ class _TargetSide:
     def _two_hops(self) -> set[str] | None:
         if self._two is None and self._cost is None:
             g = self.g
-            self._cost = sum(len(g._succ[y]) + len(g._pred[y]) for y in self.one)
+            self._cost = 0
+            for y in self.one:
+                self._cost += len(g._succ[y]) + len(g._pred[y])
+                if self._cost > TWO_HOP_BUDGET:
+                    break
             if self._cost <= TWO_HOP_BUDGET:
                 two = set(self.one)
                 two.add(self.target)
