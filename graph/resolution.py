@@ -16,6 +16,8 @@ the candidates when a reference names nothing or more than one node.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from collections.abc import Iterable
@@ -219,7 +221,10 @@ class StoredLookup:
         self.session = session
         self._entities: dict[str, StoredEntity | None] = {}
         self._relations: dict[str, StoredRelation | None] = {}
-        self._names: NameTable | None = None
+        self._names: NameTable | None = None  # the committed name table, read when first needed
+        self._overlay = NameTable()  # names and aliases of the nodes this transaction wrote
+        self._dirty: set[str] = set()  # nodes this transaction wrote: the overlay answers for them
+        self._stale: set[str] = set()  # ... whose overlay entries are still to be read
         raw = active_redirects(session)
         redirects = {old: follow(raw, old) for old in raw}
         live = set()
@@ -275,11 +280,31 @@ class StoredLookup:
         return frozenset(rows)
 
     def named(self, key: str) -> tuple[set[str], set[str]]:
-        return self.name_table().named(key)
+        """Stored nodes named, and nodes aliased, ``key``: the committed table, with this transaction's writes over it."""
+        base = self._base_names()
+        if self._stale:
+            self._overlay.refresh(self.session, self._stale)
+            self._stale = set()
+        names, aliases = base.named(key)
+        names = {n for n in names if n not in self._dirty} | self._overlay.names.get(key, set())
+        aliases = {n for n in aliases if n not in self._dirty} | self._overlay.aliases.get(key, set())
+        return names, aliases
 
     def name_table(self) -> NameTable:
+        """The whole table as this transaction sees it (a copy: for a fault's "did you mean")."""
+        table = NameTable()
+        base = self._base_names()
+        table.names = {k: set(v) for k, v in base.names.items()}
+        table.aliases = {k: set(v) for k, v in base.aliases.items()}
+        table._keys = {k: (list(n), list(a)) for k, (n, a) in base._keys.items()}
+        table.refresh(self.session, self._dirty)
+        return table
+
+    def _base_names(self) -> NameTable:
         if self._names is None:
-            self._names = NameTable.load(self.session)
+            # Shared with later transactions only when read before this one wrote anything:
+            # then it holds committed rows alone, whatever becomes of this transaction.
+            self._names = shared_names(self.session) if not self._dirty else NameTable.load(self.session)
         return self._names
 
     def forget(self, entity_ids: Iterable[str] = (), relation_ids: Iterable[str] = ()) -> None:
@@ -289,8 +314,50 @@ class StoredLookup:
             self._entities.pop(node, None)
         for rid in relation_ids:
             self._relations.pop(rid, None)
-        if self._names is not None and entity_ids:
-            self._names.refresh(self.session, entity_ids)
+        self._dirty |= entity_ids
+        self._stale |= entity_ids
+
+
+@dataclass
+class _SharedNames:
+    revision: int
+    changed_at: Any
+    table: NameTable
+
+
+_SHARED_NAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine pool -> _SharedNames
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_names(session: Session) -> NameTable:
+    """The stored name table of this database, kept per process and moved forward by the change log.
+
+    Read whole the first time (every name and alias: about a second at a
+    million relations), then each later write transaction re-reads only the
+    nodes the revisions since touched (:func:`graph.changes.since`); a gap in
+    the log reads it whole again. Call inside a transaction that has not
+    written yet; do not change the table returned.
+    """
+    from .changes import since
+    from .tables import GraphStateRow
+
+    key = session.get_bind().pool
+    state = session.execute(select(GraphStateRow.revision, GraphStateRow.changed_at)
+                            .where(GraphStateRow.id == 1)).first()
+    revision, changed_at = (state[0], state[1]) if state else (0, None)
+    with _SHARED_LOCK:
+        shared = _SHARED_NAMES.get(key)
+        if shared is not None and (shared.revision, shared.changed_at) == (revision, changed_at):
+            return shared.table
+        if shared is not None and shared.revision < revision:
+            moved = since(session.connection(), shared.revision, revision)
+            if moved is not None:
+                shared.table.refresh(session, moved.entity | moved.redirect)
+                shared.revision, shared.changed_at = revision, changed_at
+                return shared.table
+        table = NameTable.load(session)
+        _SHARED_NAMES[key] = _SharedNames(revision, changed_at, table)
+        return table
 
 
 def sheet_ids(sheet: Any) -> tuple[set[str], set[str]]:

@@ -194,3 +194,33 @@ def _verified(raw, sheet, catalog):
         return verify(raw.meta, sheet, raw.text, catalog=catalog)
     except SheetInvalid as exc:
         return [str(f) for f in exc.faults]
+
+
+def test_the_name_table_kept_between_writes_follows_every_write_and_rollback(engine, tmp_path):
+    """A sheet refers to 'Ann Lee' by name: the per-process name table must answer as the database does now."""
+    other = dict(META, id="small-talks-again")
+    by_name = {"entities": [{"ref": "Ann Lee", "evidence": [{"quote": "Ann Lee led", "occurrence": 1}]}]}
+
+    def refers() -> bool:
+        try:
+            write(engine, other, by_name)
+        except SheetInvalid:
+            return False
+        with write_session(engine) as s:
+            delete_article(s, "small-talks-again")
+        return True
+
+    assert not refers()  # nothing stored: the table is read, and says so
+    write(engine, META, SHEET)
+    assert refers()  # moved forward by the change log
+    renamed = copy.deepcopy(SHEET)
+    renamed["entities"][0] = dict(renamed["entities"][0], name="Ann Leigh", aliases=["Lee"])
+    write(engine, META, renamed)
+    assert not refers()  # the old name is gone
+    root = tmp_path / "rolled-back"
+    write_story(root / "a", SHEET, meta=dict(META, published="2024-02-01"))
+    bad = {"entities": [{"ref": "Ann Lee", "evidence": ["words the article never says"]}]}
+    write_story(root / "b", bad, meta=dict(other, published="2024-02-02"))
+    with pytest.raises(SheetInvalid):
+        ingest_path(engine, root)  # named 'Ann Lee' again, inside a transaction that rolled back
+    assert not refers()
