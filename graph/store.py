@@ -377,7 +377,8 @@ def write_story(session: Session, story: Story, *, record: bool = True, lookup=N
     session = orm_session
     search.index_article(session, aid, [e.id for e in story.entities if e.defines], removed=dropped.entities,
                          dropped=True)
-    touched_entities = old_entities | set(entity_ids) | dropped.entities | dropped.ends
+    ends = {node for r in story.relations for node in (r.subject, r.object)}  # a superset: their edges changed
+    touched_entities = old_entities | set(entity_ids) | dropped.entities | dropped.ends | ends
     touched_relations = old_relations | set(relation_ids)
     touch(session, entities=touched_entities, relations=touched_relations, articles=[aid])
     if lookup is not None:
