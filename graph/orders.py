@@ -116,11 +116,17 @@ class Orders:
         self.types = {t: SortedKeys(items) for t, items in by_type.items()}
         self.events = SortedKeys((n, _event_key(n, d)) for n, d in g.nodes(data=True) if d["type"] == "event")
         # Relations by id, as (id, subject, object): a page of relations finds each edge from its key.
-        self.relations = SortedKeys((rid, (rid, u, v)) for u, v, rid in g.edges(keys=True))
-        by_pred: dict[str, list] = {}
+        self.relations = SortedKeys()
+        key_of = self.relations.key_of
+        predicate_of = {}
         for u, v, rid, p in g.edges(keys=True, data="predicate"):
-            by_pred.setdefault(p, []).append(self.relations.key_of[rid])
-        self.predicates: dict[str, list[tuple]] = {p: sorted(keys) for p, keys in by_pred.items()}
+            key_of[rid], predicate_of[rid] = (rid, u, v), p
+        by_pred: dict[str, list] = {}
+        keys = self.relations.keys
+        for rid in sorted(key_of):  # ids sort faster than keys, and every list below is built in order
+            keys.append(key_of[rid])
+            by_pred.setdefault(predicate_of[rid], []).append(key_of[rid])
+        self.predicates: dict[str, list[tuple]] = by_pred
         self.events_open: set[str] = set()  # dated events open at one end: no bound to bisect on
         self.event_dates: dict[str, Any] = {}  # event -> its parsed date
         self.max_span = dt.timedelta(0)  # the longest closed event interval (never shrinks: a bound)
