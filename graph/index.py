@@ -57,10 +57,6 @@ class GraphIndex:
     def revision(self) -> str:
         return f"{self.stored_revision}.{self._content & 0xFFFF_FFFF_FFFF:012x}"
 
-    @property
-    def undirected(self) -> nx.Graph:  # TODO(H2): paths walk g itself; remove with the old path finder
-        return nx.Graph(self.g.to_undirected(as_view=True))
-
     def apply(self, changes: Changes, rows: Rows, redirects: dict[str, str] | None = None) -> None:
         """Move to ``changes.revision``: ``rows`` holds the touched items as stored now (absent: deleted).
 
@@ -114,11 +110,7 @@ class GraphIndex:
         if redirects is not None:
             self.redirects = redirects
         self.redirects = {old: new for old, new in self.redirects.items() if old not in g}
-        refresh = getattr(self.names, "refresh", None)
-        if refresh is None:  # TODO(H2): NameIndex.refresh
-            self.names = NameIndex(g)
-        else:
-            refresh(changes.entity)
+        self.names.refresh(changes.entity)
         self.orders.refresh(g, nodes=changes.entity, relations=relations,
                             claims=(c for c in touched_claims if c in g))
         self.stored_revision = changes.revision
