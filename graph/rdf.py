@@ -570,8 +570,8 @@ class _StreamBuilder(_Builder):
             yield self.out.take()
         self.vocabulary(used)
         for aid in sorted(source.articles):
-            text = source.article_text(aid)
-            self.article(aid, source.article_meta(aid), text)
+            meta, text = source.article(aid)
+            self.article(aid, meta, text)
             for start, end, quote, sentence in source.article_spans(aid):
                 ev = {"article_id": aid, "start": start, "end": end, "quote": quote, "sentence": sentence}
                 self.span_triples(span_iri(aid, start, end), ev, text)

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, union
 from sqlalchemy.engine import Connection, Engine
 
-from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, RelationRow
+from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, GraphStateRow, RelationRow
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -44,8 +44,8 @@ BATCH = 500  # rows per batch: the ids of one batch go into one IN (...) query
 Node = tuple[str, dict[str, Any]]
 Edge = tuple[str, str, str, dict[str, Any]]
 
-E, R, A, EV, AR = (EntityRow.__table__, RelationRow.__table__, AliasRow.__table__, EvidenceRow.__table__,
-                   ArticleRow.__table__)
+E, R, A, EV, AR, GS = (EntityRow.__table__, RelationRow.__table__, AliasRow.__table__, EvidenceRow.__table__,
+                       ArticleRow.__table__, GraphStateRow.__table__)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -128,17 +128,29 @@ class DbSource:
 
     def __init__(self, conn: Connection, batch: int = BATCH) -> None:
         self.conn, self.batch = conn, batch
-        rows = conn.execute(select(AR.c.id, AR.c.title, AR.c.publisher, AR.c.published, AR.c.authors,
-                                   AR.c.editors, AR.c.photographers, AR.c.dateline, AR.c.language, AR.c.url,
-                                   AR.c.text_sha256)).all()
-        self.articles = {r.id: {"id": r.id, "title": r.title, "publisher": r.publisher,
-                                "published": r.published.isoformat(), "authors": list(r.authors),
-                                "editors": list(r.editors), "photographers": list(r.photographers),
-                                "dateline": r.dateline, "language": r.language, "url": r.url,
-                                "text_sha256": r.text_sha256} for r in rows}
-        # graph_from_db's order of aliases and evidence: the earliest published article first
-        self._first = {r.id: (r.published, r.id) for r in rows}
+        conn.execute(select(func.count()).select_from(GS)).scalar_one()  # the snapshot starts with a first read
+        self._articles: dict[str, dict[str, Any]] | None = None
+        self._first: dict[str, tuple[Any, str]] | None = None
         self._counts: tuple[int, int] | None = None
+
+    @property
+    def articles(self) -> dict[str, dict[str, Any]]:
+        """Every article's metadata but its text's hash (see :meth:`article`), read on first use.
+
+        Only columns stored before the text: SQLite keeps a row's later columns
+        behind the text's overflow pages, and reading those for 20,000 articles
+        took seconds before the first byte.
+        """
+        if self._articles is None:
+            rows = self.conn.execute(select(AR.c.id, AR.c.title, AR.c.publisher, AR.c.published, AR.c.authors,
+                                            AR.c.editors, AR.c.photographers, AR.c.dateline, AR.c.language,
+                                            AR.c.url)).all()
+            self._articles = {r.id: {"id": r.id, "title": r.title, "publisher": r.publisher,
+                                     "published": r.published.isoformat(), "authors": list(r.authors),
+                                     "editors": list(r.editors), "photographers": list(r.photographers),
+                                     "dateline": r.dateline, "language": r.language, "url": r.url}
+                              for r in rows}
+        return self._articles
 
     # --- sizes -------------------------------------------------------------------------------------
     def _count(self) -> tuple[int, int]:
@@ -179,13 +191,20 @@ class DbSource:
         """``(id, predicate, modality, article_id)`` of every relation, in batches."""
         return self._stream(select(R.c.id, R.c.predicate, R.c.modality, R.c.article_id))
 
+    def _order_of_articles(self) -> dict[str, tuple[Any, str]]:
+        """graph_from_db's order of aliases and evidence: the earliest published article first (then by id)."""
+        if self._first is None:
+            self._first = {aid: (published, aid) for aid, published in
+                           self.conn.execute(select(AR.c.id, AR.c.published))}
+        return self._first
+
     def _evidence(self, column, ids: list[str]) -> dict[str, list[dict]]:
         found: list = []
+        first = self._order_of_articles()
         for part in self._in(column, ids):
             found += self.conn.execute(select(column, EV.c.article_id, EV.c.quote, EV.c.start, EV.c.end,
                                               EV.c.sentence, EV.c.position, EV.c.id)
                                        .where(column.in_(part))).all()
-        first = self._first
         found.sort(key=lambda e: (first.get(e.article_id, (e.article_id,)), e.position, e.start, e.id))
         out: dict[str, list[dict]] = defaultdict(list)
         for e in found:
@@ -195,10 +214,10 @@ class DbSource:
 
     def _aliases(self, ids: list[str]) -> dict[str, list[str]]:
         found: list = []
+        first = self._order_of_articles()
         for part in self._in(A.c.entity_id, ids):
             found += self.conn.execute(select(A.c.entity_id, A.c.article_id, A.c.text, A.c.position)
                                        .where(A.c.entity_id.in_(part))).all()
-        first = self._first
         found.sort(key=lambda a: (first.get(a.article_id, (a.article_id,)), a.position, a.text))
         out: dict[str, list[str]] = defaultdict(list)
         for a in found:
@@ -285,8 +304,10 @@ class DbSource:
         stmt = union(select(EV.c.article_id).where(EV.c.entity_id.is_not(None)), select(R.c.article_id))
         return sorted(a for (a,) in self.conn.execute(stmt) if a)
 
-    def article_text(self, aid: str) -> str | None:
-        return self.conn.execute(select(AR.c.text).where(AR.c.id == aid)).scalar_one_or_none()
+    def article(self, aid: str) -> tuple[dict[str, Any], str]:
+        """One article's whole metadata (with its text's hash) and its text."""
+        text, sha = self.conn.execute(select(AR.c.text, AR.c.text_sha256).where(AR.c.id == aid)).one()
+        return self.articles[aid] | {"text_sha256": sha}, text
 
     def article_spans(self, aid: str) -> list:
         """``(start, end, quote, sentence)`` of every evidence span in the article, each span once."""

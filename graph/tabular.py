@@ -129,6 +129,7 @@ def csv_zip_chunks(source) -> Iterator[bytes]:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             with z.open(info, "w") as member:
+                yield sink.take()  # the member's header: the first bytes go before the first batch is read
                 text = io.TextIOWrapper(member, encoding="utf-8", newline="", write_through=True)
                 writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\r\n")
                 writer.writeheader()
