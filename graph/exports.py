@@ -144,25 +144,24 @@ def is_text(fmt: Format) -> bool:
 def neighborhood_graph(ix: "GraphIndex", node: str, *, depth: int = 1) -> nx.MultiDiGraph:
     """The entities within ``depth`` hops of ``node`` (either direction) and every relation among them.
 
-    The same selection as :func:`graph.queries.neighborhood` (cut at
-    :data:`graph.pathfind.BALL_MAX_NODES` entities around a hub), as a new
-    MultiDiGraph with the index's attributes: nodes nearest first, then by id;
-    relations by their subject in that order. Nothing outside the
-    neighbourhood is read.
+    The same selection as :func:`graph.queries.neighborhood` (cut around a hub:
+    :func:`graph.pathfind.neighbourhood`), as a new MultiDiGraph with the index's
+    attributes: nodes nearest first, then by id; relations those of the nearest
+    entities first. Nothing outside the neighbourhood is read.
 
     >>> from graph.testing import seed_index
     >>> h = neighborhood_graph(seed_index(), "wang-xiaohong", depth=1)
     >>> sorted(h)
     ['china', 'daskal-wang-meeting', 'jen-daskal', 'wang-xiaohong']
     """
-    from .pathfind import ball, relations_among
+    from .pathfind import neighbourhood
 
     if not 1 <= depth <= 3:
         raise InvalidParameter("depth", "must be 1, 2 or 3")
-    reach, _ = ball(ix.g, node, depth)
+    reach, among, _ = neighbourhood(ix.g, node, depth)
     h = nx.MultiDiGraph(**ix.g.graph)
     h.add_nodes_from((n, ix.g.nodes[n]) for n in reach)
-    h.add_edges_from(relations_among(ix.g, reach))
+    h.add_edges_from(among)
     return h
 
 

@@ -26,16 +26,21 @@ Neighbourhoods
 by id, at most ``max_nodes`` of them, and says whether it stopped short. A
 level is expanded only while the levels before it have fewer than
 ``max_nodes`` entities, so a hub's thousands of neighbours are never walked
-further.
+further. :func:`relations_among` gives the relations among them, at most
+:data:`BALL_MAX_RELATIONS` (two countries may share thousands), those of the
+nearest entities first. :func:`neighbourhood` is both, with one ``truncated``
+flag.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 
 import networkx as nx
 
-BALL_MAX_NODES = 500  # entities in a neighbourhood answer, the centre included
+BALL_MAX_NODES = 200  # entities in a neighbourhood answer, the centre included
+BALL_MAX_RELATIONS = 500  # relations among them
 TWO_HOP_BUDGET = 20_000  # relations read to collect the entities two hops from a path's target
 
 
@@ -280,7 +285,7 @@ def ball(g: nx.MultiDiGraph, node: str, depth: int, max_nodes: int | None = None
             break
         room = max_nodes - len(reach)
         if len(found) > room:
-            for x in sorted(found)[:room]:
+            for x in heapq.nsmallest(room, found):
                 reach[x] = level
             return reach, True
         frontier = sorted(found)
@@ -289,22 +294,50 @@ def ball(g: nx.MultiDiGraph, node: str, depth: int, max_nodes: int | None = None
     return reach, False
 
 
-def relations_among(g: nx.MultiDiGraph, nodes: dict[str, int] | set[str]) -> Iterator[tuple[str, str, str, dict]]:
-    """Every relation ``(u, v, key, data)`` with both ends in ``nodes``, in the graph's order per entity.
+def relations_among(g: nx.MultiDiGraph, nodes: dict[str, int], max_relations: int | None = None
+                    ) -> tuple[list[tuple[str, str, str, dict]], bool]:
+    """The relations ``(u, v, key, data)`` with both ends in ``nodes``, at most ``max_relations``, and whether cut.
 
-    Reads the smaller side per entity: a hub's thousands of relations are not
-    walked to find the few that stay inside a small neighbourhood.
+    ``nodes`` is in answer order (as :func:`ball` gives it). Entities are taken
+    in that order, each with its relations to the entities before it (and to
+    itself), the other end in answer order, parallel relations by id; the walk
+    stops at the cap, so two hubs' thousands of shared relations are not all
+    read. A hub's own relations are not walked either: each entity reads the
+    smaller of its adjacency and the entities before it. Default cap:
+    :data:`BALL_MAX_RELATIONS`.
 
-    >>> g = nx.MultiDiGraph([("a", "b"), ("b", "c"), ("c", "a")])
-    >>> [(u, v) for u, v, _, _ in relations_among(g, {"a", "b"})]
-    [('a', 'b')]
+    >>> g = nx.MultiDiGraph([("a", "b", "r1"), ("b", "c", "r2"), ("c", "a", "r3"), ("b", "a", "r4")])
+    >>> rels, cut = relations_among(g, {"a": 0, "b": 1})
+    >>> [(u, v, k) for u, v, k, _ in rels], cut
+    ([('a', 'b', 'r1'), ('b', 'a', 'r4')], False)
+    >>> len(relations_among(g, {"a": 0, "b": 1, "c": 1}, max_relations=2)[0])
+    2
     """
-    for u in nodes:
-        succ = g._succ[u]
-        if len(succ) <= len(nodes):
-            pairs = ((v, keys) for v, keys in succ.items() if v in nodes)
+    if max_relations is None:
+        max_relations = BALL_MAX_RELATIONS
+    rank = {n: i for i, n in enumerate(nodes)}
+    order = list(nodes)
+    out: list[tuple[str, str, str, dict]] = []
+    for i, u in enumerate(order):
+        succ, pred = g._succ[u], g._pred[u]
+        if len(succ) + len(pred) <= i + 1:
+            others = sorted({v for v in succ.keys() | pred.keys() if rank.get(v, i + 1) <= i}, key=rank.__getitem__)
         else:
-            pairs = ((v, succ[v]) for v in nodes if v in succ)
-        for v, keys in pairs:
-            for k, d in keys.items():
-                yield u, v, k, d
+            others = [v for v in order[: i + 1] if v in succ or v in pred]
+        for v in others:
+            pair = [(u, v, k, d) for k, d in succ.get(v, {}).items()]
+            if v != u:
+                pair += [(v, u, k, d) for k, d in pred.get(v, {}).items()]
+            pair.sort(key=lambda e: e[3].get("id", e[2]))
+            if len(out) + len(pair) > max_relations:
+                out += pair[: max_relations - len(out)]
+                return out, True
+            out += pair
+    return out, False
+
+
+def neighbourhood(g: nx.MultiDiGraph, node: str, depth: int) -> tuple[dict[str, int], list[tuple], bool]:
+    """:func:`ball` and :func:`relations_among` with their defaults: entities, relations, and whether either was cut."""
+    reach, cut = ball(g, node, depth)
+    relations, cut_relations = relations_among(g, reach)
+    return reach, relations, cut or cut_relations

@@ -189,16 +189,17 @@ def neighborhood(ix: GraphIndex, node: str, *, depth: int = 1) -> tuple[list[dic
     """Entities within ``depth`` hops (either direction) and the relations among them.
 
     Nearest first, then by id, at most :data:`graph.pathfind.BALL_MAX_NODES`
-    entities (the centre included): a hub's neighbourhood is cut there, and
-    ``graph.pathfind.ball`` says whether it was.
+    entities (the centre included) and :data:`graph.pathfind.BALL_MAX_RELATIONS`
+    relations: a hub's neighbourhood is cut there, and
+    :func:`graph.pathfind.neighbourhood` says whether it was.
     """
-    from .pathfind import ball, relations_among
+    from .pathfind import neighbourhood
 
     if not 1 <= depth <= 3:
         raise InvalidParameter("depth", "must be 1, 2 or 3")
-    reach, _ = ball(ix.g, node, depth)
+    reach, among, _ = neighbourhood(ix.g, node, depth)
     nodes = [entity(ix, n) for n in reach]
-    edges = sorted((relation(ix, u, v, d) for u, v, _, d in relations_among(ix.g, reach)), key=lambda r: r["id"])
+    edges = sorted((relation(ix, u, v, d) for u, v, _, d in among), key=lambda r: r["id"])
     return nodes, edges
 
 

@@ -71,7 +71,8 @@ def entity_relations(
 
 _CUT_DOC = media_responses("The neighbourhood: `{nodes, edges}` JSON, or a file in `format`", skip_json=True)
 _CUT_DOC[200]["headers"] = {TRUNCATED_HEADER: {
-    "description": "`true` when entities within `depth` were left out (more than 500: a hub)",
+    "description": "`true` when entities or relations within `depth` were left out (a hub: "
+                   "more than 200 entities or 500 relations)",
     "schema": {"type": "string", "enum": ["true", "false"]}}}
 
 
@@ -87,9 +88,9 @@ def entity_neighborhood(
 ):
     """The entities within `depth` hops of the entity (ignoring direction) and every relation among them.
 
-    Nearest entities first, then by id, and at most 500 of them (the entity included): around a hub the
-    answer is cut there, and the `Storygraph-Truncated` header (`true`/`false`, on every format) says whether
-    entities within `depth` were left out.
+    Nearest entities first, then by id: at most 200 entities (the entity included) and 500 relations among
+    them (those of the nearest entities first). Around a hub the answer is cut there, and the
+    `Storygraph-Truncated` header (`true`/`false`, on every format) says whether anything was left out.
 
     Without `format` (and with no `Accept`, or `application/json`), the `{nodes, edges}` JSON below.
     With `format` (or an `Accept` naming an export media type), the neighbourhood as a subgraph in that
@@ -101,12 +102,12 @@ def entity_neighborhood(
         out.headers[TRUNCATED_HEADER] = _truncated(ix, node, depth, None)
         return out
     nodes, edges = queries.neighborhood(ix, node, depth=depth)
-    response.headers[TRUNCATED_HEADER] = _truncated(ix, node, depth, len(nodes))
+    response.headers[TRUNCATED_HEADER] = _truncated(ix, node, depth, (len(nodes), len(edges)))
     return {"nodes": nodes, "edges": edges}
 
 
-def _truncated(ix, node: str, depth: int, count: int | None) -> str:
-    """``true`` when the neighbourhood was cut; a walk is only repeated when the answer is exactly at the cap."""
-    if count is not None and count < pathfind.BALL_MAX_NODES:
+def _truncated(ix, node: str, depth: int, counts: tuple[int, int] | None) -> str:
+    """``true`` when the neighbourhood was cut; the walk is only repeated when an answer is at a cap."""
+    if counts is not None and counts[0] < pathfind.BALL_MAX_NODES and counts[1] < pathfind.BALL_MAX_RELATIONS:
         return "false"
-    return "true" if pathfind.ball(ix.g, node, depth)[1] else "false"
+    return "true" if pathfind.neighbourhood(ix.g, node, depth)[2] else "false"

@@ -78,9 +78,9 @@ def neighborhood_svg(
     depth: Annotated[int, Query(ge=1, le=3, description="Hops, either direction")] = 1,
 ):
     """The entities within `depth` hops of the entity and the relations among them (as
-    `/v1/entities/{ref}/neighborhood`, cut at 500 entities around a hub: see `Storygraph-Truncated`), the entity
+    `/v1/entities/{ref}/neighborhood`, cut around a hub: see `Storygraph-Truncated`), the entity
     itself drawn larger and ringed."""
     node = resolve(ix, ref, "ref")
     out = _svg(_picture(ix, node, depth), f"{node}-depth-{depth}")
-    out.headers[TRUNCATED_HEADER] = "true" if pathfind.ball(ix.g, node, depth)[1] else "false"
+    out.headers[TRUNCATED_HEADER] = "true" if pathfind.neighbourhood(ix.g, node, depth)[2] else "false"
     return out

@@ -86,5 +86,32 @@ def test_a_hub_neighbourhood_is_cut_nearest_first_and_says_so():
     assert truncated and list(reach)[:51] == ["hub"] + [f"a{i:02d}" for i in range(50)] and len(reach) == 60
     reach, truncated = pathfind.ball(g, "hub", 2, max_nodes=101)
     assert not truncated and len(reach) == 101
-    among = {(u, v) for u, v, _, _ in pathfind.relations_among(g, reach)}
-    assert among == {(u, v) for u, v in g.edges()}
+    relations, cut = pathfind.relations_among(g, reach)
+    assert not cut and sorted((u, v, k) for u, v, k, _ in relations) == sorted(g.edges(keys=True))
+
+
+def test_two_hubs_thousands_of_shared_relations_are_cut_nearest_first():
+    g = nx.MultiDiGraph()
+    for i in range(300):
+        g.add_edge("hub", "other", key=f"r{i:03d}", id=f"r{i:03d}")
+        g.add_edge("other", "hub", key=f"s{i:03d}", id=f"s{i:03d}")
+    g.add_edge("hub", "small", key="t", id="t")
+    g.add_edge("small", "small", key="loop", id="loop")
+    reach, relations, cut = pathfind.neighbourhood(g, "hub", 1)
+    assert list(reach) == ["hub", "other", "small"]
+    assert cut and len(relations) == pathfind.BALL_MAX_RELATIONS
+    assert [k for _, _, k, _ in relations] == sorted(k for _, _, k in g.edges(keys=True) if k[0] in "rs")[:500]
+    relations, cut = pathfind.relations_among(g, reach, max_relations=1000)
+    assert not cut and len(relations) == 602 and [k for *_, k, _ in relations][-2:] == ["t", "loop"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_relations_among_are_those_of_the_subgraph(seed):
+    rng = random.Random(seed)
+    g = _random_graph(rng, 30, 120)
+    for node in sorted(g)[:10]:
+        for depth in (1, 2):
+            reach, _ = pathfind.ball(g, node, depth, max_nodes=12)
+            relations, cut = pathfind.relations_among(g, reach, max_relations=10_000)
+            assert not cut
+            assert sorted((u, v, k) for u, v, k, _ in relations) == sorted(g.subgraph(reach).edges(keys=True))
