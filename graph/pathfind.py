@@ -276,15 +276,23 @@ def ball(g: nx.MultiDiGraph, node: str, depth: int, max_nodes: int | None = None
     reach = {node: 0}
     frontier = [node]
     for level in range(1, depth + 1):
+        room = max_nodes - len(reach)
+        # Only the ``room`` smallest new ids of the level can be kept: from an entity with many more
+        # neighbours than that (a hub), only its smallest ids are read into the level.
+        keep = room + len(reach)
         found: set[str] = set()
+        trimmed = False
         for x in frontier:
-            found.update(g._succ[x])
-            found.update(g._pred[x])
+            for side in (g._succ[x], g._pred[x]):
+                if len(side) > 4 * keep:
+                    found.update(heapq.nsmallest(keep, side))
+                    trimmed = True
+                else:
+                    found.update(side)
         found.difference_update(reach)
         if not found:
             break
-        room = max_nodes - len(reach)
-        if len(found) > room:
+        if trimmed or len(found) > room:
             for x in heapq.nsmallest(room, found):
                 reach[x] = level
             return reach, True

@@ -115,3 +115,19 @@ def test_relations_among_are_those_of_the_subgraph(seed):
             relations, cut = pathfind.relations_among(g, reach, max_relations=10_000)
             assert not cut
             assert sorted((u, v, k) for u, v, k, _ in relations) == sorted(g.subgraph(reach).edges(keys=True))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_cut_ball_is_the_start_of_the_whole_one(seed):
+    rng = random.Random(seed)
+    g = _random_graph(rng, 60, 90)
+    for i in range(0, 60, 2):  # a hub, so that some levels are read from its smallest ids only
+        g.add_edge("n00", f"n{i:02d}", key=f"h{i}")
+    for node in sorted(g)[::5]:
+        for depth in (1, 2, 3):
+            whole = nx.single_source_shortest_path_length(g.to_undirected(as_view=True), node, cutoff=depth)
+            ordered = sorted(whole, key=lambda n: (whole[n], n))
+            for cap in (1, 2, 3, 5, 8, 40, 100):
+                reach, cut = pathfind.ball(g, node, depth, max_nodes=cap)
+                assert list(reach) == ordered[:cap] and cut == (len(ordered) > cap)
+                assert all(reach[n] == whole[n] for n in reach)
