@@ -238,12 +238,14 @@ class NameIndex:
         """
         return self.search_page(q, limit=limit)[1]
 
-    def search_page(self, q: str, *, offset: int = 0, limit: int | None = None) -> tuple[int, list[Match]]:
+    def search_page(self, q: str, *, offset: int = 0, limit: int | None = None,
+                    type: str | None = None) -> tuple[int, list[Match]]:
         """How many entities match ``q``, and the ranked matches ``offset`` to ``offset + limit``.
 
         The total is known from sets of ids; only the score groups the page
         reaches are ranked by degree and name, so a page of a prefix matching
-        ten thousand entities does not rank them all.
+        ten thousand entities does not rank them all. ``type`` keeps only the
+        entities of that type (the same ranking, filtered).
 
         >>> from graph.testing import seed_index
         >>> total, page = seed_index().names.search_page("dask", offset=1, limit=1)
@@ -274,6 +276,9 @@ class NameIndex:
             by_score.setdefault(m.score, []).append(m.id)
         groups = [(EXACT, exact), (PREFIX, prefix), (WORD_PREFIX, word)]
         groups += sorted(by_score.items(), reverse=True)
+        if type is not None:
+            nodes = self._g._node
+            groups = [(score, [n for n in ids if nodes[n]["type"] == type]) for score, ids in groups]
         total = sum(len(ids) for _, ids in groups)
         end = total if limit is None else min(total, offset + limit)
         out: list[Match] = []

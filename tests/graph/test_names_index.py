@@ -77,6 +77,9 @@ def test_a_page_is_a_slice_of_the_whole_ranking():
             total, page = names.search_page(q, offset=offset, limit=limit)
             assert total == len(whole)
             assert page == whole[offset:offset + limit]
+        for kind in ("person", "country", "event"):
+            typed = [m for m in whole if names._g.nodes[m.id]["type"] == kind]
+            assert names.search_page(q, offset=1, limit=3, type=kind) == (len(typed), typed[1:4])
 
 
 def test_a_typo_or_a_joined_name_is_found():
