@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -122,7 +123,8 @@ def _raws(path: str | Path, *, progress: Progress | None = None) -> list[RawStor
     dirs = _dirs(path)
     raws: list[RawStory | SheetInvalid] = []
     workers = min(os.cpu_count() or 1, 4)
-    if len(dirs) >= PARALLEL_READ_FROM and workers > 1:
+    # Forking is safe only in a process with one thread (the CLI), not under a server's threads.
+    if len(dirs) >= PARALLEL_READ_FROM and workers > 1 and threading.active_count() == 1:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             for i, raw in enumerate(pool.map(_read_or_fault, dirs, chunksize=16)):
                 raws.append(raw)
