@@ -42,7 +42,8 @@ class GraphIndex:
         self.articles = articles  # id -> metadata
         self.texts = texts  # id -> full text
         self.stored_revision = stored_revision  # graph_state.revision this index holds
-        self.redirects = redirects or {}  # id merged away -> the live id it names
+        self.merged = redirects or {}  # id merged away -> the id it names now, for every merge not undone
+        self.redirects = {old: new for old, new in self.merged.items() if old not in g}  # ... and not live again
         self.article_ids = sorted(articles)
         self.lock = RWLock()
         self.names = NameIndex(g)
@@ -108,8 +109,8 @@ class GraphIndex:
         if changes.article:
             self.article_ids = sorted(self.articles)
         if redirects is not None:
-            self.redirects = redirects
-        self.redirects = {old: new for old, new in self.redirects.items() if old not in g}
+            self.merged = redirects
+        self.redirects = {old: new for old, new in self.merged.items() if old not in g}
         self.names.refresh(changes.entity)
         self.orders.refresh(g, nodes=changes.entity, relations=relations,
                             claims=(c for c in touched_claims if c in g))
@@ -120,12 +121,11 @@ class GraphIndex:
                 f"{self.g.number_of_edges()} relations>")
 
 
-def read_redirects(conn: Connection | Session, live: Iterable[str] | None = None) -> dict[str, str]:
-    """Merged-away id -> the live id it names, for merges not undone (chains followed)."""
+def read_redirects(conn: Connection | Session) -> dict[str, str]:
+    """Merged-away id -> the id it names now, for merges not undone (chains followed)."""
     merged = dict(conn.execute(select(MergeRow.from_id, MergeRow.into_id).where(MergeRow.undone_at.is_(None))
                                .order_by(MergeRow.id)).all())
-    live = set(live) if live is not None else set()
-    return {old: follow(merged, old) for old in merged if old not in live}
+    return {old: follow(merged, old) for old in merged}
 
 
 def load_index(session_or_conn: Session | Connection) -> GraphIndex:
@@ -137,18 +137,13 @@ def load_index(session_or_conn: Session | Connection) -> GraphIndex:
     revision = stored_revision(conn)
     rows = read_rows(conn)
     g = graph_from_rows(rows)
-    return GraphIndex(g, rows.articles, rows.texts, revision, read_redirects(conn, g))
+    return GraphIndex(g, rows.articles, rows.texts, revision, read_redirects(conn))
 
 
 def read_changes(conn: Connection, changes: Changes) -> tuple[Rows, dict[str, str] | None]:
     """The touched items as stored now, and the redirects if a merge moved them, for :meth:`GraphIndex.apply`."""
     rows = read_rows(conn, entities=changes.entity, relations=changes.relation, articles=changes.article)
-    redirects = None
-    if changes.redirect:
-        merged = dict(conn.execute(select(MergeRow.from_id, MergeRow.into_id)
-                                   .where(MergeRow.undone_at.is_(None)).order_by(MergeRow.id)).all())
-        redirects = {old: follow(merged, old) for old in merged}
-    return rows, redirects
+    return rows, read_redirects(conn) if changes.redirect else None
 
 
 def index_from_stories(stories: list[Story]) -> GraphIndex:

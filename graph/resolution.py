@@ -416,11 +416,17 @@ class Resolver:
 
     def define(self, sheet_id: str, name: str, aliases: list[str]) -> str:
         """A node the sheet defines; an id merged away names its merge target."""
-        node = sheet_id if self.catalog.entity(sheet_id) is not None else self.catalog.redirects.get(sheet_id, sheet_id)
+        node = sheet_id if self.catalog.entity(sheet_id) is not None else self._live_target(sheet_id) or sheet_id
         self.local[sheet_id] = node
         self.display[node] = name
         self.add_names(node, name, aliases)
         return node
+
+    def _live_target(self, merged: str) -> str | None:
+        """The stored entity an id merged away names; None if it names none, or its target is gone too
+        (every article that supported it was deleted): the id is then free to name a new node."""
+        target = self.catalog.redirects.get(merged)
+        return target if target is not None and self.catalog.entity(target) is not None else None
 
     def _named(self, key: str) -> tuple[set[str], set[str]]:
         """Nodes whose name, and nodes with an alias, under ``key``: the sheet's and the stored ones."""
@@ -436,8 +442,9 @@ class Resolver:
             return self.local[ref], None
         if self.catalog.entity(ref) is not None:
             return ref, None
-        if ref in self.catalog.redirects:
-            return self.catalog.redirects[ref], None
+        target = self._live_target(ref)
+        if target is not None:
+            return target, None
         key = normalize_name(ref)
         for ids in self._named(key):
             if len(ids) == 1:

@@ -265,6 +265,9 @@ def _drop_orphans(session: Session, entity_ids: Iterable[str]) -> set[str]:
             ~exists().where(RelationRow.subject_id == e.id),
             ~exists().where(RelationRow.object_id == e.id))).scalars().all()
         if found:
+            # Aliases alone do not keep a node (a merge's undo can leave its target only the aliases
+            # it had been given): they go with it, or the entity's row could not.
+            session.execute(delete(AliasRow.__table__).where(AliasRow.entity_id.in_(found)))
             session.execute(delete(EntityRow.__table__).where(EntityRow.id.in_(found)))
             orphans.update(found)
     return orphans

@@ -109,7 +109,10 @@ def _step(engine, rng: random.Random, stories: list, stored: set[str]) -> str:
         return f"{op} refused ({type(exc).__name__}): nothing written"
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+# Seeds 6, 12 and 16 once found faults outside the index: a sheet defining an id merged into an entity
+# that was gone since (500), an orphan kept by its aliases alone (a foreign key failure), and a
+# redirect dropped for good while its id was briefly an entity again.
+@pytest.mark.parametrize("seed", [1, 2, 3, 6, 12, 16])
 def test_change_log_keeps_the_index_equal_to_a_rebuild(database_url, seed):
     rng = random.Random(seed)
     stories = list(generate(10, seed=seed, relations=10, prefix=f"inc{seed}"))
