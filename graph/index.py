@@ -11,7 +11,6 @@ takes it for writing, briefly, so no reader ever sees half a revision.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from typing import Any
 
 import networkx as nx

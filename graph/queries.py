@@ -9,10 +9,8 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from dataclasses import dataclass
-from itertools import islice
-from typing import Any, Iterable
+from typing import Any
 
-import networkx as nx
 
 from .dates import parse_edtf, parse_partial_date
 from .errors import InvalidParameter, NotFound
