@@ -199,6 +199,157 @@ class DbSource:
         return self._first
 
     def _evidence(self, column, ids: list[str]) -> dict[str, list[dict]]:
+        first = self._order_of_articles()
+        found: list[tuple] = []  # plain tuples, sorted as they stand: a key function per row cost a third
+        for part in self._in(column, ids):
+            stmt = select(column, EV.c.article_id, EV.c.quote, EV.c.start, EV.c.end, EV.c.sentence, EV.c.position,
+                          EV.c.id).where(column.in_(part))
+            for owner, aid, quote, start, end, sentence, position, row_id in self.conn.execute(stmt):
+                found.append((first[aid], position, start, row_id, owner, aid, quote, end, sentence))
+        found.sort()
+        out: dict[str, list[dict]] = defaultdict(list)
+        for _, _, start, _, owner, aid, quote, end, sentence in found:
+            out[owner].append({"article_id": aid, "quote": quote, "start": start, "end": end, "sentence": sentence})
+        return out
+
+    def _aliases(self, ids: list[str]) -> dict[str, list[str]]:
+        first = self._order_of_articles()
+        found: list[tuple] = []
+        for part in self._in(A.c.entity_id, ids):
+            stmt = select(A.c.entity_id, A.c.article_id, A.c.text, A.c.position).where(A.c.entity_id.in_(part))
+            for owner, aid, text, position in self.conn.execute(stmt):
+                found.append((first[aid], position, text, owner))
+        found.sort()
+        out: dict[str, dict[str, None]] = defaultdict(dict)  # an ordered set per entity
+        for _, _, text, owner in found:
+            out[owner].setdefault(text)
+        return {owner: list(texts) for owner, texts in out.items()}
+
+    def node_batches(self) -> Iterator[list[Node]]:
+        return _chunks(list(self.g.nodes(data=True)), self.batch)
+
+    def edge_batches(self) -> Iterator[list[Edge]]:
+        return _chunks(list(self.g.edges(keys=True, data=True)), self.batch)
+
+    def degrees(self, ids: Iterable[str]) -> dict[str, int]:
+        return {n: self.g.degree(n) for n in ids}
+
+    def names(self, ids: Iterable[str | None]) -> dict[str, str | None]:
+        """Names of entities, looked up in this graph, then in the whole index (a qualifier may point outside)."""
+        out = {}
+        for node in ids:
+            if node is None:
+                continue
+            out[node] = None
+            for graph in (self.g, getattr(self.ix, "g", None)):
+                if graph is not None and node in graph:
+                    out[node] = graph.nodes[node].get("name")
+                    break
+        return out
+
+    def article_meta(self, aid: str) -> dict[str, Any]:
+        return (getattr(self.ix, "articles", None) or {}).get(aid, {})
+
+    def fact_article_ids(self) -> list[str]:
+        """The articles the nodes' evidence and the edges cite (``article_id``), sorted."""
+        ids = {e["article_id"] for _, d in self.g.nodes(data=True) for e in d.get("evidence") or []}
+        ids |= {d["article_id"] for *_, d in self.g.edges(keys=True, data=True) if d.get("article_id")}
+        return sorted(ids)
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """One read transaction over the whole store: every query inside sees the same revision."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
+
+
+class DbSource:
+    """The stored graph, read in batches inside one transaction (:func:`snapshot`).
+
+    ``conn`` must stay in that transaction while the source is read. Per-batch
+    facts (degrees, names) are one ``IN (...)`` query per batch.
+    """
+
+    graph: dict[str, Any] = {}
+    whole = True
+
+    def __init__(self, conn: Connection, batch: int = BATCH) -> None:
+        self.conn, self.batch = conn, batch
+        conn.execute(select(func.count()).select_from(GS)).scalar_one()  # the snapshot starts with a first read
+        self._articles: dict[str, dict[str, Any]] | None = None
+        self._first: dict[str, tuple[Any, str]] | None = None
+        self._counts: tuple[int, int] | None = None
+
+    @property
+    def articles(self) -> dict[str, dict[str, Any]]:
+        """Every article's metadata but its text's hash (see :meth:`article`), read on first use.
+
+        Only columns stored before the text: SQLite keeps a row's later columns
+        behind the text's overflow pages, and reading those for 20,000 articles
+        took seconds before the first byte.
+        """
+        if self._articles is None:
+            rows = self.conn.execute(select(AR.c.id, AR.c.title, AR.c.publisher, AR.c.published, AR.c.authors,
+                                            AR.c.editors, AR.c.photographers, AR.c.dateline, AR.c.language,
+                                            AR.c.url)).all()
+            self._articles = {r.id: {"id": r.id, "title": r.title, "publisher": r.publisher,
+                                     "published": r.published.isoformat(), "authors": list(r.authors),
+                                     "editors": list(r.editors), "photographers": list(r.photographers),
+                                     "dateline": r.dateline, "language": r.language, "url": r.url}
+                              for r in rows}
+        return self._articles
+
+    # --- sizes -------------------------------------------------------------------------------------
+    def _count(self) -> tuple[int, int]:
+        if self._counts is None:
+            self._counts = (self.conn.execute(select(func.count()).select_from(E)).scalar_one(),
+                            self.conn.execute(select(func.count()).select_from(R)).scalar_one())
+        return self._counts
+
+    def number_of_nodes(self) -> int:
+        return self._count()[0]
+
+    def number_of_edges(self) -> int:
+        return self._count()[1]
+
+    def _by_code_point(self, column):
+        """``column`` ordered as Python orders strings (the index's build sorts ids in Python): PostgreSQL's
+        ``C`` collation; SQLite's default (BINARY) already is."""
+        return column.collate("C") if self.conn.dialect.name == "postgresql" else column
+
+    def _stream(self, stmt) -> Iterator[list]:
+        """Rows of ``stmt`` in partitions (a server-side cursor on PostgreSQL)."""
+        result = self.conn.execution_options(yield_per=self.batch).execute(stmt)
+        try:
+            yield from result.partitions()
+        finally:
+            result.close()
+
+    def _in(self, column, ids: list[str]) -> Iterator[list[str]]:
+        """``ids`` without repeats, in parts small enough for one ``column IN (...)``."""
+        return _chunks(list(dict.fromkeys(ids)), self.batch)
+
+    # --- nodes -------------------------------------------------------------------------------------
+    def entity_scalars(self) -> Iterator[list]:
+        """``(id, name, type, description, modality, date)`` of every entity, in batches (no evidence)."""
+        return self._stream(select(E.c.id, E.c.name, E.c.type, E.c.description, E.c.modality, E.c.date))
+
+    def relation_scalars(self) -> Iterator[list]:
+        """``(id, predicate, modality, article_id)`` of every relation, in batches."""
+        return self._stream(select(R.c.id, R.c.predicate, R.c.modality, R.c.article_id))
+
+    def _order_of_articles(self) -> dict[str, tuple[Any, str]]:
+        """graph_from_db's order of aliases and evidence: the earliest published article first (then by id)."""
+        if self._first is None:
+            self._first = {aid: (published, aid) for aid, published in
+                           self.conn.execute(select(AR.c.id, AR.c.published))}
+        return self._first
+
+    def _evidence(self, column, ids: list[str]) -> dict[str, list[dict]]:
         found: list = []
         first = self._order_of_articles()
         for part in self._in(column, ids):
