@@ -10,6 +10,7 @@ takes it for writing, briefly, so no reader ever sees half a revision.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from typing import Any
 
@@ -105,8 +106,13 @@ class GraphIndex:
             if a in rows.articles:
                 self.articles[a], self.texts[a] = rows.articles[a], rows.texts[a]
                 self._content ^= _article_digest(a, rows.articles[a]["content_sha256"])
-        if changes.article:
-            self.article_ids = sorted(self.articles)
+        for a in changes.article:
+            i = bisect.bisect_left(self.article_ids, a)
+            present = i < len(self.article_ids) and self.article_ids[i] == a
+            if present and a not in self.articles:
+                del self.article_ids[i]
+            elif not present and a in self.articles:
+                self.article_ids.insert(i, a)
         if redirects is not None:
             self.merged = redirects
         self.redirects = {old: new for old, new in self.merged.items() if old not in g}

@@ -56,6 +56,13 @@ def claim_status_of(g: nx.MultiDiGraph, node: str) -> str:
     return claim_status(asserted, denied)
 
 
+def _discard(items: list, item: Any) -> None:
+    """Take ``item`` out of the sorted list ``items``, if it is there."""
+    i = bisect.bisect_left(items, item)
+    if i < len(items) and items[i] == item:
+        del items[i]
+
+
 class SortedKeys:
     """A sorted list of keys (tuples ending in an id), with the key of each id."""
 
@@ -200,20 +207,20 @@ class Orders:
         for rid, (old_pred, _, _) in relations.items():  # out of their predicate's list, with their old key
             key = self.relations.key_of.get(rid)
             if key is not None and old_pred is not None:
-                keys = self.predicates.get(old_pred, [])
-                i = bisect.bisect_left(keys, key)
-                if i < len(keys) and keys[i] == key:
-                    del keys[i]
+                _discard(self.predicates.get(old_pred, []), key)
         self.relations.update({rid: (rid, u, v) if u is not None else None for rid, (_, u, v) in relations.items()})
         for rid, (_, u, v) in relations.items():
             if u is not None:
                 bisect.insort(self.predicates.setdefault(g.edges[u, v, rid]["predicate"], []), (rid, u, v))
         for n in set(claims) | nodes:
+            old = self.claim_status.pop(n, None)
+            if old is not None:
+                _discard(self.claims[old], n)
+                _discard(self.claim_ids, n)
             if n in g and g.nodes[n]["type"] == "claim":
-                self.claim_status[n] = claim_status_of(g, n)
-            else:
-                self.claim_status.pop(n, None)
-        self._sort_claims()
+                status = self.claim_status[n] = claim_status_of(g, n)
+                bisect.insort(self.claims.setdefault(status, []), n)
+                bisect.insort(self.claim_ids, n)
 
     def _type_of(self, node: str) -> str | None:
         for t, keys in self.types.items():

@@ -42,7 +42,7 @@ def canonical(ix: GraphIndex) -> dict:
         "claims": {s: ids for s, ids in o.claims.items() if ids}, "claim_status": o.claim_status,
         "search": {q: [(m.id, m.score, m.matched) for m in ix.names.search(q, limit=5)] for q in probes},
         "events_in": [o.events_in(None, None), o.events_in(dt.date(2023, 1, 1), dt.date(2023, 12, 31))],
-        "claim_ids": o.claim_ids,
+        "claim_ids": o.claim_ids, "article_ids": ix.article_ids,
     }, sort_keys=True, default=str))
 
 
