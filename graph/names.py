@@ -87,6 +87,52 @@ def _range(items: list[str], prefix: str) -> Iterable[str]:
     return items[lo:hi]
 
 
+Ids = list[str] | set[str]
+_FEW = 8
+
+
+def _put(table: dict[str, Ids], key: str, node: str) -> None:
+    """Add ``node`` under ``key`` (a list while few, a set beyond).
+
+    >>> t = {}
+    >>> for n in "abcdefghij": _put(t, "k", n)
+    >>> type(t["k"]).__name__, len(t["k"])
+    ('set', 10)
+    """
+    ids = table.get(key)
+    if ids is None:
+        table[key] = [node]
+    elif isinstance(ids, set):
+        ids.add(node)
+    elif node not in ids:
+        if len(ids) < _FEW:
+            ids.append(node)
+        else:
+            table[key] = {*ids, node}
+
+
+def _take(table: dict[str, Ids], key: str, node: str) -> bool:
+    """Remove ``node`` from under ``key``; whether any id is left there."""
+    ids = table.get(key)
+    if ids is None:
+        return False
+    if isinstance(ids, set):
+        ids.discard(node)
+    elif node in ids:
+        ids.remove(node)
+    if not ids:
+        del table[key]
+        return False
+    return True
+
+
+def _settle(table: dict[str, Ids]) -> None:
+    """After a bulk build with lists only: the long lists become sets, as :func:`_put` keeps them."""
+    for key, ids in table.items():
+        if len(ids) > _FEW:
+            table[key] = set(ids)
+
+
 def _remove_sorted(items: list[str], item: str) -> None:
     i = bisect_left(items, item)
     if i < len(items) and items[i] == item:
@@ -106,20 +152,51 @@ class NameIndex:
     def __init__(self, g: nx.MultiDiGraph) -> None:
         self._g = g
         self._forms: dict[str, list[tuple[str, str]]] = {}  # id -> (key, surface form): its name, then aliases
-        self._names: dict[str, set[str]] = {}  # key -> ids whose canonical name it is
-        self._aliases: dict[str, set[str]] = {}  # key -> ids with that alias
-        self._key_ids: dict[str, dict[str, int]] = {}  # key -> {id: how many of its forms have that key}
+        # key -> ids (a list while few, a set beyond: most keys name one entity, and 300,000 sets weigh)
+        self._names: dict[str, Ids] = {}  # key -> ids whose canonical name it is
+        self._aliases: dict[str, Ids] = {}  # key -> ids with that alias
+        self._key_ids: dict[str, Ids] = {}  # key -> ids with a name or alias of that key
         self._keys: list[str] = []  # the distinct keys, sorted
-        self._word_keys: dict[str, set[str]] = {}  # word -> the keys holding it
+        self._word_keys: dict[str, Ids] = {}  # word -> the keys holding it
         self._words: list[str] = []  # the distinct words, sorted
-        self._typos: dict[str, set[str]] = {}  # a word minus one character -> the words it comes from
-        self._compact: dict[str, set[str]] = {}  # a key of 2-4 words without its spaces -> the keys
-        for node in g:
-            self._add(node, sort=False)
-        self._keys.sort()
-        self._words.sort()
+        self._typos: dict[str, Ids] = {}  # a word minus one character -> the words it comes from
+        self._compact: dict[str, Ids] = {}  # a key of 2-4 words without its spaces -> the keys
+        self._build()
 
     # --- keeping up with the graph ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        """Every entity at once: plain appends (each id, key and word goes in once), then the long lists settle."""
+        names, aliases, key_ids, forms_of = self._names, self._aliases, self._key_ids, self._forms
+        for node, data in self._g._node.items():
+            name = data["name"]
+            forms = [(normalize_name(name), name)]
+            forms += [(normalize_name(a), a) for a in data.get("aliases") or ()]
+            forms_of[node] = forms
+            names.setdefault(forms[0][0], []).append(node)
+            for key in {k for k, _ in forms[1:]}:
+                aliases.setdefault(key, []).append(node)
+            for key in {k for k, _ in forms}:
+                ids = key_ids.get(key)
+                if ids is None:
+                    key_ids[key] = [node]
+                else:
+                    ids.append(node)
+        self._keys = sorted(key_ids)
+        word_keys, compact = self._word_keys, self._compact
+        for key in self._keys:
+            if 1 <= key.count(" ") <= 3:
+                compact.setdefault(key.replace(" ", ""), []).append(key)
+            for word in set(key.split()):
+                word_keys.setdefault(word, []).append(key)
+        self._words = sorted(word_keys)
+        typos = self._typos
+        for word in self._words:
+            if len(word) >= TYPO_MIN_LEN:
+                for d in _deletions(word):
+                    typos.setdefault(d, []).append(word)
+        for table in (names, aliases, key_ids, word_keys, compact, typos):
+            _settle(table)
 
     def refresh(self, nodes: Iterable[str]) -> None:
         """Re-read the names of ``nodes`` (added, removed or renamed in the graph since the last look).
@@ -130,77 +207,58 @@ class NameIndex:
         for node in set(nodes):
             self._drop(node)
             if node in self._g:
-                self._add(node, sort=True)
+                self._add(node)
 
-    def _add(self, node: str, *, sort: bool) -> None:
-        data = self._g.nodes[node]
-        forms = [(normalize_name(data["name"]), data["name"])]
-        forms += [(normalize_name(a), a) for a in data.get("aliases") or []]
+    def _add(self, node: str) -> None:
+        data = self._g._node[node]
+        name = data["name"]
+        forms = [(normalize_name(name), name)]
+        forms += [(normalize_name(a), a) for a in data.get("aliases") or ()]
         self._forms[node] = forms
-        self._names.setdefault(forms[0][0], set()).add(node)
-        for key, _ in forms[1:]:
-            self._aliases.setdefault(key, set()).add(node)
-        for key, _ in forms:
-            ids = self._key_ids.get(key)
-            if ids is None:
-                ids = self._key_ids[key] = {}
-                self._add_key(key, sort)
-            ids[node] = ids.get(node, 0) + 1
+        _put(self._names, forms[0][0], node)
+        for key in {k for k, _ in forms[1:]}:
+            _put(self._aliases, key, node)
+        key_ids = self._key_ids
+        for key in {k for k, _ in forms}:
+            if key not in key_ids:
+                self._add_key(key)
+            _put(key_ids, key, node)
 
     def _drop(self, node: str) -> None:
         forms = self._forms.pop(node, None)
         if forms is None:
             return
-        for table, keys in ((self._names, forms[:1]), (self._aliases, forms[1:])):
-            for key, _ in keys:
-                ids = table.get(key)
-                if ids is not None:
-                    ids.discard(node)
-                    if not ids:
-                        del table[key]
-        for key, _ in forms:
-            ids = self._key_ids[key]
-            ids[node] -= 1
-            if not ids[node]:
-                del ids[node]
-            if not ids:
-                del self._key_ids[key]
+        _take(self._names, forms[0][0], node)
+        for key in {k for k, _ in forms[1:]}:
+            _take(self._aliases, key, node)
+        for key in {k for k, _ in forms}:
+            if not _take(self._key_ids, key, node):
                 self._drop_key(key)
 
-    def _add_key(self, key: str, sort: bool) -> None:
-        (insort if sort else list.append)(self._keys, key)
-        if 2 <= key.count(" ") + 1 <= 4:
-            self._compact.setdefault(key.replace(" ", ""), set()).add(key)
+    def _add_key(self, key: str) -> None:
+        insort(self._keys, key)
+        if 1 <= key.count(" ") <= 3:
+            _put(self._compact, key.replace(" ", ""), key)
+        word_keys = self._word_keys
         for word in set(key.split()):
-            holders = self._word_keys.get(word)
-            if holders is None:
-                holders = self._word_keys[word] = set()
-                (insort if sort else list.append)(self._words, word)
+            if word not in word_keys:
+                insort(self._words, word)
                 if len(word) >= TYPO_MIN_LEN:
                     for d in _deletions(word):
-                        self._typos.setdefault(d, set()).add(word)
-            holders.add(key)
+                        _put(self._typos, d, word)
+            _put(word_keys, word, key)
 
     def _drop_key(self, key: str) -> None:
         _remove_sorted(self._keys, key)
-        if 2 <= key.count(" ") + 1 <= 4:
-            keys = self._compact[key.replace(" ", "")]
-            keys.discard(key)
-            if not keys:
-                del self._compact[key.replace(" ", "")]
+        if 1 <= key.count(" ") <= 3:
+            _take(self._compact, key.replace(" ", ""), key)
         for word in set(key.split()):
-            holders = self._word_keys[word]
-            holders.discard(key)
-            if holders:
+            if _take(self._word_keys, word, key):
                 continue
-            del self._word_keys[word]
             _remove_sorted(self._words, word)
             if len(word) >= TYPO_MIN_LEN:
                 for d in _deletions(word):
-                    words = self._typos[d]
-                    words.discard(word)
-                    if not words:
-                        del self._typos[d]
+                    _take(self._typos, d, word)
 
     # --- answers --------------------------------------------------------------------------------------------------
 
