@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -206,8 +207,12 @@ def export(
 
     from graph import exports
     from graph.errors import StorygraphError
+    from sqlalchemy import func, select
+
     from graph.index import load_index
     from graph.store import make_engine
+    from graph.stream import export_stream
+    from graph.tables import EntityRow, RelationRow
 
     if format not in EXPORT_FORMATS:
         typer.echo(f"--format: '{format}' is not one of {', '.join(EXPORT_FORMATS)}", err=True)
@@ -220,25 +225,40 @@ def export(
         raise typer.Exit(2)
     engine = make_engine(_settings(database_url).database_url)
     try:
-        with Session(engine) as session:
-            ix = load_index(session)
+        if entity is None:  # the whole graph streams from one snapshot: no index, bounded memory
+            with engine.connect() as conn:
+                counts = [conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (EntityRow, RelationRow)]
+            _write_chunks(export_stream(engine, fmt), output, text)
+        else:
+            with Session(engine) as session:
+                ix = load_index(session)
+            try:
+                g = exports.neighborhood_graph(ix, ix.names.resolve(entity, parameter="--entity"), depth=depth)
+            except StorygraphError as exc:
+                typer.echo(exc.detail, err=True)
+                raise typer.Exit(1)
+            counts = [g.number_of_nodes(), g.number_of_edges()]
+            _write_chunks(iter([fmt.render(ix, g)]), output, text)
     finally:
         engine.dispose()
-    try:
-        g = ix.g if entity is None else exports.neighborhood_graph(ix, ix.names.resolve(entity, parameter="--entity"),
-                                                                   depth=depth)
-    except StorygraphError as exc:
-        typer.echo(exc.detail, err=True)
-        raise typer.Exit(1)
-    body = fmt.render(ix, g)
     if output:
-        output.write_bytes(body)
-        typer.echo(f"wrote {output} ({fmt.name}, {g.number_of_nodes()} entities, {g.number_of_edges()} relations)",
-                   err=True)
-    else:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(body if not text or body.endswith(b"\n") else body + b"\n")
-        sys.stdout.buffer.flush()
+        typer.echo(f"wrote {output} ({fmt.name}, {counts[0]} entities, {counts[1]} relations)", err=True)
+
+
+def _write_chunks(chunks, output: Optional[Path], text: bool) -> None:
+    """Chunks to ``output``, or to stdout with a final newline for text formats."""
+    last = b""
+    with (open(output, "wb") if output else nullcontext(sys.stdout.buffer)) as out:
+        if not output:
+            sys.stdout.flush()
+        for chunk in chunks:
+            if chunk:
+                out.write(chunk)
+                last = chunk
+        if not output:
+            if text and not last.endswith(b"\n"):
+                out.write(b"\n")
+            out.flush()
 
 
 db_cli = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
