@@ -36,10 +36,10 @@ def list_entities(
     """With `q`, entities ranked by how well `q` matches a name or alias, each with its `score`;
     without it, every entity sorted by name (`score` null)."""
     if q is not None and q.strip():
-        hits = [(m.id, m.score) for m in ix.names.search(q)]
-        if type is not None:
-            hits = [(n, s) for n, s in hits if ix.g.nodes[n]["type"] == type.value]
-        return page.page(LazyList(hits, lambda h: queries.entity(ix, h[0]) | {"score": h[1]}))
+        total, matches = ix.names.search_page(q, offset=page.offset, limit=page.limit,
+                                              type=type.value if type is not None else None)
+        return Page(items=[queries.entity(ix, m.id) | {"score": m.score} for m in matches], total=total,
+                    limit=page.limit, offset=page.offset)
     by_name = ix.orders.names if type is None else ix.orders.types.get(type.value)
     keys = by_name.keys if by_name is not None else []
     return page.page(LazyList(keys, lambda k: queries.entity(ix, k[-1]) | {"score": None}))
