@@ -163,9 +163,10 @@ class GraphReloader:
                     return
                 time.sleep(LOCK_TRY)  # a long reader is inside: let the others flow, then try again
             try:
-                ix.apply(found, rows, redirects)
+                replaced = ix.apply(found, rows, redirects)
             finally:
                 ix.lock.release_write()
+            del replaced  # freed here, with readers back in
             self.applied += 1
         except SQLAlchemyError as exc:  # the next check finds the database down, or tries again
             log.warning("Could not move the graph forward: %s", _first_line(exc))

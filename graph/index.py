@@ -58,10 +58,11 @@ class GraphIndex:
     def revision(self) -> str:
         return f"{self.stored_revision}.{self._content & 0xFFFF_FFFF_FFFF:012x}"
 
-    def apply(self, changes: Changes, rows: Rows, redirects: dict[str, str] | None = None) -> None:
+    def apply(self, changes: Changes, rows: Rows, redirects: dict[str, str] | None = None) -> list:
         """Move to ``changes.revision``: ``rows`` holds the touched items as stored now (absent: deleted).
 
-        The caller holds ``self.lock`` for writing. Relations go first (their old
+        The caller holds ``self.lock`` for writing, and drops what this answers (the
+        data it replaced) after releasing it. Relations go first (their old
         ends are found by their keys in ``orders.relations``), then nodes, then what derives from both.
         """
         g = self.g
@@ -86,10 +87,11 @@ class GraphIndex:
                     touched_claims.add(v)
                     g.remove_edge(u, v, key=rid)
                 g.remove_node(node)
+        old: list[dict] = []  # replaced node data: a hub's holds thousands of evidence spans
         for node, data in rows.nodes.items():
             if node in g:
-                g.nodes[node].clear()
-                g.nodes[node].update(data)
+                old.append(g._node[node])
+                g._node[node] = data
             else:
                 g.add_node(node, **data)
         for rid in changes.relation:
@@ -120,6 +122,7 @@ class GraphIndex:
         self.orders.refresh(g, nodes=changes.entity, relations=relations,
                             claims=(c for c in touched_claims if c in g))
         self.stored_revision = changes.revision
+        return old  # freed by the caller once it has let readers back in
 
     def __repr__(self) -> str:
         return (f"<GraphIndex revision {self.revision}: {self.g.number_of_nodes()} entities, "

@@ -42,3 +42,28 @@ class LazyList(Sequence, Generic[T]):
 
     def __repr__(self) -> str:
         return f"LazyList({len(self)} items)"
+
+
+class View(Sequence):
+    """``items[start:stop]`` without copying it: a page of the part is a slice of the whole.
+
+    >>> v = View(list(range(100)), 10, 20)
+    >>> len(v), v[0:3], v[-1]
+    (10, [10, 11, 12], 19)
+    """
+
+    def __init__(self, items: Sequence[Any], start: int, stop: int) -> None:
+        self.items, self.start, self.stop = items, start, max(start, stop)
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            lo, hi, step = i.indices(len(self))
+            return list(self.items[self.start + lo:self.start + hi:step])
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.items[self.start + i]

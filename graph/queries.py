@@ -6,8 +6,8 @@ Entity references (``ref``) are ids, canonical names or aliases, resolved by
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from .errors import InvalidParameter, NotFound
 from .index import GraphIndex
 from .orders import SAYINGS
 from .orders import claim_status as _status
-from .paging import LazyList
+from .paging import LazyList, View
 from .vocabulary import PREDICATES
 
 DIRECTIONS = ("out", "in", "both")
@@ -321,14 +321,13 @@ def events(ix: GraphIndex, *, start: str | None = None, end: str | None = None,
     """
     window = TimeWindow.parse(start, end, include_undated)
     timeline = ix.orders.events
+    undated = timeline.keys.bisect_left((1,))  # where the undated events start
     if not window.bounded:
-        keys = timeline.keys
-        if not window.include_undated:
-            keys = keys[:bisect.bisect_left(keys, (1,))]
+        keys: Sequence = timeline.keys if window.include_undated else View(timeline.keys, 0, undated)
     else:
         keys = ix.orders.events_in(window.start, window.end)
         if window.include_undated:
-            keys = keys + timeline.keys[bisect.bisect_left(timeline.keys, (1,)):]
+            keys = keys + timeline.keys[undated:]
     return LazyList(keys, lambda k: _event(ix, k[-1]))
 
 
