@@ -99,7 +99,7 @@ def _startup(settings: Settings, app: FastAPI) -> None:
     app.state.reloader = GraphReloader(engine, interval=settings.reload_check_seconds)
     app.state.index = app.state.reloader.load()
     log.info("Graph loaded: %d entities, %d relations, revision %s", app.state.index.g.number_of_nodes(),
-             app.state.index.g.number_of_edges(), app.state.index.revision)
+             len(app.state.index.orders.relations), app.state.index.revision)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -191,7 +191,7 @@ def _settle(ix: GraphIndex) -> None:
     index, to a generation no pass visits; it is unfrozen first, so the
     index this one replaced can still be collected.
     """
-    if ix.g.number_of_edges() < FREEZE_PAST:
+    if len(ix.orders.relations) < FREEZE_PAST:  # g.number_of_edges() walks every node
         return
     gc.unfreeze()
     gc.collect()

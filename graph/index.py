@@ -126,7 +126,7 @@ class GraphIndex:
 
     def __repr__(self) -> str:
         return (f"<GraphIndex revision {self.revision}: {self.g.number_of_nodes()} entities, "
-                f"{self.g.number_of_edges()} relations>")
+                f"{len(self.orders.relations)} relations>")
 
 
 def read_redirects(conn: Connection | Session) -> dict[str, str]:
