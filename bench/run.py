@@ -624,7 +624,7 @@ def judge(p: Point) -> None:
 
     def ratio(name: str) -> tuple[float, float]:
         e = r.get(name, {})
-        if "rps" not in e or not b.get("rps"):
+        if not e.get("rps") or not b.get("rps"):  # no request completed in a round: nothing to judge by, a miss
             return math.nan, math.nan
         return e["rps"] / b["rps"], e["p99_ms"] / b["p99_ms"]
 
@@ -638,7 +638,7 @@ def judge(p: Point) -> None:
                     t >= g["read_ratio"] and p99 <= g["read_p99_ratio"], f"{t:.2f}×, p99 {p99:.1f}×"))
     for name, limit in (("fuzzy", g["fuzzy_p99_ms"]), ("paths", g["paths_p99_ms"]),
                         *((f"hub depth {d}", g["hub_p99_ms"]) for d in (1, 2, 3))):
-        p99 = r.get(name, {}).get("p99_ms", math.nan)
+        p99 = r.get(name, {}).get("p99_ms", math.nan) if r.get(name, {}).get("rps") else math.nan
         c1 = " (c1)" if r.get(name, {}).get("c1") else ""
         out.append((f"{name} p99 ≤ {limit:.0f} ms", p99 <= limit, f"{p99:.1f} ms{c1}"))
     cold = g["cold_s"][p.backend]
