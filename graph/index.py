@@ -45,6 +45,7 @@ class GraphIndex:
         self.merged = redirects or {}  # id merged away -> the id it names now, for every merge not undone
         self.redirects = {old: new for old, new in self.merged.items() if old not in g}  # ... and not live again
         self.article_ids = sorted(articles)
+        self.memo: dict[tuple, Any] = {}  # answers kept per entity, keyed (kind, entity, ...): see remember()
         self.lock = RWLock()
         self.names = NameIndex(g)
         self.orders = Orders(g)
@@ -58,6 +59,14 @@ class GraphIndex:
     def revision(self) -> str:
         return f"{self.stored_revision}.{self._content & 0xFFFF_FFFF_FFFF:012x}"
 
+    MEMO_LIMIT = 4096
+
+    def remember(self, key: tuple, value: Any) -> None:
+        """Keep ``value`` for ``key`` (``key[1]`` an entity) until a revision touches that entity; bounded."""
+        if len(self.memo) >= self.MEMO_LIMIT:
+            self.memo.clear()
+        self.memo[key] = value
+
     def apply(self, changes: Changes, rows: Rows, redirects: dict[str, str] | None = None) -> list:
         """Move to ``changes.revision``: ``rows`` holds the touched items as stored now (absent: deleted).
 
@@ -69,11 +78,13 @@ class GraphIndex:
         keys = self.orders.relations.key_of
         touched_claims: set[str] = set()
         relations: dict[str, tuple[str | None, str | None, str | None]] = {}  # id -> (old predicate, u, v)
+        ends: set[str] = set()  # the old ends of touched relations
         for rid in changes.relation:
             key = keys.get(rid)
             if key is not None:
                 _, u, v = key
-                relations[rid] = (g.edges[u, v, rid]["predicate"], None, None)
+                ends.update((u, v))
+                relations[rid] = (g._succ[u][v][rid]["predicate"], None, None)
                 touched_claims.add(v)
                 g.remove_edge(u, v, key=rid)
             else:
@@ -84,6 +95,7 @@ class GraphIndex:
                 for u, v, rid, p in list(g.in_edges(node, keys=True, data="predicate")) + \
                         list(g.out_edges(node, keys=True, data="predicate")):
                     relations[rid] = (p, None, None)
+                    ends.update((u, v))
                     touched_claims.add(v)
                     g.remove_edge(u, v, key=rid)
                 g.remove_node(node)
@@ -118,6 +130,12 @@ class GraphIndex:
         if redirects is not None:
             self.merged = redirects
         self.redirects = {old: new for old, new in self.merged.items() if old not in g}
+        if self.memo:
+            touched = set(changes.entity)
+            for old_pred, u, v in relations.values():
+                touched.update((u, v))
+            touched.update(ends)
+            self.memo = {k: v for k, v in self.memo.items() if k[1] not in touched}
         self.names.refresh(changes.entity)
         self.orders.refresh(g, nodes=changes.entity, relations=relations,
                             claims=(c for c in touched_claims if c in g))

@@ -6,6 +6,7 @@ Entity references (``ref``) are ids, canonical names or aliases, resolved by
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -142,16 +143,38 @@ def relations_of(ix: GraphIndex, node: str, *, direction: str = "both", predicat
     if direction not in DIRECTIONS:
         raise InvalidParameter("direction", f"'{direction}' is not one of {', '.join(DIRECTIONS)}")
     _check_predicate(predicate)
-    keys: list[tuple] = []
-    if direction in ("out", "both"):
-        keys += [(d["predicate"], rid, node, v) for v, kd in ix.g._succ[node].items() for rid, d in kd.items()
-                 if (predicate is None or d["predicate"] == predicate) and window.keeps(relation_time(d))]
-    if direction in ("in", "both"):
-        keys += [(d["predicate"], rid, u, node) for u, kd in ix.g._pred[node].items()
-                 if not (direction == "both" and u == node) for rid, d in kd.items()
-                 if (predicate is None or d["predicate"] == predicate) and window.keeps(relation_time(d))]
-    keys.sort()
+    keys = _relation_keys(ix, node, direction)
+    if predicate is not None:  # keys start with the predicate: its run is found by bisection
+        keys = View(keys, bisect.bisect_left(keys, (predicate,)), bisect.bisect_left(keys, (predicate + "\0",)))
+    if window != ALL_TIME:
+        keys = [k for k in keys if window.keeps(relation_time(ix.g._succ[k[2]][k[3]][k[1]]))]
     return LazyList(keys, lambda k: relation(ix, k[2], k[3], ix.g._succ[k[2]][k[3]][k[1]]))
+
+
+HUB_RELATIONS = 256  # relations past which an entity's sorted list is kept (GraphIndex.memo) until it changes
+
+
+def _relation_keys(ix: GraphIndex, node: str, direction: str) -> list[tuple]:
+    """``(predicate, id, subject, object)`` of every relation of ``node`` in ``direction``, sorted.
+
+    A hub's list (tens of thousands at 20,000 articles) is kept per index and
+    dropped when a revision touches the hub (:meth:`GraphIndex.apply`).
+    """
+    memo_key = ("relations", node, direction)
+    keys = ix.memo.get(memo_key)
+    if keys is not None:
+        return keys
+    g = ix.g
+    keys = []
+    if direction in ("out", "both"):
+        keys += [(d["predicate"], rid, node, v) for v, kd in g._succ[node].items() for rid, d in kd.items()]
+    if direction in ("in", "both"):
+        keys += [(d["predicate"], rid, u, node) for u, kd in g._pred[node].items()
+                 if not (direction == "both" and u == node) for rid, d in kd.items()]
+    keys.sort()
+    if len(keys) >= HUB_RELATIONS:
+        ix.remember(memo_key, keys)
+    return keys
 
 
 def _edge(ix: GraphIndex, key: tuple) -> dict[str, Any]:
