@@ -198,7 +198,13 @@ def match_relations(ix: GraphIndex, *, subject: str | None = None, predicate: st
     """
     _check_predicate(predicate)
     g = ix.g
-    if subject is not None or object is not None:
+    if (subject is None) != (object is None) and predicate is not None:
+        # One end and the predicate: the end's memoised list, whose run for a predicate is in id order.
+        node, direction = (subject, "out") if subject is not None else (object, "in")
+        keys = _relation_keys(ix, node, direction)
+        run = View(keys, bisect.bisect_left(keys, (predicate,)), bisect.bisect_left(keys, (predicate + "\0",)))
+        found = LazyList(run, lambda k: k[1:])
+    elif subject is not None or object is not None:
         if subject is not None:
             found = [(rid, subject, v) for v, kd in g._succ[subject].items() if object is None or v == object
                      for rid, d in kd.items() if predicate is None or d["predicate"] == predicate]
