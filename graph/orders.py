@@ -68,6 +68,11 @@ def _discard(items: list | SortedList, item: Any) -> None:
         del items[i]
 
 
+def _span_bucket(date: Any) -> int:
+    """The power of two that bounds a closed interval's length in days."""
+    return max(0, (date.latest - date.earliest).days).bit_length()
+
+
 class SortedKeys:
     """A sorted list of keys (tuples ending in an id), with the key of each id."""
 
@@ -142,7 +147,9 @@ class Orders:
         self.predicates: dict[str, SortedList] = {p: SortedList(ks) for p, ks in by_pred.items()}
         self.events_open: set[str] = set()  # dated events open at one end: no bound to bisect on
         self.event_dates: dict[str, Any] = {}  # event -> its parsed date
-        self.max_span = dt.timedelta(0)  # the longest closed event interval (never shrinks: a bound)
+        # Closed event intervals by span, in powers of two (bucket k: at most 2**k days), each by first day:
+        # a window finds the events of bucket k among those starting 2**k days before it at the most.
+        self.event_spans: dict[int, SortedList] = {}
         for n, d in g.nodes(data=True):
             if d["type"] == "event":
                 self._date_event(n, d)
@@ -162,7 +169,9 @@ class Orders:
 
     def _date_event(self, node: str, d: dict[str, Any] | None) -> None:
         self.events_open.discard(node)
-        self.event_dates.pop(node, None)
+        old = self.event_dates.pop(node, None)
+        if old is not None and old.earliest is not None and old.latest is not None:
+            self.event_spans[_span_bucket(old)].discard((old.earliest, old.latest, node))
         date = (d or {}).get("date")
         if not date:
             return
@@ -171,22 +180,25 @@ class Orders:
         if parsed.earliest is None or parsed.latest is None:
             self.events_open.add(node)
         else:
-            self.max_span = max(self.max_span, parsed.latest - parsed.earliest)
+            self.event_spans.setdefault(_span_bucket(parsed), SortedList()).add((parsed.earliest, parsed.latest, node))
 
     def events_in(self, start: dt.date | None, end: dt.date | None) -> list[tuple]:
         """The keys of dated events whose interval overlaps [start, end], in timeline order.
 
-        Closed intervals are found by bisection on their first day (within the
-        longest span of ``start``), open ones from their own short list.
+        Each span bucket is cut by bisection on the first day: from ``start``
+        less the bucket's longest span to ``end``; open intervals come from
+        their own short list. What is read is about what overlaps, not the
+        whole timeline.
         """
-        keys = self.events.keys
-        try:
-            lo = 0 if start is None else keys.bisect_left((0, start - self.max_span))
-        except OverflowError:  # a window starting in year 1
-            lo = 0
-        hi = keys.bisect_right((0, end, dt.date.max)) if end is not None else keys.bisect_left((1,))
-        found = [k for k in keys[lo:hi] if k[-1] not in self.events_open
-                 and self.event_dates[k[-1]].overlaps(start, end)]
+        found = []
+        for k, items in self.event_spans.items():
+            try:
+                lo = 0 if start is None else items.bisect_left((start - dt.timedelta(days=2 ** k),))
+            except OverflowError:  # a window starting in year 1
+                lo = 0
+            hi = len(items) if end is None else items.bisect_right((end, dt.date.max))
+            found += [self.events.key_of[n] for first, last, n in items.islice(lo, hi)
+                      if (start is None or last >= start)]
         found += [self.events.key_of[n] for n in self.events_open if self.event_dates[n].overlaps(start, end)]
         found.sort()
         return found
