@@ -14,8 +14,8 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", response_model=Status, summary="Liveness", responses=responses(500))
-def healthz():
-    """Always 200 while the process answers."""
+async def healthz():
+    """Always 200 while the process answers (on the event loop: no thread to wait for)."""
     return {"status": "ok"}
 
 
