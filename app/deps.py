@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -28,31 +27,18 @@ def current_index(request: Request) -> GraphIndex:
     return ix
 
 
-async def get_index(request: Request) -> AsyncIterator[GraphIndex]:
+def get_index(request: Request) -> Iterator[GraphIndex]:
     """The index, held for reading while the endpoint runs: a revision applied meanwhile waits for it.
 
-    On the event loop, not in a worker thread: a dependency run in the thread
-    pool costs a thread hand-off each way per request, most of a small read's
-    time (bench/). What may block goes to a thread: the revision check, when it
-    is due (a query), and a read lock a revision's apply holds (milliseconds).
-    Scoped to the endpoint function (not the response): what the endpoint
-    returns is plain data, so sending it to a slow client holds nothing.
+    Scoped to the endpoint function (not the response): what the endpoint returns is
+    plain data, so sending it to a slow client holds nothing.
     """
-    state = request.app.state
-    reloader = getattr(state, "reloader", None)
-    if reloader is not None and getattr(state, "index", None) is not None and reloader.due():
-        ix = await run_in_threadpool(current_index, request)
-    else:
-        ix = current_index(request)  # no I/O: the index as it stands
-    if not ix.lock.try_acquire_read():
-        await run_in_threadpool(ix.lock.acquire_read)
-    try:
+    ix = current_index(request)
+    with ix.lock.reading():
         yield ix
-    finally:
-        ix.lock.release_read()
 
 
-async def get_engine(request: Request) -> Engine:
+def get_engine(request: Request) -> Engine:
     engine = getattr(request.app.state, "engine", None)
     if engine is None:
         raise StoreUnavailable()
@@ -93,7 +79,11 @@ MAX_OFFSET = 2**31 - 1
 class Pagination:
     """``limit`` (1..500, default 50) and ``offset`` (0..2**31-1) on every list."""
 
-    def __init__(self, limit: int = 50, offset: int = 0) -> None:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=500, description="Items per page")] = 50,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")] = 0,
+    ) -> None:
         self.limit, self.offset = limit, offset
 
     def page(self, items: Sequence[T]) -> Page[T]:
@@ -101,15 +91,7 @@ class Pagination:
                     limit=self.limit, offset=self.offset)
 
 
-async def pagination(
-    limit: Annotated[int, Query(ge=1, le=500, description="Items per page")] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")] = 0,
-) -> Pagination:
-    """The page parameters (a coroutine: no thread hand-off to read two integers)."""
-    return Pagination(limit, offset)
-
-
-PageDep = Annotated[Pagination, Depends(pagination)]
+PageDep = Annotated[Pagination, Depends()]
 
 # An entity reference in the path: id, canonical name or alias, any case, punctuation ignored.
 REF_DOC = "Entity id, canonical name or alias; case and punctuation are ignored (\"us\" finds \"U.S.\")"

@@ -37,14 +37,6 @@ class RWLock:
                 self._cond.wait()
             self._readers += 1
 
-    def try_acquire_read(self) -> bool:
-        """Enter as a reader if no writer holds or waits for the lock; never blocks."""
-        with self._cond:
-            if self._writer or self._waiting_writers:
-                return False
-            self._readers += 1
-            return True
-
     def release_read(self) -> None:
         with self._cond:
             self._readers -= 1

@@ -15,12 +15,12 @@ router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=responses
 
 
 @router.get("", response_model=Page[Article], summary="Articles")
-async def list_articles(ix: IndexDep, page: PageDep):
+def list_articles(ix: IndexDep, page: PageDep):
     return page.page(LazyList(ix.article_ids, ix.articles.__getitem__))
 
 
 @router.get("/{article_id}", response_model=ArticleWithText, summary="One article with its text",
             responses=responses(404))
-async def get_article(ix: IndexDep, article_id: str):
+def get_article(ix: IndexDep, article_id: str):
     """`text` is the article exactly as ingested; evidence offsets index it in code points."""
     return queries.article(ix, article_id)

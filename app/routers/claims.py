@@ -21,7 +21,7 @@ assert set(ClaimStatus.__args__) == set(queries.CLAIM_STATUSES)
 
 
 @router.get("", response_model=Page[Claim], summary="Claims", responses=responses(404, 409))
-async def list_claims(
+def list_claims(
     ix: IndexDep,
     page: PageDep,
     about: Annotated[str | None, Query(description="Only claims about this entity. " + REF_DOC)] = None,
@@ -38,7 +38,7 @@ async def list_claims(
 
 
 @router.get("/{ref}", response_model=Claim, summary="One claim", responses=responses(404, 409))
-async def get_claim(ix: IndexDep, ref: Annotated[str, Path(description="Claim id or alias. " + REF_DOC)]):
+def get_claim(ix: IndexDep, ref: Annotated[str, Path(description="Claim id or alias. " + REF_DOC)]):
     node = resolve(ix, ref, "ref")
     if ix.g.nodes[node]["type"] != "claim":
         raise NotFound("claim", ref)

@@ -26,7 +26,7 @@ RefPath = Annotated[str, Path(description=REF_DOC, examples=["jen-daskal", "Dask
 
 
 @router.get("", response_model=Page[EntityHit], summary="Search or list entities")
-async def list_entities(
+def list_entities(
     ix: IndexDep,
     page: PageDep,
     q: Annotated[str | None, Query(description="Matched against names and aliases: exact, then prefix, then fuzzy",
@@ -46,13 +46,13 @@ async def list_entities(
 
 
 @router.get("/{ref}", response_model=Entity, summary="One entity", responses=responses(404, 409))
-async def get_entity(ix: IndexDep, ref: RefPath):
+def get_entity(ix: IndexDep, ref: RefPath):
     return queries.entity(ix, resolve(ix, ref, "ref"))
 
 
 @router.get("/{ref}/relations", response_model=Page[Relation], summary="An entity's relations",
             responses=responses(404, 409))
-async def entity_relations(
+def entity_relations(
     ix: IndexDep,
     page: PageDep,
     ref: RefPath,
@@ -78,7 +78,7 @@ _CUT_DOC[200]["headers"] = {TRUNCATED_HEADER: {
 
 @router.get("/{ref}/neighborhood", response_model=Neighborhood | NodeLinkGraph, summary="Entities within depth hops",
             responses={**responses(404, 409), **_CUT_DOC})
-async def entity_neighborhood(
+def entity_neighborhood(
     ix: IndexDep,
     ref: RefPath,
     response: Response,

@@ -30,7 +30,7 @@ def time_window(start: str | None, end: str | None, include_undated: bool | None
 
 
 @router.get("", response_model=Page[Event], summary="Timeline of events")
-async def list_events(
+def list_events(
     ix: IndexDep,
     page: PageDep,
     start: FromParam = None,

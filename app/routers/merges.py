@@ -58,7 +58,7 @@ class Merge(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
-async def redirect_merged(request: Request, ix: IndexDep) -> None:
+def redirect_merged(request: Request, ix: IndexDep) -> None:
     """308 to the merge target when the path's ``{ref}`` is an id merged away (and not an entity again)."""
     ref = request.path_params.get("ref")
     if not ref or ref in ix.g or ref not in getattr(ix, "redirects", {}):

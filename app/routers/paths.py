@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/paths", tags=["paths"], responses=responses(422, 
 
 @router.get("", response_model=Paths, summary="Connections between two entities",
             responses=responses(404, 409))
-async def find_paths(
+def find_paths(
     ix: IndexDep,
     source: Annotated[str, Query(description=REF_DOC)],
     target: Annotated[str, Query(description=REF_DOC)],

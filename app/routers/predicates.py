@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/predicates", tags=["predicates"], responses=respo
 
 
 @router.get("", response_model=Page[Predicate], summary="The predicate vocabulary")
-async def list_predicates(ix: IndexDep, page: PageDep):
+def list_predicates(ix: IndexDep, page: PageDep):
     """Each predicate with its meaning, the entity types it takes as subject (domain) and object
     (range), and how many relations use it."""
     return page.page(queries.predicates(ix))

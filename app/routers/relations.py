@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1/relations", tags=["relations"], responses=respons
 
 @router.get("", response_model=Page[Relation], summary="Relations matching a triple pattern",
             responses=responses(404, 409))
-async def match_relations(
+def match_relations(
     ix: IndexDep,
     page: PageDep,
     subject: Annotated[str | None, Query(description=REF_DOC)] = None,
