@@ -33,6 +33,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from graph import changes
 from graph.errors import StoreUnavailable
@@ -116,6 +117,11 @@ class GraphReloader:
         try:
             with self.engine.connect() as conn:
                 revision = stored_revision(conn)
+        except PoolTimeout as exc:  # every pooled connection is busy: the database is there, the pool is full
+            log.warning("No pooled connection for the revision check; serving revision %s: %s",
+                        state.index.stored_revision if state.index else None, _first_line(exc))
+            self._next_check = time.monotonic() + self.interval
+            return None
         except SQLAlchemyError as exc:
             if self._down is None:
                 log.error("The database cannot be reached; answering 503 until it is back: %s",
