@@ -10,6 +10,14 @@ Unicode code points, end exclusive) and the i-th ``evidence_sentences``.
 
     pandas.read_csv(zipfile.ZipFile("g.zip").open("edges.csv"))
     read.csv(unz("g.zip", "edges.csv"), encoding = "UTF-8")
+
+**Safe to open in a spreadsheet.** A text cell that starts with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return would be read by Excel, LibreOffice
+or Google Sheets as a formula (``=HYPERLINK(...)`` in an entity's name runs
+when the file is opened). Such a cell gets a leading ``'``, as OWASP advises
+(:func:`spreadsheet_safe`); the rest of the text is unchanged, so a reader that
+wants the exact value strips one leading ``'`` from a cell whose second
+character is one of those. Numbers are written as numbers.
 """
 
 from __future__ import annotations
@@ -39,6 +47,23 @@ EDGE_COLUMNS = [
 
 # A fixed timestamp keeps the zip byte-for-byte the same for the same graph.
 _EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """``value`` with a leading ``'`` if it is text a spreadsheet would run as a formula.
+
+    >>> print(spreadsheet_safe('=HYPERLINK("http://evil.example","x")'))
+    '=HYPERLINK("http://evil.example","x")
+    >>> spreadsheet_safe("China"), spreadsheet_safe(-3), spreadsheet_safe("")
+    ('China', -3, '')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _joined(values: Iterable[Any]) -> str:
@@ -134,7 +159,7 @@ def csv_zip_chunks(source) -> Iterator[bytes]:
                 writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\r\n")
                 writer.writeheader()
                 for batch in batches():
-                    writer.writerows({c: "" if row.get(c) is None else row[c] for c in columns}
+                    writer.writerows({c: "" if row.get(c) is None else spreadsheet_safe(row[c]) for c in columns}
                                      for row in rows(source, batch))
                     text.flush()
                     if chunk := sink.take():
