@@ -22,6 +22,7 @@ from graph.store import article_count, create_schema, make_engine
 from . import problems, web
 from .bodylimit import BodyLimit
 from .caching import ConditionalGet
+from .gates import gates
 from .reload import GraphReloader
 from .routers import (analytics, articles, articles_write, claims, entities, events, export, health, merges, paths,
                       predicates, relations, search, sparql, svg)
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   docs_url=None, redoc_url=None,  # web.install serves them offline
                   # "/v1/entities/%2F" is "/v1/entities//" once decoded: a 404, not a redirect to the list.
                   redirect_slashes=False)
+    app.state.gates = gates()
     problems.install(app)
     app.add_middleware(ConditionalGet, max_age=settings.cache_max_age)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # inside CORS: a 413 carries its headers

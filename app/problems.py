@@ -43,7 +43,7 @@ _DESCRIPTIONS = {
     409: "Ambiguous entity reference, with the `candidates` it could mean",
     422: "Invalid parameter; `errors` names each one",
     500: "Internal error",
-    503: "Database unreachable, graph not loaded, or the query engine busy",
+    503: "Database unreachable, graph not loaded, or every slot for this kind of work taken (`Retry-After`)",
 }
 
 

@@ -10,10 +10,12 @@ from pydantic import BaseModel, Field
 from graph import analytics
 
 from ..deps import IndexDep, PageDep
+from ..gates import slot
 from ..problems import responses
 from ..schemas import EntityRef, Page
 
-router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=responses(422, 500, 503))
+router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=responses(422, 500, 503),
+                   dependencies=[slot("analytics")])
 
 Measure = Literal["degree", "betweenness", "pagerank"]
 assert set(Measure.__args__) == set(analytics.MEASURES)

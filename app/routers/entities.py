@@ -11,6 +11,7 @@ from graph.paging import LazyList
 from graph.vocabulary import EntityType
 
 from ..deps import REF_DOC, IndexDep, PageDep, resolve
+from ..gates import slot
 from ..problems import responses
 from ..schemas import Entity, EntityHit, Neighborhood, NodeLinkGraph, Page, Relation
 from .events import FromParam, ToParam, UndatedParam, time_window
@@ -77,7 +78,7 @@ _CUT_DOC[200]["headers"] = {TRUNCATED_HEADER: {
 
 
 @router.get("/{ref}/neighborhood", response_model=Neighborhood | NodeLinkGraph, summary="Entities within depth hops",
-            responses={**responses(404, 409), **_CUT_DOC})
+            responses={**responses(404, 409), **_CUT_DOC}, dependencies=[slot("neighbourhoods")])
 def entity_neighborhood(
     ix: IndexDep,
     ref: RefPath,

@@ -18,6 +18,7 @@ from graph.formats import FORMATS, Format
 from graph.stream import export_stream
 
 from ..deps import IndexDep
+from ..gates import slot
 from ..problems import responses
 
 router = APIRouter(prefix="/v1/graph", tags=["graph"], responses=responses(422, 500, 503))
@@ -152,7 +153,8 @@ def neighborhood_export(ix, node: str, depth: int, fmt: Format) -> Response:
 
 
 @router.get("", response_model=dict[str, Any], summary="The whole graph",
-            responses=media_responses("The graph in the chosen format", skip_json=True))
+            responses=media_responses("The graph in the chosen format", skip_json=True),
+            dependencies=[slot("exports")])
 def whole_graph(request: Request, ix: IndexDep, format: FormatQuery = None, accept: AcceptHeader = None):
     """`node-link` (the default) loads with `networkx.node_link_graph(data, edges="edges")` or d3-force;
     `cytoscape` with `cy.add(data.elements)`; `graphml` with `networkx.read_graphml` (lists and objects are

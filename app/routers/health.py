@@ -1,6 +1,16 @@
-"""Liveness and readiness."""
+"""Liveness and readiness: neither ever waits for a thread of the shared pool.
+
+``/healthz`` answers on the event loop. ``/readyz`` asks the database, which
+blocks, so it runs on a thread of its own (not Starlette's pool, which the
+reads share and a burst can fill); concurrent readiness checks share one
+database round trip, and one that takes longer than :data:`READY_WAIT`
+seconds is a 503.
+"""
 
 from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import APIRouter, Request
 
@@ -12,6 +22,9 @@ from ..schemas import Status
 
 router = APIRouter(tags=["health"])
 
+READY_WAIT = 2.0  # seconds
+_CHECKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="readyz")
+
 
 @router.get("/healthz", response_model=Status, summary="Liveness", responses=responses(500))
 async def healthz():
@@ -19,10 +32,7 @@ async def healthz():
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=Status, summary="Readiness", responses=responses(500, 503))
-def readyz(request: Request):
-    """200 when the database answers and the graph is loaded, else 503."""
-    state = request.app.state
+def _ready(state) -> None:
     engine = getattr(state, "engine", None)
     if engine is None:
         raise StoreUnavailable()
@@ -36,4 +46,18 @@ def readyz(request: Request):
         raise StoreUnavailable() from exc
     if getattr(state, "index", None) is None:
         raise StoreUnavailable("The graph is not loaded yet")
+
+
+@router.get("/readyz", response_model=Status, summary="Readiness", responses=responses(500, 503))
+async def readyz(request: Request):
+    """200 when the database answers (within 2 s) and the graph is loaded, else 503."""
+    state = request.app.state
+    check: asyncio.Future | None = getattr(state, "readiness", None)
+    if check is None or check.done():
+        check = asyncio.get_running_loop().run_in_executor(_CHECKER, _ready, state)
+        state.readiness = check
+    try:
+        await asyncio.wait_for(asyncio.shield(check), READY_WAIT)
+    except TimeoutError:
+        raise StoreUnavailable(f"The database did not answer within {READY_WAIT:g} s") from None
     return {"status": "ok"}

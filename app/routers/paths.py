@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from graph import queries
 
 from ..deps import REF_DOC, IndexDep, resolve
+from ..gates import slot
 from ..problems import responses
 from ..schemas import Paths
 
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/v1/paths", tags=["paths"], responses=responses(422, 
 
 
 @router.get("", response_model=Paths, summary="Connections between two entities",
-            responses=responses(404, 409))
+            responses=responses(404, 409), dependencies=[slot("paths")])
 def find_paths(
     ix: IndexDep,
     source: Annotated[str, Query(description=REF_DOC)],

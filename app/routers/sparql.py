@@ -14,6 +14,7 @@ from graph.errors import InvalidParameter, NotAcceptable, QueryInvalid, Unsuppor
 from graph.index import GraphIndex
 
 from ..deps import IndexDep
+from ..gates import slot
 from ..problems import responses
 
 router = APIRouter(prefix="/v1/sparql", tags=["sparql"])
@@ -150,7 +151,7 @@ def _answer(ix: GraphIndex, request: Request, query: str) -> Response:
 
 
 @router.get("", summary="Run a SPARQL query (query in the URL)", response_class=Response, responses=_OK,
-            description=DESCRIPTION)
+            description=DESCRIPTION, dependencies=[slot("sparql")])
 async def sparql_get(
     ix: IndexDep,
     request: Request,
@@ -161,6 +162,7 @@ async def sparql_get(
 
 @router.post(
     "", summary="Run a SPARQL query (query in the body)", response_class=Response, responses=_OK,
+    dependencies=[slot("sparql")],
     description=DESCRIPTION + f"\n\nThe body is the query itself (`Content-Type: {SPARQL_QUERY}`) or a form "
                               f"with a `query` field (`Content-Type: {FORM}`). POST is only for long queries: "
                               f"nothing is ever written.",
