@@ -24,12 +24,19 @@ as a fast one; ``--max-seconds`` is only a guard against a hang (reaching it
 before ``--min-writes`` is a failure, and says so).
 
 Prints requests/s, p50/p99 per endpoint and the errors; exits 1 on any error
-(a status other than 2xx, a transport error) or lost write.
+(a status other than 2xx, a transport error) or lost write. For a server it
+started, it also samples the server's RSS and open file descriptors every
+``--sample-every`` seconds and prints them after the first minute and at the
+end: the soak (30 minutes, one write a second, on the 1,000-article store) is
+
+    python -m bench.stores 1000
+    python -m bench.load --database-url sqlite:////tmp/bench/soak.db --stored --duration 1800  # a copy of the store
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import asyncio
 import random
 import secrets
@@ -39,6 +46,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -256,8 +264,47 @@ async def verify_stored(client: httpx.AsyncClient, ids: list[str], settle: float
 # --- the run -------------------------------------------------------------------------------------------------------
 
 
+@dataclass
+class Footprint:
+    """The server's resident memory and open file descriptors, sampled through the run (a soak's leak check)."""
+
+    pid: int | None
+    samples: list[tuple[float, float, int]] = field(default_factory=list)  # (seconds, RSS MiB, fds)
+
+    def sample(self, t: float) -> None:
+        if self.pid is None:
+            return
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text()
+            rss = next(int(ln.split()[1]) / 1024 for ln in status.splitlines() if ln.startswith("VmRSS:"))
+            fds = len(os.listdir(f"/proc/{self.pid}/fd"))
+        except (OSError, StopIteration):
+            return
+        self.samples.append((t, rss, fds))
+
+    async def watch(self, start: float, stop: Callable[[], bool], every: float = 10.0) -> None:
+        while not stop():
+            self.sample(time.perf_counter() - start)
+            await asyncio.sleep(every)
+        self.sample(time.perf_counter() - start)
+
+    def report(self) -> None:
+        if len(self.samples) < 2:
+            return
+        # The first minute warms caches (and a short run has no "after the warm-up"): start from the sample
+        # nearest 60 s in, or the first.
+        first = next((s for s in self.samples if s[0] >= 60), self.samples[0])
+        last = self.samples[-1]
+        if first is last:
+            first = self.samples[0]
+        peak = max(s[1] for s in self.samples)
+        print(f"server footprint: RSS {first[1]:.0f} MiB at {first[0]:.0f} s -> {last[1]:.0f} MiB at {last[0]:.0f} s "
+              f"({last[1] - first[1]:+.0f} MiB; peak {peak:.0f}); open fds {first[2]} -> {last[2]} "
+              f"({last[2] - first[2]:+d}); {len(self.samples)} samples")
+
+
 async def drive(url: str, args: argparse.Namespace, writes: list[GenStory], database_url: str | None,
-                workdir: Path) -> int:
+                workdir: Path, pid: int | None = None) -> int:
     limits = httpx.Limits(max_connections=args.connections + 2, max_keepalive_connections=args.connections + 2)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=args.timeout) as client:
         schema = (await client.get("/openapi.json")).json()
@@ -272,9 +319,16 @@ async def drive(url: str, args: argparse.Namespace, writes: list[GenStory], data
         start = time.perf_counter()
         deadline = start + args.duration
         writer.hard_deadline = start + max(args.max_seconds, args.duration)
-        await asyncio.gather(writer.run(client, deadline),
-                             *(reader(client, targets, stats, deadline, args.seed + i, writer)
-                               for i in range(args.connections)))
+        footprint = Footprint(pid)
+        done = asyncio.Event()
+
+        async def readers_then_stop() -> None:
+            await asyncio.gather(*(reader(client, targets, stats, deadline, args.seed + i, writer)
+                                   for i in range(args.connections)))
+            done.set()
+
+        await asyncio.gather(writer.run(client, deadline), readers_then_stop(),
+                             footprint.watch(start, done.is_set, every=args.sample_every))
         elapsed = time.perf_counter() - start
         refused = {f.split(":", 1)[0] for f in writer.failed}
         lost = await verify_stored(client, [i for i in writer.sent if i not in refused], args.settle)
@@ -283,7 +337,9 @@ async def drive(url: str, args: argparse.Namespace, writes: list[GenStory], data
         late = [i for i in timed_out if i not in await verify_stored(client, timed_out, args.settle)]
         if late:
             print(f"load: {len(late)} write(s) the client timed out on were stored afterwards: {late[:5]}")
-    return report(stats, elapsed, writer, lost, args)
+    code = report(stats, elapsed, writer, lost, args)
+    footprint.report()
+    return code
 
 
 def report(stats: Stats, elapsed: float, writer: Writer, lost: list[str], args: argparse.Namespace) -> int:
@@ -369,6 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--token", help="the write token (with --url); a fresh one is made for a started server")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--workdir", type=Path, help="default: a temporary folder, removed at the end")
+    p.add_argument("--sample-every", type=float, default=10.0,
+                   help="seconds between two samples of the started server's RSS and open file descriptors")
     args = p.parse_args(argv)
     if args.url:
         loopback_only(args.url)
@@ -399,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         args.token = args.token or secrets.token_urlsafe(24)
         with serve(database_url, env={"STORYGRAPH_API_TOKENS": f"bench:{args.token}"}, cpu=None,
                    log=workdir / "server.log") as srv:
-            return asyncio.run(drive(srv.url, args, writes, database_url, workdir))
+            return asyncio.run(drive(srv.url, args, writes, database_url, workdir, pid=srv.proc.pid))
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
