@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query
 
 from graph import pathfind, queries
 from graph.paging import LazyList
@@ -12,6 +12,7 @@ from graph.vocabulary import EntityType
 
 from ..deps import REF_DOC, IndexDep, PageDep, resolve
 from ..gates import slot
+from ..piecewise import answer
 from ..problems import responses
 from ..schemas import Entity, EntityHit, Neighborhood, NodeLinkGraph, Page, Relation
 from .events import FromParam, ToParam, UndatedParam, time_window
@@ -82,7 +83,6 @@ _CUT_DOC[200]["headers"] = {TRUNCATED_HEADER: {
 def entity_neighborhood(
     ix: IndexDep,
     ref: RefPath,
-    response: Response,
     depth: Annotated[int, Query(ge=1, le=3, description="Hops, either direction")] = 1,
     format: FormatQuery = None,
     accept: AcceptHeader = None,
@@ -103,8 +103,8 @@ def entity_neighborhood(
         out.headers[TRUNCATED_HEADER] = _truncated(ix, node, depth, None)
         return out
     nodes, edges = queries.neighborhood(ix, node, depth=depth)
-    response.headers[TRUNCATED_HEADER] = _truncated(ix, node, depth, (len(nodes), len(edges)))
-    return {"nodes": nodes, "edges": edges}
+    return answer(Neighborhood, {"nodes": nodes, "edges": edges}, "nodes", "edges",
+                  headers={TRUNCATED_HEADER: _truncated(ix, node, depth, (len(nodes), len(edges)))})
 
 
 def _truncated(ix, node: str, depth: int, counts: tuple[int, int] | None) -> str:

@@ -10,6 +10,7 @@ from graph import queries
 
 from ..deps import REF_DOC, IndexDep, resolve
 from ..gates import slot
+from ..piecewise import answer
 from ..problems import responses
 from ..schemas import Paths
 
@@ -29,4 +30,4 @@ def find_paths(
     entities, with evidence."""
     found = queries.paths(ix, resolve(ix, source, "source"), resolve(ix, target, "target"),
                           max_length=max_length, limit=limit)
-    return {"paths": found}
+    return answer(Paths, {"paths": found}, "paths")

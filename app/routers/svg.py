@@ -18,6 +18,7 @@ from graph import exports, pathfind, render
 from graph.index import GraphIndex
 
 from ..deps import REF_DOC, IndexDep, resolve
+from ..gates import slot
 from ..problems import responses
 from .sparql import TRUNCATED_HEADER
 
@@ -60,7 +61,7 @@ def _svg(body: bytes, stem: str) -> Response:
 
 
 @router.get("/graph.svg", response_class=Response, summary="The whole graph as a picture",
-            responses=_SVG_RESPONSE)
+            responses=_SVG_RESPONSE, dependencies=[slot("pictures")])
 def graph_svg(ix: IndexDep):
     """Every entity (coloured by type, labelled with its name) and relation (labelled with its predicates),
     laid out by NetworkX with a fixed seed: the same graph gives the same bytes. A legend names the types.
@@ -71,7 +72,7 @@ def graph_svg(ix: IndexDep):
 
 @router.get("/entities/{ref}/neighborhood.svg", response_class=Response,
             summary="An entity's neighbourhood as a picture", tags=["entities"],
-            responses={**_SVG_RESPONSE, **responses(404, 409)})
+            responses={**_SVG_RESPONSE, **responses(404, 409)}, dependencies=[slot("pictures")])
 def neighborhood_svg(
     ix: IndexDep,
     ref: Annotated[str, Path(description=REF_DOC, examples=["jen-daskal", "Daskal"])],
