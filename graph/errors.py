@@ -210,17 +210,6 @@ class QueryBusy(StorygraphError):
         super().__init__(f"All {slots} query slots are taken; try again shortly")
 
 
-class ExportsBusy(StorygraphError):
-    """503: every whole-graph export slot is streaming; a later retry may succeed."""
-
-    status = 503
-    title = "Exports busy"
-    type = "https://storygraph.dev/problems/exports-busy"
-
-    def __init__(self, slots: int) -> None:
-        super().__init__(f"All {slots} whole-graph export slots are streaming; try again shortly")
-
-
 class QueryAborted(StorygraphError):
     """503: the process evaluating the query was stopped by a resource limit (memory, CPU)."""
 

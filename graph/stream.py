@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-import threading
 import weakref
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
@@ -36,7 +35,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, union
 from sqlalchemy.engine import Connection, Engine
 
-from .errors import ExportsBusy
 from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, GraphStateRow, RelationRow
 
 if TYPE_CHECKING:
@@ -341,25 +339,17 @@ def chunked(pieces: Iterable[str], size: int = CHUNK) -> Iterator[bytes]:
         yield "".join(buffer).encode()
 
 
-# Each whole-graph export holds a database connection for as long as its client reads: without a bound,
-# a burst of them took every pooled connection (5 + 10) and the rest of the service waited 30 s for one.
-EXPORT_SLOTS = 4
-EXPORT_WAIT = 60.0  # seconds an export waits for a slot before a 503
-_SLOTS = threading.BoundedSemaphore(EXPORT_SLOTS)
-
-
 def export_stream(engine: Engine, fmt: Any) -> Iterator[bytes]:
     """The whole stored graph in ``fmt`` (a :class:`graph.formats.Format`), as chunks, from one snapshot.
 
     The transaction opens now, so an unreachable database fails here rather
     than in the middle of a response; it closes when the stream ends, fails or
     is dropped (a client gone away): the generator's ``finally``, or, for one
-    never started, a finalizer.
+    never started, a finalizer. Each holds a database connection for as long
+    as its client reads, so the API bounds how many run at once
+    (``app/gates.py``: without a bound, a burst took every pooled connection).
     """
-    if not _SLOTS.acquire(timeout=EXPORT_WAIT):  # queue a while; refuse (503) rather than wait forever
-        raise ExportsBusy(EXPORT_SLOTS)
     stack = ExitStack()
-    stack.callback(_SLOTS.release)
     try:
         conn = stack.enter_context(snapshot(engine))
     except BaseException:
