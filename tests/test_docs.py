@@ -27,3 +27,11 @@ def test_ci_runs_the_readme_test_command():
 def test_every_predicate_is_documented():
     for name, p in PREDICATES.items():
         assert f"| `{name}` | {p.meaning} |" in README, name
+
+
+def test_the_limits_table_is_the_gates():
+    from app.gates import LIMITS
+
+    for kind, lim in LIMITS.items():
+        row = f"| {kind} | {lim.what} | {lim.slots} | {lim.queue} | {lim.wait:g} s | {lim.retry_after} s |"
+        assert row in README, row
