@@ -2,8 +2,16 @@
 
 Tokens come from ``STORYGRAPH_API_TOKENS`` (comma-separated) and
 ``STORYGRAPH_API_TOKENS_FILE`` (one per line, ``#`` comments, blank lines
-ignored). Each is ``secret`` or ``name:secret``; the name (or, without one, a
-short fingerprint of the secret, never the secret) is who a merge records.
+ignored). Each is ``secret`` or ``name:secret``; the name is who a merge records.
+
+A token without a name is recorded as ``token-`` and 12 hex digits of an
+HMAC-SHA256 of its secret under the deployment's key: 32 random bytes the
+database makes once (``graph.tables.DeploymentKeyRow``) and the API never
+shows. So the label is the same in every process and after every restart of
+one deployment, differs between deployments, and without the key says nothing
+about the secret. (It was an unsalted SHA-256 prefix, which a dictionary
+inverts for a weak secret; labels recorded then, 8 hex digits, stay as they
+are: rotate such a token.)
 
 Reads stay open. A write without a valid token is a 401 problem with
 ``WWW-Authenticate: Bearer realm="storygraph"``; with no token configured the
@@ -23,6 +31,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from graph.errors import Unauthorized, WritesDisabled
+from graph.store import deployment_key
 
 from .settings import Settings
 
@@ -35,18 +44,24 @@ class Token:
     secret: bytes = field(repr=False)
 
 
-def fingerprint(secret: bytes) -> str:
-    """A short, one-way label for an unnamed token: enough to tell tokens apart in a record."""
-    return "token-" + hashlib.sha256(secret).hexdigest()[:8]
+def fingerprint(secret: bytes, key: bytes) -> str:
+    """A short label for an unnamed token, keyed: enough to tell tokens apart in a record, and no more.
+
+    >>> fingerprint(b"hunter2", bytes(32))
+    'token-48d1763b879f'
+    >>> fingerprint(b"hunter2", bytes(31) + b"\\x01") != fingerprint(b"hunter2", bytes(32))
+    True
+    """
+    return "token-" + hmac.new(key, secret, hashlib.sha256).hexdigest()[:12]
 
 
-def parse_token(entry: str) -> Token | None:
-    """``secret`` or ``name:secret``; ``None`` for an empty entry.
+def parse_token(entry: str, key: bytes) -> Token | None:
+    """``secret`` or ``name:secret``; ``None`` for an empty entry. ``key`` labels an unnamed one.
 
-    >>> parse_token("alice:s3cret").name
+    >>> parse_token("alice:s3cret", bytes(32)).name
     'alice'
-    >>> parse_token("s3cret").name
-    'token-1ec1c26b'
+    >>> parse_token("s3cret", bytes(32)).name == fingerprint(b"s3cret", bytes(32))
+    True
     """
     entry = entry.strip()
     if not entry:
@@ -54,10 +69,10 @@ def parse_token(entry: str) -> Token | None:
     name, sep, secret = entry.partition(":")
     if sep and secret and _NAME.match(name):
         return Token(name, secret.encode())
-    return Token(fingerprint(entry.encode()), entry.encode())
+    return Token(fingerprint(entry.encode(), key), entry.encode())
 
 
-def load_tokens(settings: Settings) -> list[Token]:
+def load_tokens(settings: Settings, key: bytes) -> list[Token]:
     entries: list[str] = []
     if settings.api_tokens is not None:
         entries += settings.api_tokens.get_secret_value().split(",")
@@ -65,14 +80,17 @@ def load_tokens(settings: Settings) -> list[Token]:
         for line in Path(settings.api_tokens_file).read_text(encoding="utf-8").splitlines():
             if not line.strip().startswith("#"):
                 entries.append(line)
-    return [t for e in entries if (t := parse_token(e)) is not None]
+    return [t for e in entries if (t := parse_token(e, key)) is not None]
 
 
 def _tokens(request: Request) -> list[Token]:
     state = request.app.state
     tokens = getattr(state, "api_tokens", None)
     if tokens is None:
-        tokens = state.api_tokens = load_tokens(state.settings)
+        settings = state.settings
+        configured = settings.api_tokens is not None or settings.api_tokens_file is not None
+        # the key is read only when there are tokens to label: writes disabled need no database
+        tokens = state.api_tokens = load_tokens(settings, deployment_key(state.engine) if configured else b"")
     return tokens
 
 

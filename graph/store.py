@@ -177,6 +177,14 @@ def ping(engine: Engine) -> None:
         conn.execute(text("SELECT 1"))
 
 
+def deployment_key(engine: Engine) -> bytes:
+    """The deployment's random key (``deployment_key``, made by migration 0005): for labels, never served."""
+    from .tables import DeploymentKeyRow
+
+    with engine.connect() as conn:
+        return bytes.fromhex(conn.execute(select(DeploymentKeyRow.key).where(DeploymentKeyRow.id == 1)).scalar_one())
+
+
 @dataclass(frozen=True, slots=True)
 class WriteResult:
     article_id: str

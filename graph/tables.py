@@ -149,3 +149,17 @@ class GraphChangeRow(SQLModel, table=True):
     revision: int = Field(index=True)
     kind: str
     item_id: str
+
+
+class DeploymentKeyRow(SQLModel, table=True):
+    """One row: a random key made with the schema (migration 0005), the same for every process of a deployment.
+
+    The API labels a write token that has no name with an HMAC of its secret under
+    this key (``app/auth.py``), so a recorded label is stable across restarts and
+    workers, yet tells nobody without the key anything about the secret. It is
+    never served: no export, record or problem reads this table.
+    """
+
+    __tablename__ = "deployment_key"
+    id: int = Field(default=1, primary_key=True)
+    key: str  # 64 hex digits: 32 random bytes

@@ -48,7 +48,8 @@ class Merge(BaseModel):
     from_: str = Field(alias="from", description="The id merged away; it now answers 308 to `into`")
     into: str
     from_name: str | None
-    by: str = Field(description="Who merged: the token's name, or a fingerprint of an unnamed token")
+    by: str = Field(description="Who merged: the token's name, or `token-` and a keyed hash of an unnamed "
+                    "token (app/auth.py), never the token")
     at: str
     undone: bool
     undone_at: str | None

@@ -38,7 +38,7 @@ def test_0002_upgrades_a_0001_database_with_data(database_url):
         schema.ensure_current(engine)
 
     schema.upgrade(engine)
-    assert schema.current(engine) == schema.head() == "0004"
+    assert schema.current(engine) == schema.head() == "0005"
     assert "ix_alias_article_id" in {i["name"] for i in inspect(engine).get_indexes("alias")}
     assert "merge" in inspect(engine).get_table_names()
     assert _rows(engine) == before  # nothing lost or changed
@@ -68,3 +68,29 @@ def test_0002_downgrades_to_0001(database_url):
     assert "merge" not in inspect(engine).get_table_names()
     assert "article" in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_0005_adds_one_random_key_and_keeps_the_labels_recorded_before(database_url):
+    """A 0004 database with a merge by an unnamed token: its old label stays; the new key is 32 random bytes."""
+    from graph.store import deployment_key
+
+    keys = []
+    for name in ("key-a", "key-b"):
+        engine = make_engine(database_url(name))
+        schema.upgrade(engine, "0004")
+        with write_session(engine) as s:
+            write_story(s, read_story(SEED))
+        with write_session(engine) as s:
+            merge_entities(s, "ng-han-guan", "andrew-cawthorne", "token-f52fbd32")
+        before = _rows(engine)
+        with engine.connect() as c:
+            actors = c.execute(text("SELECT actor FROM merge")).scalars().all()
+        schema.upgrade(engine)
+        assert schema.current(engine) == "0005"
+        assert _rows(engine) == before
+        with engine.connect() as c:
+            assert c.execute(text("SELECT actor FROM merge")).scalars().all() == actors == ["token-f52fbd32"]
+        keys.append(deployment_key(engine))
+        assert deployment_key(engine) == keys[-1]  # made once, read the same every time
+        engine.dispose()
+    assert len(keys[0]) == 32 and keys[0] != keys[1] and keys[0] != bytes(32)
