@@ -19,7 +19,7 @@ from graph.ingest import ingest_path
 from graph.schema import startup_lock
 from graph.store import article_count, create_schema, make_engine
 
-from . import problems, web
+from . import logs, problems, web
 from .bodylimit import BodyLimit
 from .caching import ConditionalGet
 from .gates import gates
@@ -105,6 +105,7 @@ def _startup(settings: Settings, app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    logs.install()  # uvicorn configured logging before importing us: a token in a query string stays out of its log
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
