@@ -236,3 +236,65 @@ def test_csv_zip_reads_back_and_no_cell_is_a_formula(api):
                  if row["id"].startswith("hostile-rel")}
         assert roles and all(role == names[s] for s, role in roles.items())
     assert any(c.startswith("'=HYPERLINK(") for c in cells)
+
+
+# --- control characters: refused at the boundary, or escaped in every XML output ----------------------------
+
+# Characters XML 1.0 cannot carry even escaped: C0 controls (not tab or newline) and the noncharacters U+FFFE/FFFF.
+CONTROLS = {"soh": "ctrl\x01one", "esc": "esc\x1b[31mred", "unit-sep": "unit\x1fsep", "nonchar": "non\ufffechar"}
+# Where each goes: the field a 422 must name, and how to put it there.
+PLACES = ("name", "aliases", "description", "attributes", "role", "title")
+
+
+def _control_story(where: str, value: str) -> dict:
+    """A small story with ``value`` in one place; the article text holds a clean quote for every fact."""
+    text = "Control characters. Ann Smith met Bob Jones.\n"
+    ann = {"id": "ann-smith", "name": "Ann Smith", "type": "person", "evidence": ["Ann Smith"]}
+    bob = {"id": "bob-jones", "name": "Bob Jones", "type": "person", "evidence": ["Bob Jones"]}
+    rel = {"id": "ann-met-bob", "subject": "ann-smith", "predicate": "met_with", "object": "bob-jones",
+           "evidence": ["Ann Smith met Bob Jones"]}
+    article = {"id": "control-chars", "title": "Control", "publisher": "Test", "published": "2024-02-01", "text": text}
+    if where == "name":
+        ann["name"] = value
+    elif where == "aliases":
+        ann["aliases"] = [value]
+    elif where == "description":
+        ann["description"] = value
+    elif where == "attributes":
+        ann["attributes"] = {"note": value}
+    elif where == "role":
+        rel["qualifiers"] = {"role": value}
+    elif where == "title":
+        article["title"] = value
+    return {"article": article, "sheet": {"entities": [ann, bob], "relations": [rel]}}
+
+
+def _every_xml_output_parses(api: TestClient) -> None:
+    for url in ("/v1/graph?format=graphml", "/v1/graph?format=gexf", "/v1/graph.svg",
+                "/v1/entities/ann-smith/neighborhood.svg", "/v1/entities/ann-smith/neighborhood?format=graphml",
+                "/v1/entities/ann-smith/neighborhood?format=gexf"):
+        try:
+            strict_xml(get(api, url).content)
+        except etree.XMLSyntaxError as exc:
+            raise AssertionError(f"{url} is not XML: {exc}") from None
+    for fmt, parser in (("turtle", "turtle"), ("jsonld", "json-ld")):
+        rdflib.Graph().parse(data=get(api, f"/v1/entities/ann-smith/neighborhood?format={fmt}").content, format=parser)
+
+
+@pytest.mark.parametrize("char", CONTROLS)
+@pytest.mark.parametrize("where", PLACES)
+def test_control_characters_are_refused_naming_the_field_or_escaped_in_every_xml_output(api, where, char):
+    """Either answer holds (issue 10, item 5): a 422 that names the field, or, if the write is accepted,
+    every XML output still parses. The aliases case needs the alias in the text, so only a 422 can pass it."""
+    r = api.post("/v1/articles", json=_control_story(where, CONTROLS[char]), headers=AUTH)
+    clean(r)
+    if r.status_code == 201:
+        try:
+            _every_xml_output_parses(api)
+        finally:
+            assert api.delete("/v1/articles/control-chars", headers=AUTH).status_code in (200, 204)
+        return
+    assert r.status_code == 422, r.text
+    body = r.json()
+    fields = [str(e.get("field") or e.get("pointer") or e.get("parameter") or "") for e in body.get("errors", [])]
+    assert any(where in f for f in fields) or f"'{where}'" in body["detail"], body
