@@ -16,18 +16,69 @@ from .validate import verify
 ARTICLE, META, FACTS = "article.txt", "meta.yaml", "facts.yaml"
 
 
-# libyaml's parser when PyYAML was built with it (10-50x faster on a fact sheet); the pure-Python one
-# re-reads a file libyaml rejects, so a fault reads exactly as it always did.
-_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+class AliasRefused(yaml.MarkedYAMLError):
+    """An anchor (``&a``) or alias (``*a``) in a story's YAML, at ``mark``.
+
+    A 700-byte document of nested aliases ("billion laughs") expands to 10^9
+    strings once anything walks it: verification, hashing and storing would
+    take minutes and gigabytes. A fact sheet never needs to repeat a node, so
+    the loader refuses the first anchor or alias it meets, before composing it.
+    """
+
+    def __init__(self, mark: yaml.Mark) -> None:
+        super().__init__(problem="YAML anchors (&name) and aliases (*name) are not allowed in a story's "
+                                 "files; write each value out in full", problem_mark=mark)
+
+
+def _refuse_aliases(composer: type) -> type:
+    """A loader class whose composer raises :class:`AliasRefused` at an anchor or alias event."""
+
+    class NoAliases(composer):  # type: ignore[misc, valid-type]
+        def compose_node(self, parent, index):
+            event = self.peek_event()
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                raise AliasRefused(event.start_mark)
+            return super().compose_node(parent, index)
+
+    return NoAliases
+
+
+class _PyLoader(yaml.SafeLoader):
+    pass
+
+
+_SAFE = _refuse_aliases(_PyLoader)
+
+# libyaml's parser when PyYAML was built with it (10-50x faster on a fact sheet), under PyYAML's own
+# (Python) composer, which is where anchors and aliases are refused and costs no more than libyaml's;
+# the pure-Python parser re-reads a file libyaml rejects, so a fault reads exactly as it always did.
+_FAST_LOADER = None
+if getattr(yaml, "CSafeLoader", None) is not None:
+    class _CLoader(yaml.composer.Composer, yaml.CSafeLoader):  # type: ignore[name-defined, misc]
+        def __init__(self, stream) -> None:
+            yaml.CSafeLoader.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+
+    _FAST_LOADER = _refuse_aliases(_CLoader)
 
 
 def _load(text: str) -> Any:
+    r"""``text`` as YAML, safely, refusing anchors and aliases.
+
+    >>> _load("name: AT&T *")
+    {'name': 'AT&T *'}
+    >>> _load("a: &x [1]\nb: *x")
+    Traceback (most recent call last):
+    graph.files.AliasRefused: ...
+    """
     if _FAST_LOADER is not None:
         try:
-            return yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - CSafeLoader is the safe loader
+            return yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - a SafeConstructor loader
+        except AliasRefused:
+            raise
         except yaml.YAMLError:
             pass
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_SAFE)  # noqa: S506 - a SafeLoader
 
 
 def _yaml(path: Path, faults: list[Fault]) -> Any:
@@ -40,7 +91,8 @@ def _yaml(path: Path, faults: list[Fault]) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        faults.append(Fault(str(path), None, where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}"))
+        why = exc.problem if isinstance(exc, AliasRefused) else f"not valid YAML: {getattr(exc, 'problem', None) or exc}"
+        faults.append(Fault(str(path), None, where, why))
     return None
 
 

@@ -40,6 +40,25 @@ def test_check_lists_faults_one_per_line_and_exits_1(tmp_path):
     assert lines[2] == "rejected: 2 fault(s); nothing was written"
 
 
+def test_check_refuses_yaml_aliases_naming_the_line(tmp_path):
+    # nested aliases ("billion laughs"): each level multiplies by ten what anything walking the sheet sees
+    sheet = json.loads(json.dumps(SHEET))
+    sheet["entities"][0]["attributes"] = {"laughs": "LAUGHS"}
+    d = write_story(tmp_path / "laughs", sheet)
+    levels = "".join(f"{b}: &{b} [*{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}], "
+                     for a, b in zip("abcd", "bcde"))
+    facts = (d / "facts.yaml").read_text(encoding="utf-8")
+    laughs = "{a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol], " + levels + "f: *e}"
+    (d / "facts.yaml").write_text(facts.replace("laughs: LAUGHS", f"laughs: {laughs}"), encoding="utf-8")
+    line = next(i for i, text in enumerate((d / "facts.yaml").read_text().splitlines(), 1) if "&a" in text)
+    result = runner.invoke(cli, ["check", str(d)])
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith(f"{d}/facts.yaml: line {line}, column ")
+    assert "YAML anchors (&name) and aliases (*name) are not allowed" in lines[0]
+    assert lines[1] == "rejected: 1 fault(s); nothing was written"
+
+
 def test_coverage_shows_every_sentence_and_the_share():
     result = runner.invoke(cli, ["coverage", SEED, "--fail-under", "100"])
     assert result.exit_code == 0, result.output

@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from graph.errors import SheetInvalid
+from graph.files import read_raw
 from graph.ingest import ingest_path
 from graph.store import create_schema, make_engine
 
@@ -199,3 +200,30 @@ def test_relation_id_of_another_article(engine, tmp_path, sheet):
         "facts.yaml: fact 'lee-led-delegation': object: already names a relation of article 'small-talks' with "
         "object 'delegation', not 'paris-visit'; one id states one relation"
     ]
+
+
+# A "billion laughs" document: 700 bytes that expand to 10^9 strings once every alias is followed.
+LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{b}: &{b} [*{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}]\n" for a, b in zip("abcdefgh", "bcdefghi"))
+
+
+def test_yaml_anchors_and_aliases_are_refused_where_they_stand(tmp_path, story_dir):
+    (story_dir / "facts.yaml").write_text("entities: []\n" + LAUGHS, encoding="utf-8")
+    with pytest.raises(SheetInvalid) as exc:
+        read_raw(story_dir)
+    (fault,) = exc.value.faults
+    assert fault.file.endswith("facts.yaml")
+    assert fault.field == "line 2, column 4"  # the first anchor, before any alias is followed
+    assert fault.reason.startswith("YAML anchors (&name) and aliases (*name) are not allowed")
+    # an alias alone (no anchor in this file would ever define it) and a merge key are refused the same way
+    (story_dir / "meta.yaml").write_text("id: x\ntitle: *t\n", encoding="utf-8")
+    (story_dir / "facts.yaml").write_text("base: &b {type: person}\nentities:\n  - {<<: *b, id: x}\n", encoding="utf-8")
+    with pytest.raises(SheetInvalid) as exc:
+        read_raw(story_dir)
+    assert [(f.file.rsplit("/", 1)[1], f.field) for f in exc.value.faults] == [
+        ("meta.yaml", "line 2, column 8"), ("facts.yaml", "line 1, column 7")]
+    # "&" and "*" in text are just text
+    (story_dir / "meta.yaml").write_text("id: x\ntitle: 'Q&A *today*'\n", encoding="utf-8")
+    (story_dir / "facts.yaml").write_text("entities: []\nnote: AT&T *\n", encoding="utf-8")
+    raw = read_raw(story_dir)
+    assert raw.meta["title"] == "Q&A *today*" and raw.sheet["note"] == "AT&T *"
