@@ -34,7 +34,7 @@ from .resolution import Catalog, StoredLookup, load_catalog, sheet_ids, with_sto
 from . import store
 from .store import WriteResult, has_pending_changes, write_session, write_story
 from .tables import ArticleRow
-from .validate import verify
+from .validate import character_faults, verify
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total): "read" then "write"
 
@@ -73,6 +73,10 @@ def ingest_story(session: Session, meta_raw: Any, sheet_raw: Any, text: str, *, 
     :class:`ArticleExists`. ``lookup`` (of this session) is reused across
     stories; ``record=False`` leaves the revision bump to the caller.
     """
+    faults = character_faults(meta_raw, sheet_raw, text, meta_file=meta_file, sheet_file=sheet_file,
+                              text_file=text_file)
+    if faults:  # before the lookup reads the ids it names: PostgreSQL cannot even compare a NUL
+        raise SheetInvalid(faults)
     lookup = lookup or StoredLookup(session)
     story = verify(meta_raw, sheet_raw, text, meta_file=meta_file, sheet_file=sheet_file, text_file=text_file,
                    catalog=_catalog_for(lookup, sheet_raw))

@@ -2,12 +2,24 @@
 
 Every fault is collected, not just the first, and each names the file, the
 fact id, the field and the reason. One fault rejects the whole sheet.
+
+Characters: every string a story holds (the text, every metadata and sheet
+value, every key) goes into XML (SVG, GraphML, GEXF), CSV, RDF, HTML and a
+database, so it may hold only what all of them carry. Refused, wherever they
+stand: the C0 control characters other than tab, line feed and carriage
+return (U+0000-U+0008, U+000B, U+000C, U+000E-U+001F), which XML 1.0 cannot
+carry at all; DEL and the C1 controls (U+007F-U+009F), which no text means
+and which ``str.splitlines`` would take for line breaks; lone surrogates
+(U+D800-U+DFFF, not UTF-8 at all); and the non-characters U+FFFE and U+FFFF.
+Tab, line feed and carriage return are whitespace: quotes match ignoring it,
+so CRLF article files keep their line ends and their offsets.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from typing import Any
 
@@ -27,6 +39,21 @@ def _loc(loc: tuple) -> str:
     return ".".join(str(p) for p in loc)
 
 
+def _locate(loc: tuple, file: str, raw: Any) -> tuple[str | None, str]:
+    """The fact id and field a location in a raw sheet names: ``('relations', 3, 'predicate')`` is
+    ``relations[3]``'s id (or ``relations[3]`` itself when it has none) and ``predicate``."""
+    if len(loc) >= 2 and loc[0] in SECTIONS and isinstance(loc[1], int):
+        try:
+            entry = raw[loc[0]][loc[1]]
+            fact_id = entry.get("id") or entry.get("ref")
+        except (AttributeError, IndexError, KeyError, TypeError):
+            fact_id = None
+        if not isinstance(fact_id, str) or _FORBIDDEN.search(fact_id):
+            fact_id = f"{loc[0]}[{loc[1]}]"
+        return fact_id, _loc(loc[2:]) or f"{loc[0]}[{loc[1]}]"
+    return None, _loc(loc)
+
+
 def _pydantic_faults(exc: ValidationError, file: str, raw: Any) -> list[Fault]:
     faults = []
     for err in exc.errors():
@@ -34,19 +61,65 @@ def _pydantic_faults(exc: ValidationError, file: str, raw: Any) -> list[Fault]:
         # ('entities', 3, 'definition', 'name'): the tag of the entry's shape says nothing to a writer
         if len(loc) >= 3 and loc[0] in SECTIONS and loc[2] in (DEFINITION, REFERENCE):
             loc = loc[:2] + loc[3:]
-        fact_id, field = None, _loc(loc)
-        # ('relations', 3, 'predicate') -> the id of relations[3], field 'predicate'
-        if len(loc) >= 2 and loc[0] in SECTIONS and isinstance(loc[1], int):
-            try:
-                entry = raw[loc[0]][loc[1]]
-                fact_id = entry.get("id") or entry.get("ref")
-            except (AttributeError, IndexError, KeyError, TypeError):
-                fact_id = None
-            field = _loc(loc[2:]) or f"{loc[0]}[{loc[1]}]"
-            if fact_id is None:
-                fact_id = f"{loc[0]}[{loc[1]}]"
+        fact_id, field = _locate(loc, file, raw)
         msg = err["msg"].removeprefix("Value error, ")
         faults.append(Fault(file, fact_id, field or "(sheet)", msg))
+    return faults
+
+
+# What no string of a story may hold (module docstring).
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _character(match: re.Match) -> str:
+    c = ord(match.group())
+    kind = "a lone surrogate" if 0xD800 <= c <= 0xDFFF else "a non-character" if c >= 0xFFFE else "a control character"
+    return (f"U+{c:04X} ({kind}) at character {match.start()} is not allowed; text may hold no control "
+            f"characters but tab and line breaks")
+
+
+def _path(loc: tuple) -> str:
+    """``('evidence', 0, 'quote')`` -> ``evidence[0].quote``."""
+    out = ""
+    for p in loc:
+        out += f"[{p}]" if isinstance(p, int) else f".{p}" if out else str(p)
+    return out
+
+
+def character_faults(meta_raw: Any, sheet_raw: Any, text: Any, *, meta_file: str = "meta.yaml",
+                     sheet_file: str = "facts.yaml", text_file: str = "article.txt") -> list[Fault]:
+    r"""A fault for every string (value or key) that holds a character no story may hold (module docstring).
+
+    Run before anything reads the sheet's ids: PostgreSQL cannot even compare a string holding NUL.
+
+    >>> for f in character_faults({"title": "A\x01"}, {"entities": [{"id": "x", "name": "\ud800"}]}, "ok\r\n"):
+    ...     print(f.file, f.fact_id, f.field, f.reason.split(" at ")[0])
+    meta.yaml None title U+0001 (a control character)
+    facts.yaml x name U+D800 (a lone surrogate)
+    """
+    faults = []
+    if isinstance(text, str) and (m := _FORBIDDEN.search(text)):
+        faults.append(Fault(text_file, None, "text", _character(m)))
+    for file, raw in ((meta_file, meta_raw), (sheet_file, sheet_raw)):
+        stack: list[tuple[tuple, Any]] = [((), raw)]
+        found = []
+        while stack:  # iterative: a deeply nested document must not exhaust the interpreter's stack
+            loc, value = stack.pop()
+            if isinstance(value, str):
+                if m := _FORBIDDEN.search(value):
+                    found.append((loc, _character(m)))
+            elif isinstance(value, dict):
+                for k, v in value.items():
+                    if isinstance(k, str) and (m := _FORBIDDEN.search(k)):
+                        found.append((loc, "a key: " + _character(m)))
+                        continue
+                    stack.append((loc + (k,), v))
+            elif isinstance(value, list):
+                stack.extend((loc + (i,), v) for i, v in enumerate(value))
+        for loc, reason in sorted(found, key=lambda f: [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in f[0]]):
+            fact_id, _ = _locate(loc, file, raw)
+            field = _path(loc[2:] if fact_id is not None else loc) or (_path(loc[:2]) if loc else "(file)")
+            faults.append(Fault(file, fact_id, field, reason))
     return faults
 
 
@@ -294,7 +367,10 @@ def verify(meta_raw: Any, sheet_raw: Any, text: str, *, meta_file: str = "meta.y
     stored: a sheet may refer to those nodes by id, name or alias, and may
     state a relation another article states only the same way.
     """
-    faults: list[Fault] = []
+    faults = character_faults(meta_raw, sheet_raw, text, meta_file=meta_file, sheet_file=sheet_file,
+                              text_file=text_file)
+    if faults:
+        raise SheetInvalid(faults)
     try:
         meta = ArticleMeta.model_validate(meta_raw)
     except ValidationError as exc:

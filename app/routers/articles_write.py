@@ -70,32 +70,11 @@ class Written(BaseModel):
     revision: str = Field(description="The revision of the graph this process now serves")
 
 
-def _nul_faults(body: ArticleBody) -> list[Fault]:
-    """A fault for every string (key or value) holding NUL: PostgreSQL cannot store it, so neither backend does."""
-    faults = []
-    stack: list[tuple[str, str, Any]] = [("article", "", body.article), ("sheet", "", body.sheet)]
-    while stack:  # iterative: a deeply nested body must not exhaust the interpreter's stack
-        file, where, value = stack.pop()
-        if isinstance(value, str):
-            if "\x00" in value:
-                faults.append(Fault(file, None, where or file, "NUL characters (U+0000) are not allowed"))
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                if isinstance(k, str) and "\x00" in k:
-                    faults.append(Fault(file, None, where or file, "NUL characters (U+0000) are not allowed in keys"))
-                stack.append((file, f"{where}.{k}" if where else str(k), v))
-        elif isinstance(value, list):
-            stack.extend((file, f"{where}[{i}]", v) for i, v in enumerate(value))
-    return sorted(faults, key=lambda f: (f.file, f.field))
-
-
 def _ingest(request: Request, engine, body: ArticleBody, *, if_exists: Literal["replace", "conflict"],
             path_id: str | None = None) -> WriteResult:
     meta = dict(body.article)
     text = meta.pop("text", None)
-    faults = _nul_faults(body)
-    if faults:
-        raise SheetInvalid(faults)
+    faults: list[Fault] = []
     if not isinstance(text, str):
         faults.append(Fault("article", meta.get("id"), "text",
                             "Field required" if text is None else "Input should be a valid string"))

@@ -145,7 +145,7 @@ def test_invalid_utf8_and_nul_in_bodies(api):
     body["article"]["text"] = text.replace("\x00", "")
     body["sheet"]["entities"][0]["name"] = "Ann\x00Lee"
     p = refused(api.post("/v1/articles", json=body, headers=AUTH), 422)
-    assert p["errors"][0]["field"] == "entities[0].name"
+    assert [(e["file"], e["fact_id"], e["field"]) for e in p["errors"]] == [("sheet", "ann-lee", "name")]
     refused(api.post("/v1/entities/daskal/merge", json={"into": "chi\x00na"}, headers=AUTH), 404)
     assert snapshot(api) == before
 
@@ -384,3 +384,62 @@ def test_security_headers_on_every_answer(api):
             assert r.headers["content-type"] == PROBLEM
     assert "default-src 'self'" in answers[10].headers["content-security-policy"]
     assert "'unsafe-inline'" not in answers[10].headers["content-security-policy"]
+
+
+# --- characters no export can carry -----------------------------------------------------------------------
+
+# What XML 1.0 cannot carry (C0 but tab, LF, CR; lone surrogates; U+FFFE, U+FFFF), and DEL and the C1 controls.
+REFUSED_CHARACTERS = ("\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x1f", "\x7f", "\x85", "\x9f", "\ud800",
+                      "\udfff", "\ufffe", "\uffff")
+
+
+def _post_escaped(client: TestClient, body: dict, url: str = "/v1/articles", method: str = "POST"):
+    # json.dumps escapes every non-ASCII character (\\ud800 too), as a hostile client would send it
+    return client.request(method, url, content=json.dumps(body), headers=JSON_AUTH)
+
+
+@pytest.mark.parametrize("char", REFUSED_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
+def test_control_characters_are_a_422_naming_the_field_and_write_nothing(api, char):
+    before = snapshot(api)
+    small = _small()
+    for where, change, expected in (
+            ("name", lambda b: b["sheet"]["entities"][0].update(name=f"Ann{char}Lee"), ("sheet", "ann-lee", "name")),
+            ("alias", lambda b: b["sheet"]["entities"][1].update(aliases=["Bo Chen", f"{char}Bo"]),
+             ("sheet", "bo-chen", "aliases[1]")),
+            ("description", lambda b: b["sheet"]["entities"][0].update(description=f"x{char}"),
+             ("sheet", "ann-lee", "description")),
+            ("attribute", lambda b: b["sheet"]["entities"][0].update(attributes={"title": [f"a{char}"]}),
+             ("sheet", "ann-lee", "attributes.title[0]")),
+            ("attribute key", lambda b: b["sheet"]["entities"][0].update(attributes={f"k{char}": 1}),
+             ("sheet", "ann-lee", "attributes")),
+            ("quote", lambda b: b["sheet"]["relations"][0].update(evidence=[{"quote": f"Ann Lee{char}"}]),
+             ("sheet", "ann-met-bo", "evidence[0].quote")),
+            ("role", lambda b: b["sheet"]["relations"][0].update(qualifiers={"role": f"host{char}"}),
+             ("sheet", "ann-met-bo", "qualifiers.role")),
+            ("id", lambda b: b["sheet"]["relations"][0].update(id=f"ann{char}"), ("sheet", "relations[0]", "id")),
+            ("title", lambda b: b["article"].update(title=f"Small{char}talks"), ("article", None, "title")),
+            ("author", lambda b: b["article"].update(authors=["Ann Lee", f"{char}"]), ("article", None, "authors[1]")),
+            ("text", lambda b: b["article"].update(text=SMALL.replace("Oslo", f"Os{char}lo")), ("article", None, "text"))):
+        body = json.loads(json.dumps(small))
+        change(body)
+        r = _post_escaped(api, body)
+        p = refused(r, 422, type="https://storygraph.dev/problems/invalid-fact-sheet")
+        assert [(e["file"], e["fact_id"], e["field"]) for e in p["errors"]] == [expected], where
+        assert f"U+{ord(char):04X}" in p["errors"][0]["reason"]
+        refused(_post_escaped(api, body, "/v1/articles/small-talks", "PUT"), 422)
+    assert snapshot(api) == before
+
+
+def test_tabs_and_line_ends_are_text(writer):
+    # CRLF line ends and tabs are whitespace: the text keeps them, byte for byte, and offsets count them
+    text = SMALL.replace("\n", "\r\n").replace("Ann Lee met", "Ann Lee\tmet")
+    body = _small()
+    body["article"]["text"] = text
+    body["sheet"]["entities"][0]["description"] = "Line one\r\nline two\twith a tab"
+    body["sheet"]["relations"][0]["evidence"] = ["Ann Lee met Bo Chen"]  # matched ignoring whitespace
+    r = _post_escaped(writer, body)
+    assert r.status_code == 201, r.text
+    assert writer.get("/v1/articles/small-talks").json()["text"] == text
+    (rel,) = writer.get("/v1/relations?subject=ann-lee").json()["items"]
+    (ev,) = rel["evidence"]
+    assert text[ev["start"]:ev["end"]] == ev["quote"] == "Ann Lee\tmet Bo Chen"

@@ -227,3 +227,18 @@ def test_yaml_anchors_and_aliases_are_refused_where_they_stand(tmp_path, story_d
     (story_dir / "facts.yaml").write_text("entities: []\nnote: AT&T *\n", encoding="utf-8")
     raw = read_raw(story_dir)
     assert raw.meta["title"] == "Q&A *today*" and raw.sheet["note"] == "AT&T *"
+
+
+def test_control_characters_in_a_story_directory_are_faults(engine, tmp_path, sheet):
+    # YAML escapes reach any character ("\x01", "\ud800"); article.txt is read as it is (an ANSI escape here)
+    before = snapshot(engine)
+    sheet["entities"][0]["name"] = "Ann\x01Lee"
+    sheet["relations"][0]["qualifiers"] = {"role": "head\x85"}
+    d = write_story(tmp_path / "small-talks", sheet, dict(META, title="Small \ud800talks"),
+                    ARTICLE.replace("Critics", "\x1b[31mCritics"))
+    with pytest.raises(SheetInvalid) as exc:
+        ingest_path(engine, d)
+    assert sorted(str(f).split(" (")[0] for f in exc.value.faults) == [
+        f"{d}/article.txt: text: U+001B", f"{d}/facts.yaml: fact 'ann-lee': name: U+0001",
+        f"{d}/facts.yaml: fact 'lee-led-delegation': qualifiers.role: U+0085", f"{d}/meta.yaml: title: U+D800"]
+    assert snapshot(engine) == before
