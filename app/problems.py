@@ -21,7 +21,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph.errors import InvalidParameter, StorygraphError, StoreUnavailable
+from graph.errors import InvalidParameter, MalformedBody, StorygraphError, StoreUnavailable
 
 from .schemas import Problem
 
@@ -95,6 +95,11 @@ def _reason(err: dict[str, Any]) -> str:
 
 async def _validation(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
+    undecodable = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
+    if undecodable is not None:  # a body FastAPI could not parse is malformed, not an invalid parameter
+        why = (undecodable.get("ctx") or {}).get("error", "JSON decode error")
+        error = MalformedBody(f"The request body is not JSON in UTF-8: {why}")
+        return problem(request, error.status, error.detail, title=error.title, type=error.type)
     errors = []
     for err in exc.errors():
         loc = tuple(err.get("loc", ()))
@@ -142,8 +147,8 @@ async def _http(request: Request, exc: Exception) -> ProblemResponse:
         allow = ", ".join(methods)
         detail = f"Method {request.method} is not allowed here" + (f"; use {allow}" if allow else "")
     elif status == 400 and detail == _UNPARSABLE_BODY:
-        return problem(request, 400, "The request body is not JSON in UTF-8, or nests too deeply to read",
-                       title="Malformed request body", type="https://storygraph.dev/problems/malformed-body")
+        error = MalformedBody("The request body is not JSON in UTF-8, or nests too deeply to read")
+        return problem(request, error.status, error.detail, title=error.title, type=error.type)
     return problem(request, status, detail, headers=headers or None)
 
 

@@ -311,6 +311,15 @@ class WritesDisabled(StorygraphError):
                          "(one per line) and restart it.")
 
 
+class MalformedBody(StorygraphError):
+    """400: a request body that is not JSON (RFC 8259) in UTF-8: a syntax error, ``NaN`` or ``Infinity``,
+    a number too large to hold, or nesting too deep to read."""
+
+    status = 400
+    title = "Malformed request body"
+    type = "https://storygraph.dev/problems/malformed-body"
+
+
 class BodyTooLarge(StorygraphError):
     status = 413
     title = "Request body too large"

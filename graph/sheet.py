@@ -10,10 +10,11 @@ sheet (quotes found, references defined, domain and range) live in
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from .dates import parse_edtf
 from .vocabulary import EntityType, Modality
@@ -24,6 +25,44 @@ Text = Annotated[str, Field(min_length=1, max_length=2000)]
 # A reference to an entity, event or claim: an id defined in the sheet, or the id, canonical name or
 # alias of one already stored in the graph (resolved by graph.validate; see graph/resolution.py).
 Ref = Annotated[str, Field(min_length=1, max_length=300)]
+
+MAX_ATTRIBUTE_DEPTH = 8
+
+
+def _json_attributes(value: dict[str, Any]) -> dict[str, Any]:
+    """``attributes`` hold JSON values only, at most :data:`MAX_ATTRIBUTE_DEPTH` objects and lists deep.
+
+    They are stored as JSON and echoed by the API: a YAML date, ``.nan`` or ``.inf`` cannot be (the write
+    failed with a traceback, or every read of the entity did), and 300 levels of nesting exhausted the
+    serialiser (a 500). Iterative, so no depth exhausts the interpreter's stack either.
+
+    >>> _json_attributes({"titles": ["President"], "term": {"from": 2021, "acting": False}})
+    {'titles': ['President'], 'term': {'from': 2021, 'acting': False}}
+    >>> _json_attributes({"since": dt.date(2021, 1, 20)})
+    Traceback (most recent call last):
+    ValueError: since: a date is not a JSON value; quote it to keep it as text
+    """
+    stack: list[tuple[Any, int, str]] = [(value, 1, "")]
+    while stack:
+        v, depth, where = stack.pop()
+        if isinstance(v, dict | list) and depth > MAX_ATTRIBUTE_DEPTH:
+            raise ValueError(f"{where} nests deeper than {MAX_ATTRIBUTE_DEPTH} levels of objects and lists")
+        if isinstance(v, dict):
+            for k, x in reversed(v.items()):  # reversed: the first fault in document order is the one told
+                if not isinstance(k, str):
+                    raise ValueError(f"{where or 'attributes'}: the key {k!r} is not a string")
+                stack.append((x, depth + 1, f"{where}.{k}" if where else k))
+        elif isinstance(v, list):
+            stack.extend((x, depth + 1, f"{where}[{i}]") for i, x in reversed(list(enumerate(v))))
+        elif isinstance(v, float) and not math.isfinite(v):
+            raise ValueError(f"{where}: {v} is not a JSON number")
+        elif not (v is None or isinstance(v, str | int | float)):  # bool is an int
+            kind = {"date": "a date", "datetime": "a date and time"}.get(type(v).__name__, f"a {type(v).__name__}")
+            raise ValueError(f"{where}: {kind} is not a JSON value; quote it to keep it as text")
+    return value
+
+
+Attributes = Annotated[dict[str, Any], AfterValidator(_json_attributes)]
 
 
 class _Strict(BaseModel):
@@ -85,7 +124,7 @@ class EntityFact(_Fact):
     type: EntityType
     aliases: list[Text] = []
     description: Text | None = None
-    attributes: dict[str, Any] = {}
+    attributes: Attributes = {}
 
     @field_validator("type")
     @classmethod
@@ -101,7 +140,7 @@ class EventFact(_Fact):
     description: Text | None = None
     date: DateValue | None = None
     modality: Modality = Modality.asserted
-    attributes: dict[str, Any] = {}
+    attributes: Attributes = {}
 
 
 class ClaimFact(_Fact):

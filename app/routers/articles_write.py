@@ -21,10 +21,12 @@ from graph.store import WriteResult, delete_article, write_session
 from graph.tables import ArticleRow
 
 from ..auth import Writer
+from ..jsonbody import WriteRoute
 from ..deps import EngineDep
 from ..problems import responses
 
-router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=responses(422, 500, 503))
+router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=responses(422, 500, 503),
+                   route_class=WriteRoute)
 
 WRITE_ERRORS = responses(400, 401, 403, 413, 422)
 

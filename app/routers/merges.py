@@ -21,11 +21,12 @@ from graph.store import write_session
 from graph.tables import MergeRow
 
 from ..auth import Writer
+from ..jsonbody import WriteRoute
 from ..deps import REF_DOC, CurrentIndexDep, EngineDep, IndexDep, PageDep, resolve
 from ..problems import responses
 from ..schemas import Page
 
-router = APIRouter(tags=["merges"], responses=responses(422, 500, 503))
+router = APIRouter(tags=["merges"], responses=responses(422, 500, 503), route_class=WriteRoute)
 
 ENTITIES = "/v1/entities/"
 # Merge ids are database integers: a larger one would overflow the column (a 500 before this bound).

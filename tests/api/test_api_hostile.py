@@ -2,8 +2,9 @@
 
 Limits decided here (README, "Robustness"): a URL (path + query) over 8192 bytes is a 414; a body over
 2 MB a 413; a URL that is not UTF-8 a 400 (NUL in a URL is plain text: it names nothing); a body that is
-not JSON, not UTF-8 or nested too deeply a 400; NUL inside a JSON body a 422 fault; paging and depth out
-of range a 422. Every test runs on SQLite and PostgreSQL.
+not JSON (NaN and Infinity included), not UTF-8 or nested too deeply a 400, once the token is checked (without
+one, a 401 whatever the body); a control character anywhere in a story a 422 fault; paging and depth out of
+range a 422. Every test runs on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -443,3 +444,51 @@ def test_tabs_and_line_ends_are_text(writer):
     (rel,) = writer.get("/v1/relations?subject=ann-lee").json()["items"]
     (ev,) = rel["evidence"]
     assert text[ev["start"]:ev["end"]] == ev["quote"] == "Ann Lee\tmet Bo Chen"
+
+
+# --- bodies that are not JSON, and JSON nothing can store ----------------------------------------------------
+
+MALFORMED = "https://storygraph.dev/problems/malformed-body"
+WRITES = (("POST", "/v1/articles"), ("PUT", "/v1/articles/small-talks"), ("POST", "/v1/entities/daskal/merge"))
+
+
+def test_a_write_authenticates_before_it_reads_its_body(api):
+    before = snapshot(api)
+    for method, url in WRITES:
+        for headers in ({"Content-Type": "application/json"}, JSON_AUTH | {"Authorization": "Bearer wrong"}):
+            p = refused(api.request(method, url, content="{bad", headers=headers), 401,
+                        type="https://storygraph.dev/problems/unauthorized")
+            assert p["title"] == "Unauthorized"
+        p = refused(api.request(method, url, content="{bad", headers=JSON_AUTH), 400, type=MALFORMED)
+        assert p["detail"] == ("The request body is not JSON in UTF-8: Expecting property name enclosed in double quotes "
+                               "at line 1, column 2")
+    assert snapshot(api) == before
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400", "-1e400", "9" * 5000])
+def test_numbers_json_does_not_have_are_400(api, number):
+    before = snapshot(api)
+    small = json.dumps(_small())
+    for method, url, body in (
+            ("POST", "/v1/articles", '{"article": {"id": %s}, "sheet": {}}' % number),
+            ("PUT", "/v1/articles/small-talks", small.replace('"occurrence": 1', f'"occurrence": {number}', 1)),
+            ("POST", "/v1/articles", small.replace('"type": "person"', f'"type": "person", "attributes": {{"x": {number}}}', 1)),
+            ("POST", "/v1/entities/daskal/merge", '{"into": %s}' % number)):
+        p = refused(api.request(method, url, content=body, headers=JSON_AUTH), 400, type=MALFORMED)
+        assert p["detail"].startswith("The request body is not JSON in UTF-8: "), p["detail"]
+    assert snapshot(api) == before
+
+
+def test_attributes_nested_too_deeply_are_a_422_naming_the_field(api):
+    before = snapshot(api)
+    for depth in (9, 300):
+        deep: dict = {}
+        for _ in range(depth - 1):
+            deep = {"a": deep}
+        body = _small()
+        body["sheet"]["entities"][0]["attributes"] = deep
+        p = refused(api.post("/v1/articles", json=body, headers=AUTH), 422,
+                    type="https://storygraph.dev/problems/invalid-fact-sheet")
+        assert [(e["file"], e["fact_id"], e["field"]) for e in p["errors"]] == [("sheet", "ann-lee", "attributes")]
+        assert "nests deeper than 8 levels" in p["errors"][0]["reason"]
+    assert snapshot(api) == before

@@ -242,3 +242,21 @@ def test_control_characters_in_a_story_directory_are_faults(engine, tmp_path, sh
         f"{d}/article.txt: text: U+001B", f"{d}/facts.yaml: fact 'ann-lee': name: U+0001",
         f"{d}/facts.yaml: fact 'lee-led-delegation': qualifiers.role: U+0085", f"{d}/meta.yaml: title: U+D800"]
     assert snapshot(engine) == before
+
+
+def test_attributes_hold_json_values_only(engine, tmp_path, sheet):
+    # YAML has dates and .nan; JSON has neither: the write failed with a traceback, or every read did
+    before = snapshot(engine)
+    sheet["entities"][0]["attributes"] = {"since": "DATE", "score": float("nan")}
+    d = write_story(tmp_path / "small-talks", sheet)
+    (d / "facts.yaml").write_text((d / "facts.yaml").read_text().replace("since: DATE", "since: 2021-01-20"))
+    with pytest.raises(SheetInvalid) as exc:
+        ingest_path(engine, d)
+    (fault,) = exc.value.faults
+    assert str(fault) == f"{d}/facts.yaml: fact 'ann-lee': attributes: since: a date is not a JSON value; quote it to keep it as text"
+    sheet["entities"][0]["attributes"] = {"titles": ["x"], "score": float("inf")}
+    d = write_story(tmp_path / "small-talks", sheet)
+    with pytest.raises(SheetInvalid) as exc:
+        ingest_path(engine, d)
+    assert [f.reason for f in exc.value.faults] == ["score: inf is not a JSON number"]
+    assert snapshot(engine) == before
