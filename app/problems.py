@@ -16,12 +16,13 @@ from urllib.parse import quote, quote_from_bytes
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.errors import InvalidParameter, MalformedBody, StorygraphError, StoreUnavailable
+from graph.store import storage_error
 
 from .schemas import Problem
 
@@ -43,7 +44,9 @@ _DESCRIPTIONS = {
     409: "Ambiguous entity reference, with the `candidates` it could mean",
     422: "Invalid parameter; `errors` names each one",
     500: "Internal error",
-    503: "Database unreachable, graph not loaded, or every slot for this kind of work taken (`Retry-After`)",
+    503: "Database unreachable or read-only, graph not loaded, or every slot for this kind of work taken "
+         "(`Retry-After`)",
+    507: "The database has no room for the write (a full disk); nothing was written",
 }
 
 
@@ -186,14 +189,23 @@ class CatchAll:
             await response(scope, receive, send)
 
 
-async def _store_unreachable(request: Request, exc: Exception) -> ProblemResponse:
-    """A database error that says the server or file cannot be reached: 503, like the reloader's check.
+async def _store_error(request: Request, exc: Exception) -> ProblemResponse:
+    """A database error: the storage condition it reports, else the database is unreachable (503).
 
-    (An endpoint that queries the database itself, such as full-text search, meets
-    the outage before the next revision check does.) Other database errors stay 500s.
+    A full disk is a 507 (``store-full``) and a read-only database a 503 (``store-read-only``), each
+    named (:func:`graph.store.storage_error`). An error that says the server or file cannot be reached
+    is a 503, like the reloader's check (an endpoint that queries the database itself, such as full-text
+    search, meets the outage before the next revision check does). Other database errors stay 500s.
     """
-    log.error("The database cannot be reached on %s %s: %s", request.method, request.url.path,
-              str(getattr(exc, "orig", None) or exc).strip().split("\n")[0])
+    cause = str(getattr(exc, "orig", None) or exc).strip().split("\n")[0]
+    known = storage_error(exc)
+    if known is not None:
+        log.error("The database refused a write on %s %s: %s", request.method, request.url.path, cause)
+        return problem(request, known.status, known.detail, title=known.title, type=known.type)
+    if not isinstance(exc, (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)):
+        log.error("Unhandled database error on %s %s", request.method, request.url.path, exc_info=exc)
+        return problem(request, 500, "The server failed to answer this request; the error has been logged.")
+    log.error("The database cannot be reached on %s %s: %s", request.method, request.url.path, cause)
     error = StoreUnavailable("The database cannot be reached; retry shortly")
     return problem(request, error.status, error.detail, title=error.title, type=error.type)
 
@@ -227,8 +239,8 @@ class StartupFailure:
 def install(app: FastAPI) -> None:
     """Register the handlers and the catch-all middleware on ``app``."""
     app.add_exception_handler(StorygraphError, _domain)
-    for unreachable in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
-        app.add_exception_handler(unreachable, _store_unreachable)
+    for failure in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout, InternalError):
+        app.add_exception_handler(failure, _store_error)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_middleware(CatchAll)

@@ -122,6 +122,38 @@ class StoreUnavailable(StorygraphError):
         super().__init__(detail)
 
 
+class StoreFull(StorygraphError):
+    """507: the database has no room for the write (a full disk, a file at its size limit). Nothing was written.
+
+    507 Insufficient Storage (RFC 4918) says exactly this: the server cannot store what the request needs.
+    Reads go on; a retry succeeds once an operator frees space, so there is no ``Retry-After``.
+    """
+
+    status = 507
+    title = "Insufficient storage"
+    type = "https://storygraph.dev/problems/store-full"
+
+    def __init__(self) -> None:
+        super().__init__("The database has no room left for this write (the disk or the database is full); "
+                         "nothing was written. Reads still work.")
+
+
+class StoreReadOnly(StorygraphError):
+    """503: the database takes no writes (a read-only file, folder or mount; a read-only PostgreSQL server).
+
+    503 rather than 403: no credential would help, and the condition is the service's, which an operator
+    can lift. Reads go on.
+    """
+
+    status = 503
+    title = "Store read-only"
+    type = "https://storygraph.dev/problems/store-read-only"
+
+    def __init__(self) -> None:
+        super().__init__("The database is read-only (its file, folder or server takes no writes); nothing was "
+                         "written. Reads still work.")
+
+
 class StoreCorrupt(StorygraphError):
     """The database is not one storygraph can use: a corrupt file, another application's, a directory.
 

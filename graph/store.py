@@ -20,6 +20,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine, delete, select
 
 from . import changes, search
+from .errors import StoreFull, StoreReadOnly, StorygraphError
 from .model import Story
 from .schema import ensure_current
 from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, GraphStateRow, RelationRow
@@ -170,6 +171,34 @@ def create_schema(engine: Engine) -> None:
     """
     ensure_current(engine)
     search.ensure_indexed(engine)
+
+
+# SQLite result codes (the primary code is the low byte of the extended one) and PostgreSQL SQLSTATEs.
+_SQLITE_READONLY, _SQLITE_FULL = 8, 13
+_SQLITE_READONLY_DBMOVED = 1032  # the file was moved or deleted under the connection: gone, not read-only
+_PG_DISK_FULL, _PG_READ_ONLY = "53100", "25006"
+
+
+def storage_error(exc: BaseException) -> StorygraphError | None:
+    """The storage condition a database error reports, as the domain error that names it, else ``None``.
+
+    A full disk or database is :class:`StoreFull`; a database that takes no writes :class:`StoreReadOnly`;
+    anything else (an unreachable server, a vanished file, a bug) is not a storage condition.
+    """
+    orig = getattr(exc, "orig", None) or exc
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        if code & 0xFF == _SQLITE_FULL:
+            return StoreFull()
+        if code & 0xFF == _SQLITE_READONLY and code != _SQLITE_READONLY_DBMOVED:
+            return StoreReadOnly()
+        return None
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate == _PG_DISK_FULL:
+        return StoreFull()
+    if sqlstate == _PG_READ_ONLY:
+        return StoreReadOnly()
+    return None
 
 
 def ping(engine: Engine) -> None:

@@ -28,7 +28,7 @@ from ..problems import responses
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=responses(422, 500, 503),
                    route_class=WriteRoute)
 
-WRITE_ERRORS = responses(400, 401, 403, 413, 422)
+WRITE_ERRORS = responses(400, 401, 403, 413, 422, 507)
 
 # A complete story that verifies against the seed graph: POSTing it stores it (201), again changes nothing.
 EXAMPLE = {
