@@ -207,6 +207,18 @@ class QueryRefused(StorygraphError):
     type = "https://storygraph.dev/problems/query-not-allowed"
 
 
+class QueryTooComplex(QueryInvalid):
+    """400: the query is nested or chained too deeply for the parser (brackets, UNIONs, operators).
+
+    The client's doing, and the same every time, so a 400 and not the 503 of a
+    query stopped by the memory budget: the engine's parser recurses once per
+    level, and a few thousand levels exhaust the query process's stack.
+    """
+
+    title = "SPARQL query too complex"
+    type = "https://storygraph.dev/problems/query-too-complex"
+
+
 class QueryTimeout(StorygraphError):
     """504: the query ran past its time budget and was stopped.
 

@@ -43,6 +43,7 @@ import multiprocessing
 import os
 import re
 import resource
+import signal
 import threading
 import time
 from collections import OrderedDict
@@ -52,7 +53,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from .errors import QueryAborted, QueryBusy, QueryInvalid, QueryRefused, QueryTimeout
+from . import sandbox
+from .errors import QueryAborted, QueryBusy, QueryInvalid, QueryRefused, QueryTimeout, QueryTooComplex
 from .rdf import PREFIXES, rdf_graph
 
 if TYPE_CHECKING:
@@ -113,32 +115,118 @@ def store_for(ix: "GraphIndex") -> ox.Store:
         return store
 
 
-# --- reading the text just enough to word the refusals --------------------
+# --- reading the text as the engine does, in one pass ----------------------
 
-_UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+MAX_NESTING = 128  # brackets inside brackets; the engine's parser recurses, and overflows its stack near 2,000
+
+# One lexeme of SPARQL at a time, always in one forward step: every alternative either
+# matches from where it starts or fails at once, and a string that is never closed runs to
+# the end of the text instead of failing (which is what made the old pre-check quadratic).
+# Like pyoxigraph 0.5 (tests/graph/test_sparql_hostile.py holds it to this), and unlike
+# SPARQL 1.1 §19.2, ``\u``/``\U`` escapes mean something only inside strings and IRIs:
+# the text is never unescaped first, so ``"\u0022"`` is a string holding one quote.
 _LEXEME = re.compile(
     r"""
-      (?P<comment>\#[^\n\r]*)
-    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-                |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+      (?P<space>\s++)
+    | (?P<comment>\#[^\n\r]*+)
+    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*+(?:'''|\\?\Z)
+                |\"\"\"(?:[^"\\]|\\.|"(?!""))*+(?:\"\"\"|\\?\Z)
+                |'(?:[^'\\]|\\.)*+(?:'|\\?\Z)
+                |"(?:[^"\\]|\\.)*+(?:"|\\?\Z))
+    | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>)
+    | (?P<bracket>[(){}\[\]])
+    | (?P<code>(?:[^\s\#'"<(){}\[\]\\]|\\.)++|[<\\])
     """,
     re.X | re.S,
 )
-_WORD = re.compile(r"[?$]?[\w\-%:][\w\-.:%]*")
-# SERVICE as a keyword: not part of a prefixed name or a variable. Deliberately broad
-# ("ex:a.SERVICE" counts too): a false alarm costs a 400, a miss would cost a fetch.
-_SERVICE = re.compile(r"(?<![\w:?$\\])SERVICE(?![\w:])", re.I)
+# After one of these the next token starts an operand, so a '<' there can only open an IRI.
+_BEFORE_OPERAND = frozenset("(,{[;=!&|+-*/<^")
+# Where the text of an IRI and of code would read differently: a quote or '#' opens a string
+# or comment in code, brackets move the nesting, and SERVICE is what this is all about.
+_CODE_IN_IRI = re.compile(r"['#()]|service", re.I)
+_WORD = re.compile(r"[?$]?[\w\-%:][\w\-.:%]*+")
+# SERVICE as the engine would read it: anywhere in the code (pyoxigraph reads "1SERVICE",
+# "trueSERVICE" and "SERVICE:x" as the keyword), except inside a variable, a language tag, a
+# blank node label or the local part of a prefixed name, which the engine reads greedily.
+# Deliberately broad ("ex:a.SERVICE" and a prefix named "service:" count): a false alarm
+# costs a 400, a miss is stopped by the child's sandbox.
+_SERVICE = re.compile(
+    r"""
+      (?P<name>[?$]\w++|@[A-Za-z]++(?:-[A-Za-z0-9]++)*+|_:[\w\-]++|:(?:[\w\-:%]|\\.)*+)
+    | (?P<service>(?i:SERVICE))
+    | [^?$@_:sS]++
+    | .
+    """,
+    re.X | re.S,
+)
 
 
-def _unescape(text: str) -> str:
-    """SPARQL applies ``\\u``/``\\U`` escapes before parsing (SPARQL 1.1 §19.2); so must we."""
-    def sub(m: re.Match) -> str:
-        try:
-            return chr(int(m.group(1) or m.group(2), 16))
-        except ValueError:
-            return m.group(0)
-    return _UNICODE_ESCAPE.sub(sub, text)
+@dataclass
+class _Scan:
+    code: str  # the query with comments, strings and IRIs blanked out
+    depth: int  # the deepest nesting of brackets
+    depth_at: int  # where it was reached
+    ambiguous_at: int | None = None  # a '<' that could open an IRI or compare two values
+
+
+def _scan(query: str) -> _Scan:
+    """Lex ``query`` once, left to right; each step consumes at least one character.
+
+    Besides blanking, it decides each ``<`` the way the engine could: after an
+    operand inside an expression's parentheses (``FILTER(?a<'>'...``) it may
+    compare, elsewhere it opens an IRI. Where both readings are possible and
+    would lex the rest differently, the position is kept for a refusal.
+    """
+    pieces: list[str] = []
+    stack: list[str] = []  # "e": an expression's '(', "t": another '(' (a list, a path, a VALUES row), "{", "["
+    operand = False  # whether the last token could end an operand (so a '<' next could compare)
+    last = ""  # the last significant character of code
+    closed = ""  # the kind of the bracket just closed, if the last token closed one
+    depth, depth_at, ambiguous_at = 0, 0, None
+    pos, end = 0, len(query)
+    while pos < end:
+        m = _LEXEME.match(query, pos)
+        assert m is not None and m.end() > pos  # every character starts some alternative
+        kind, text = m.lastgroup, m.group()
+        if kind == "space":
+            pieces.append(text)
+            pos = m.end()
+            continue
+        if kind == "comment":
+            pieces.append(" ")
+            pos = m.end()
+            continue
+        if kind in ("string", "iri"):
+            if (kind == "iri" and operand and stack and stack[-1] == "e" and ambiguous_at is None
+                    and _CODE_IN_IRI.search(text)):
+                ambiguous_at = pos
+            pieces.append(" ")
+            operand, closed, last = True, "", text[-1]
+        elif kind == "bracket":
+            pieces.append(text)
+            if text in "([{":
+                kind = text
+                if text == "(":
+                    # A list, a path or a VALUES row when it opens where a group's triples go;
+                    # an expression otherwise (and when in doubt: only there can '<' compare).
+                    in_group = bool(stack) and stack[-1] in "{[t"
+                    kind = "t" if in_group and (last in "{.;,[" and last or closed == "t"
+                                                or (last == "(" and stack[-1] == "t")) else "e"
+                stack.append(kind)
+                if len(stack) > depth:
+                    depth, depth_at = len(stack), pos
+                operand = False
+                closed = ""
+            else:
+                closed = stack.pop() if stack else ""
+                operand = True
+            last = text
+        else:
+            pieces.append(text)
+            last = text[-1]
+            operand, closed = last not in _BEFORE_OPERAND, ""
+        pos = m.end()
+    return _Scan("".join(pieces), depth, depth_at, ambiguous_at)
 
 
 def code(query: str) -> str:
@@ -146,8 +234,10 @@ def code(query: str) -> str:
 
     >>> code('PREFIX s: <http://x#> # SERVICE\\nSELECT * { ?s s:p "SERVICE" }').split()
     ['PREFIX', 's:', 'SELECT', '*', '{', '?s', 's:p', '}']
+    >>> code('SELECT * { BIND("\\\\u0022" AS ?x) }').split()  # an escape inside a string stays inside
+    ['SELECT', '*', '{', 'BIND(', 'AS', '?x)', '}']
     """
-    return _LEXEME.sub(" ", _unescape(query))
+    return _scan(query).code
 
 
 def keywords(query: str) -> list[str]:
@@ -156,7 +246,11 @@ def keywords(query: str) -> list[str]:
     >>> keywords('PREFIX s: <http://x#> SELECT * { ?s s:p "SERVICE" }')
     ['PREFIX', 'S:', 'SELECT', 'S:P']
     """
-    return [w.upper() for w in _WORD.findall(code(query)) if not w.startswith(("?", "$"))]
+    return _keywords(code(query))
+
+
+def _keywords(syntax: str) -> list[str]:
+    return [w.upper() for w in _WORD.findall(syntax) if not w.startswith(("?", "$"))]
 
 
 def operation(query: str) -> str | None:
@@ -165,23 +259,61 @@ def operation(query: str) -> str | None:
     >>> operation("PREFIX ex: <http://e/> insert data { ex:a ex:b ex:c }")
     'INSERT'
     """
-    words = keywords(query)
+    return _operation(_keywords(code(query)))
+
+
+def _operation(words: list[str]) -> str | None:
     i = 0
     while i < len(words) and words[i] in ("BASE", "PREFIX", "VERSION"):
         i += 2 if words[i] == "PREFIX" else 1  # PREFIX pname: <iri>; BASE <iri>; the IRIs are not words
     return words[i] if i < len(words) else None
 
 
+def calls_service(syntax: str) -> bool:
+    """Whether the code of a query (see :func:`code`) has ``SERVICE`` where the engine may read the keyword.
+
+    >>> calls_service("SELECT * { ?a ?b 1SERVICE  {} }"), calls_service("SELECT * { SERVICE:x {} }")
+    (True, True)
+    >>> calls_service("SELECT ?service { ?s ex:service ?o ; ex:a-SERVICE ?p }")
+    False
+    """
+    return any(m.lastgroup == "service" for m in _SERVICE.finditer(syntax))
+
+
+def _position(query: str, pos: int) -> tuple[int, int]:
+    """Line and column (from 1) of ``pos``, as the parser reports them."""
+    return query.count("\n", 0, pos) + 1, pos - (query.rfind("\n", 0, pos) + 1) + 1
+
+
 def check_allowed(query: str) -> None:
-    """Refuse what must never run, before anything runs: updates and ``SERVICE``."""
+    """Refuse what must never run, before anything runs: updates, ``SERVICE``, and what cannot be read safely.
+
+    Linear in the length of the query (one pass of :func:`_scan`, then regular
+    expressions that never backtrack); :func:`run_query` runs it in the child
+    process, inside the query's time budget.
+
+    >>> check_allowed('SELECT * WHERE { BIND("\\\\u0022" AS ?x) SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }')
+    Traceback (most recent call last):
+    graph.errors.QueryRefused: SERVICE (federated query) is not allowed: queries run over this graph only
+    """
     if len(query) > MAX_QUERY_CHARS:
         raise QueryInvalid(f"The query is {len(query)} characters long; at most {MAX_QUERY_CHARS} are accepted")
-    op = operation(query)
+    scan = _scan(query)
+    op = _operation(_keywords(scan.code))
     if op in UPDATE_KEYWORDS:
         raise QueryRefused(f"SPARQL updates are not allowed: this endpoint is read-only ('{op}' is an update "
                            f"operation); send a SELECT, ASK, CONSTRUCT or DESCRIBE query")
-    if _SERVICE.search(code(query)):
+    if calls_service(scan.code):
         raise QueryRefused("SERVICE (federated query) is not allowed: queries run over this graph only")
+    if scan.depth > MAX_NESTING:
+        line, column = _position(query, scan.depth_at)
+        raise QueryTooComplex(f"Brackets are nested {scan.depth} deep (line {line}, column {column}); at most "
+                              f"{MAX_NESTING} levels are accepted", line=line, column=column)
+    if scan.ambiguous_at is not None:
+        line, column = _position(query, scan.ambiguous_at)
+        raise QueryInvalid(f"At line {line}, column {column}, '<' could begin an IRI or compare two values, and "
+                           f"the two readings differ; if it compares, put a space after it",
+                           line=line, column=column)
 
 
 # --- the child process ----------------------------------------------------
@@ -228,15 +360,18 @@ def evaluate(store: ox.Store, query: str, max_rows: int) -> QueryResult:
     return result
 
 
-def _confine(timeout: float, memory_mb: int | None) -> None:
-    """Limits for the child: CPU seconds, address space, and no new file descriptors.
+def _confine(timeout: float, memory_mb: int | None, stderr: int) -> None:
+    """Limits for the child: CPU seconds, address space, no new file descriptors, no sockets.
 
-    Its stderr goes to /dev/null first: a query stopped by the memory budget
-    makes the Rust runtime print an abort message the server log need not carry.
+    Its stderr goes to a pipe the parent reads only to tell why a child died
+    (the Rust runtime's last words: a failed allocation, or a panic in the
+    HTTP client that ``SERVICE`` would use); the server log need not carry them.
+    No core file either: a child killed for reaching for a socket or for
+    overflowing its stack would otherwise leave one.
     """
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
+    os.dup2(stderr, 2)
+    os.close(stderr)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     cpu = int(timeout) + 2
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     if memory_mb:
@@ -253,15 +388,23 @@ def _confine(timeout: float, memory_mb: int | None) -> None:
     os.close(lowest_free)
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (lowest_free, hard))
+    sandbox.forbid_sockets()  # where it cannot (not Linux), RLIMIT_NOFILE above still stops a new socket
 
 
-def _child(store: ox.Store, query: str, max_rows: int, timeout: float, memory_mb: int | None, conn) -> None:
+def _child(store: ox.Store, query: str, max_rows: int, timeout: float, memory_mb: int | None, conn,
+           stderr: int, checked: bool = True) -> None:
     # A query that hits the memory budget aborts this process; the parent reports it
     # (QueryAborted). A traceback dump of the child on stderr would only be noise.
     faulthandler.disable()
     try:
-        _confine(timeout, memory_mb)
+        _confine(timeout, memory_mb, stderr)
+        if checked:
+            check_allowed(query)
         message: tuple = ("ok", evaluate(store, query, max_rows))
+    except QueryRefused as exc:  # the check's refusals go back as data: the parent raises them again
+        message = ("refused", exc.detail)
+    except QueryInvalid as exc:
+        message = ("invalid", type(exc).__name__, exc.detail, exc.line, exc.column)
     except SyntaxError as exc:
         message = ("syntax", str(exc))
     except MemoryError:
@@ -278,6 +421,7 @@ def _child(store: ox.Store, query: str, max_rows: int, timeout: float, memory_mb
 
 _SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT)
 _LINE_COLUMN = re.compile(r"error at (\d+):(\d+)")
+_CHECK_ERRORS = {cls.__name__: cls for cls in (QueryInvalid, QueryTooComplex)}
 
 
 def run_query(ix: "GraphIndex", query: str, *, timeout: float = DEFAULT_TIMEOUT,
@@ -291,7 +435,8 @@ def run_query(ix: "GraphIndex", query: str, *, timeout: float = DEFAULT_TIMEOUT,
     """
     if timeout <= 0 or max_rows < 0:
         raise ValueError("timeout must be positive and max_rows non-negative")
-    check_allowed(query)
+    if len(query) > MAX_QUERY_CHARS:  # the one check cheap enough for the server; the rest run in the child
+        raise QueryInvalid(f"The query is {len(query)} characters long; at most {MAX_QUERY_CHARS} are accepted")
     store = store_for(ix)
     deadline = time.monotonic() + timeout
     if not _SLOTS.acquire(timeout=timeout):
@@ -303,36 +448,83 @@ def run_query(ix: "GraphIndex", query: str, *, timeout: float = DEFAULT_TIMEOUT,
 
 
 def _run_in_child(store: ox.Store, query: str, deadline: float, timeout: float, max_rows: int,
-                  memory_mb: int | None) -> QueryResult:
+                  memory_mb: int | None, *, checked: bool = True) -> QueryResult:
+    """Check and evaluate ``query`` in a forked child; ``checked=False`` skips the check (tests of the sandbox)."""
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(store, query, max_rows, timeout, memory_mb, sender), daemon=True)
-    child.start()
-    sender.close()
+    last_words, stderr = os.pipe()
+    os.set_blocking(stderr, False)  # a child that says too much loses the rest rather than hangs
+    child = ctx.Process(target=_child, args=(store, query, max_rows, timeout, memory_mb, sender, stderr, checked),
+                        daemon=True)
+    try:
+        child.start()
+    finally:
+        sender.close()
+        os.close(stderr)
     try:
         if not receiver.poll(max(0.0, deadline - time.monotonic())):
             raise QueryTimeout(timeout)
         try:
-            kind, payload = receiver.recv()
-        except EOFError:  # the child died without answering: killed by a limit
+            message = receiver.recv()
+        except EOFError:  # the child died without answering: killed by a limit, or by the sandbox
             child.join(1)
-            raise QueryAborted(child.exitcode) from None
+            raise _death(child.exitcode, _read_some(last_words)) from None
     finally:
         receiver.close()
         if child.is_alive():
             child.kill()
         child.join()
+        os.close(last_words)
+    kind, payload = message[0], message[1]
     if kind == "ok":
         return payload
+    if kind == "refused":
+        raise QueryRefused(payload)
+    if kind == "invalid":
+        _, name, detail, line, column = message
+        raise _CHECK_ERRORS[name](detail, line=line, column=column)
     if kind == "syntax":
-        if operation(query) in UPDATE_KEYWORDS:  # pragma: no cover - check_allowed refuses these first
-            raise QueryRefused("SPARQL updates are not allowed: this endpoint is read-only")
         m = _LINE_COLUMN.search(payload)
         raise QueryInvalid(f"Malformed SPARQL query: {payload}", parser_message=payload,
                            line=int(m[1]) if m else None, column=int(m[2]) if m else None)
     if kind == "memory":
         raise QueryAborted(None, reason="it needed more memory than a query may use")
     raise QueryAborted(None, reason=payload)
+
+
+def _read_some(fd: int, limit: int = 8192) -> str:
+    """What the dead child wrote to stderr, at most ``limit`` bytes."""
+    os.set_blocking(fd, False)
+    try:
+        return os.read(fd, limit).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+# The HTTP client's panic when it cannot even start (no CA certificates can be read under
+# RLIMIT_NOFILE): only a SERVICE call starts it.
+_HTTP_CLIENT_PANIC = re.compile(r"panicked at .*(oxhttp|reqwest|hyper|rustls|TLS)", re.S)
+
+
+def _death(exitcode: int | None, last_words: str = "") -> Exception:
+    """What a child that died without answering means, by the signal that ended it and its last words.
+
+    ``SIGSYS``: the sandbox killed it for reaching for a socket, which only
+    ``SERVICE`` does (the check missed it; nothing was sent). An abort after a
+    panic in the HTTP client: ``SERVICE`` again, to an ``https`` URL, stopped
+    before it could connect. Both are 400 ``query-not-allowed``. ``SIGSEGV``: it
+    overflowed its stack, which the engine's recursive parser and evaluator do on
+    a query nested or chained thousands deep; the client's query, so a 400. Any
+    other end (``SIGKILL`` by ``RLIMIT_CPU``, an abort on a failed allocation
+    under ``RLIMIT_AS``) is the query stopped by a resource limit: 503.
+    """
+    if exitcode == -signal.SIGSYS or (exitcode == -signal.SIGABRT and _HTTP_CLIENT_PANIC.search(last_words)):
+        return QueryRefused("SERVICE (federated query) is not allowed: the query tried to open a network "
+                            "connection and was stopped; queries run over this graph only")
+    if exitcode == -signal.SIGSEGV:
+        return QueryTooComplex("The query is nested or chained too deeply (brackets, UNIONs, operators) for the "
+                               "query engine, which ran out of stack reading it; simplify it")
+    return QueryAborted(exitcode)
 
 
 # --- serialisers ----------------------------------------------------------
