@@ -56,6 +56,7 @@ import pyoxigraph as ox
 from . import sandbox
 from .errors import QueryAborted, QueryBusy, QueryInvalid, QueryRefused, QueryTimeout, QueryTooComplex
 from .rdf import PREFIXES, rdf_graph
+from .tabular import spreadsheet_safe
 
 if TYPE_CHECKING:
     from .index import GraphIndex
@@ -165,7 +166,7 @@ _SERVICE = re.compile(
 class _Scan:
     code: str  # the query with comments, strings and IRIs blanked out
     depth: int  # the deepest nesting of brackets
-    depth_at: int  # where it was reached
+    too_deep_at: int | None  # where a bracket first went past MAX_NESTING
     ambiguous_at: int | None = None  # a '<' that could open an IRI or compare two values
 
 
@@ -182,7 +183,7 @@ def _scan(query: str) -> _Scan:
     operand = False  # whether the last token could end an operand (so a '<' next could compare)
     last = ""  # the last significant character of code
     closed = ""  # the kind of the bracket just closed, if the last token closed one
-    depth, depth_at, ambiguous_at = 0, 0, None
+    depth, too_deep_at, ambiguous_at = 0, None, None
     pos, end = 0, len(query)
     while pos < end:
         m = _LEXEME.match(query, pos)
@@ -213,8 +214,9 @@ def _scan(query: str) -> _Scan:
                     kind = "t" if in_group and (last in "{.;,[" and last or closed == "t"
                                                 or (last == "(" and stack[-1] == "t")) else "e"
                 stack.append(kind)
-                if len(stack) > depth:
-                    depth, depth_at = len(stack), pos
+                depth = max(depth, len(stack))
+                if too_deep_at is None and depth > MAX_NESTING:
+                    too_deep_at = pos
                 operand = False
                 closed = ""
             else:
@@ -226,7 +228,7 @@ def _scan(query: str) -> _Scan:
             last = text[-1]
             operand, closed = last not in _BEFORE_OPERAND, ""
         pos = m.end()
-    return _Scan("".join(pieces), depth, depth_at, ambiguous_at)
+    return _Scan("".join(pieces), depth, too_deep_at, ambiguous_at)
 
 
 def code(query: str) -> str:
@@ -305,10 +307,11 @@ def check_allowed(query: str) -> None:
                            f"operation); send a SELECT, ASK, CONSTRUCT or DESCRIBE query")
     if calls_service(scan.code):
         raise QueryRefused("SERVICE (federated query) is not allowed: queries run over this graph only")
-    if scan.depth > MAX_NESTING:
-        line, column = _position(query, scan.depth_at)
-        raise QueryTooComplex(f"Brackets are nested {scan.depth} deep (line {line}, column {column}); at most "
-                              f"{MAX_NESTING} levels are accepted", line=line, column=column)
+    if scan.too_deep_at is not None:
+        line, column = _position(query, scan.too_deep_at)
+        raise QueryTooComplex(f"Brackets are nested {scan.depth} deep; at most {MAX_NESTING} levels are accepted "
+                              f"(the first one too many is at line {line}, column {column})",
+                              line=line, column=column)
     if scan.ambiguous_at is not None:
         line, column = _position(query, scan.ambiguous_at)
         raise QueryInvalid(f"At line {line}, column {column}, '<' could begin an IRI or compare two values, and "
@@ -407,6 +410,9 @@ def _child(store: ox.Store, query: str, max_rows: int, timeout: float, memory_mb
         message = ("invalid", type(exc).__name__, exc.detail, exc.line, exc.column)
     except SyntaxError as exc:
         message = ("syntax", str(exc))
+    except OSError as exc:  # an in-memory store does no I/O of its own: this is a SERVICE call failing
+        message = ("refused", "SERVICE (federated query) is not allowed: the query tried to reach another "
+                              f"endpoint and was stopped ({exc}); queries run over this graph only")
     except MemoryError:
         message = ("memory", "")
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent as a message
@@ -550,15 +556,34 @@ def _csv_value(term: dict[str, Any] | None) -> str:
     return term["value"]
 
 
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _csv_cell(value: str) -> str:
+    """A value a spreadsheet opens as text or a number, never as a formula.
+
+    >>> print(_csv_cell('=HYPERLINK("http://evil.example","x")'), _csv_cell("-3"), _csv_cell("-1+cmd"))
+    '=HYPERLINK("http://evil.example","x") -3 '-1+cmd
+    """
+    return value if _NUMBER.fullmatch(value) else spreadsheet_safe(value)
+
+
 def results_csv(result: QueryResult) -> bytes:
-    """SPARQL 1.1 Query Results CSV: plain values, RFC 4180 quoting, CRLF line ends."""
+    """SPARQL 1.1 Query Results CSV: plain values, RFC 4180 quoting, CRLF line ends.
+
+    Safe to open in a spreadsheet: a value that starts with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (OWASP, as in
+    ``nodes.csv``, :func:`graph.tabular.spreadsheet_safe`), unless it is a plain
+    number such as ``-3``, which a spreadsheet reads as a number anyway. TSV needs
+    nothing: its cells are N-Triples terms, which start with ``"``, ``<`` or ``_:``.
+    """
     out = io.StringIO()
     if result.form == "ask":
         return b"true" if result.boolean else b"false"
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(result.variables)
     for row in result.rows:
-        w.writerow([_csv_value(row.get(v)) for v in result.variables])
+        w.writerow([_csv_cell(_csv_value(row.get(v))) for v in result.variables])
     return out.getvalue().encode("utf-8")
 
 
