@@ -14,6 +14,12 @@ revision). :func:`run_query` answers one query:
 * **No remote access.** ``SERVICE`` (federated query: pyoxigraph would fetch
   the URL) is refused before evaluation, and the process that evaluates the
   query cannot open a file or socket anyway (see below).
+* **A check that cannot be made slow.** :func:`check_allowed` reads the text
+  in one forward pass (:func:`_scan`), lexing as pyoxigraph does, and runs in
+  the child, inside the time budget; only the length cap runs in the server.
+  Brackets nested past :data:`MAX_NESTING`, or a query the engine's recursive
+  parser overflows its stack on, is :class:`~graph.errors.QueryTooComplex` (400):
+  the client's query, not a server limit.
 * **A time budget that stops the query.** pyoxigraph evaluates in Rust and
   cannot be interrupted from another Python thread, so each query runs in a
   child process forked from the server, which inherits the store for free
@@ -22,15 +28,18 @@ revision). :func:`run_query` answers one query:
   :class:`~graph.errors.QueryTimeout` (504). The child also runs under
   ``RLIMIT_CPU`` (a backstop if the server itself dies), ``RLIMIT_AS`` (a
   memory budget over what it inherited: :class:`~graph.errors.QueryAborted`,
-  503, when exceeded) and ``RLIMIT_NOFILE`` at its lowest free descriptor (no
-  new file or socket can be opened). At most :data:`MAX_CONCURRENT` queries run
+  503, when exceeded), ``RLIMIT_NOFILE`` at its lowest free descriptor (no
+  new file or socket can be opened) and, on Linux, a seccomp filter
+  (:mod:`graph.sandbox`) that kills it if it tries to open a socket at all:
+  that death is reported as the ``SERVICE`` it was (400). At most :data:`MAX_CONCURRENT` queries run
   at once; more wait up to the time budget, then get
   :class:`~graph.errors.QueryBusy` (503). This needs ``fork`` (Linux, macOS).
 * **Capped answers.** At most ``max_rows`` solutions (or triples) come back;
   :attr:`QueryResult.truncated` says whether more were cut off.
 
 Serialisers write the SPARQL 1.1 results formats (JSON, CSV, TSV) and, for
-graph results, Turtle or N-Triples.
+graph results, Turtle or N-Triples. CSV is safe to open in a spreadsheet
+(:func:`results_csv`).
 """
 
 from __future__ import annotations

@@ -50,8 +50,11 @@ Read-only [SPARQL 1.1](https://www.w3.org/TR/sparql11-query/) over the RDF view 
 cannot carry the answer is a 406 listing those that can.
 
 **Limits.** Queries only: an update (`INSERT`, `DELETE`, `LOAD`, `CLEAR`, ...) or a federated `SERVICE` is
-a 400, as is a malformed query (with the parser's message, `line` and `column`). A query is stopped after the
-time budget (`STORYGRAPH_SPARQL_TIMEOUT_SECONDS`, default 5 s): 504. At most `STORYGRAPH_SPARQL_MAX_ROWS`
+a 400, as is a malformed query (with the parser's message, `line` and `column`), one longer than 100 000
+characters, and one nested too deep for the parser (more than 128 levels of brackets: `query-too-complex`).
+A query is stopped after the time budget (`STORYGRAPH_SPARQL_TIMEOUT_SECONDS`, default 5 s): 504; one that
+needs more memory than a query may use: 503. CSV cells a spreadsheet would run as a formula get a leading
+`'`. At most `STORYGRAPH_SPARQL_MAX_ROWS`
 (default 10 000) rows or triples come back; the `{TRUNCATED_HEADER}` header (`true`/`false`, on every format)
 and the JSON member `truncated` say whether more were cut off. Add a `LIMIT` to page.
 

@@ -169,3 +169,43 @@ def test_openapi_documents_both_methods_and_the_media_types(client):
     for status in ("400", "406", "504"):
         assert "application/problem+json" in ops["get"]["responses"][status]["content"]
     assert any(p["name"] == "query" for p in ops["get"]["parameters"])
+
+
+# --- hostile queries (issue 10) -----------------------------------------------------------------------------
+
+SPARQL_QUERY = {"Content-Type": "application/sparql-query"}
+
+
+def test_the_issues_service_bypass_is_400_query_not_allowed(client):
+    q = 'SELECT * WHERE { BIND("\\u0022" AS ?x) SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } BIND("""y""" AS ?y) }'
+    for r in (client.get(URL, params={"query": q}), client.post(URL, content=q, headers=SPARQL_QUERY)):
+        body = problem(r, 400, title="SPARQL operation not allowed",
+                       type="https://storygraph.dev/problems/query-not-allowed")
+        assert "SERVICE" in body["detail"]
+
+
+def test_a_100_kb_hostile_query_is_answered_and_the_service_carries_on(client):
+    """20 KB of this cost the old check 10 s of server CPU, 100 KB minutes; now it is a plain syntax error."""
+    q = "SELECT * {}" + "'\\" * 49_990
+    assert len(q) <= 100_000
+    body = problem(client.post(URL, content=q, headers=SPARQL_QUERY), 400,
+                   type="https://storygraph.dev/problems/invalid-query")
+    assert body["line"] == 1
+    assert client.get("/healthz").status_code == 200
+
+
+def test_a_query_nested_too_deep_is_400_too_complex(client):
+    q = "SELECT * " + "{" * 5000 + "}" * 5000
+    body = problem(client.post(URL, content=q, headers=SPARQL_QUERY), 400, title="SPARQL query too complex",
+                   type="https://storygraph.dev/problems/query-too-complex")
+    assert "5000 deep" in body["detail"] and body["line"] == 1 and body["column"] > 1
+
+
+def test_csv_answers_are_safe_in_a_spreadsheet(client):
+    q = 'SELECT ?name ?n WHERE { BIND("=HYPERLINK(\\"http://evil.example\\",\\"x\\")" AS ?name) BIND(-3 AS ?n) }'
+    r = client.get(URL, params={"query": q}, headers={"Accept": "text/csv"})
+    assert r.status_code == 200, r.text
+    rows = list(csv.reader(io.StringIO(r.text, newline="")))
+    assert rows == [["name", "n"], ['\'=HYPERLINK("http://evil.example","x")', "-3"]]
+    r = client.get(URL, params={"query": q}, headers={"Accept": "text/tab-separated-values"})
+    assert r.text.splitlines()[1].startswith('"=HYPERLINK(')  # a quoted N-Triples term: no formula
