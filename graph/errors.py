@@ -243,17 +243,6 @@ class QueryTimeout(StorygraphError):
         return {"timeout_seconds": self.seconds}
 
 
-class QueryBusy(StorygraphError):
-    """503: every query slot stayed taken for the whole time budget; a later retry may succeed."""
-
-    status = 503
-    title = "SPARQL engine busy"
-    type = "https://storygraph.dev/problems/query-busy"
-
-    def __init__(self, slots: int) -> None:
-        super().__init__(f"All {slots} query slots are taken; try again shortly")
-
-
 class QueryAborted(StorygraphError):
     """503: the process evaluating the query was stopped by a resource limit (memory, CPU)."""
 

@@ -31,9 +31,11 @@ revision). :func:`run_query` answers one query:
   503, when exceeded), ``RLIMIT_NOFILE`` at its lowest free descriptor (no
   new file or socket can be opened) and, on Linux, a seccomp filter
   (:mod:`graph.sandbox`) that kills it if it tries to open a socket at all:
-  that death is reported as the ``SERVICE`` it was (400). At most :data:`MAX_CONCURRENT` queries run
-  at once; more wait up to the time budget, then get
-  :class:`~graph.errors.QueryBusy` (503). This needs ``fork`` (Linux, macOS).
+  that death is reported as the ``SERVICE`` it was (400). The child closes
+  every descriptor it inherited but its own two pipes (another query's pipe
+  held open in a sibling would hide that query's death until its deadline).
+  How many queries run at once is the API's business (``app/gates.py``).
+  This needs ``fork`` (Linux, macOS).
 * **Capped answers.** At most ``max_rows`` solutions (or triples) come back;
   :attr:`QueryResult.truncated` says whether more were cut off.
 
@@ -63,7 +65,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from . import sandbox
-from .errors import QueryAborted, QueryBusy, QueryInvalid, QueryRefused, QueryTimeout, QueryTooComplex
+from .errors import QueryAborted, QueryInvalid, QueryRefused, QueryTimeout, QueryTooComplex
 from .rdf import PREFIXES, rdf_graph
 from .tabular import spreadsheet_safe
 
@@ -73,7 +75,6 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT = 5.0  # seconds
 DEFAULT_MAX_ROWS = 10_000
 DEFAULT_MEMORY_MB = 1024  # address space a query may add to what it inherits
-MAX_CONCURRENT = max(2, os.cpu_count() or 2)
 MAX_QUERY_CHARS = 100_000
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -403,11 +404,21 @@ def _confine(timeout: float, memory_mb: int | None, stderr: int) -> None:
     sandbox.forbid_sockets()  # where it cannot (not Linux), RLIMIT_NOFILE above still stops a new socket
 
 
+def _close_inherited(keep: tuple[int, ...]) -> None:
+    """Close every descriptor above stderr but ``keep``: the server's sockets, files and other queries' pipes."""
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+
+
 def _child(store: ox.Store, query: str, max_rows: int, timeout: float, memory_mb: int | None, conn,
            stderr: int, checked: bool = True) -> None:
     # A query that hits the memory budget aborts this process; the parent reports it
     # (QueryAborted). A traceback dump of the child on stderr would only be noise.
     faulthandler.disable()
+    _close_inherited(keep=(conn.fileno(), stderr))
     try:
         _confine(timeout, memory_mb, stderr)
         if checked:
@@ -434,7 +445,6 @@ def _child(store: ox.Store, query: str, max_rows: int, timeout: float, memory_mb
 
 # --- the server side ------------------------------------------------------
 
-_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT)
 _LINE_COLUMN = re.compile(r"error at (\d+):(\d+)")
 _CHECK_ERRORS = {cls.__name__: cls for cls in (QueryInvalid, QueryTooComplex)}
 
@@ -453,13 +463,7 @@ def run_query(ix: "GraphIndex", query: str, *, timeout: float = DEFAULT_TIMEOUT,
     if len(query) > MAX_QUERY_CHARS:  # the one check cheap enough for the server; the rest run in the child
         raise QueryInvalid(f"The query is {len(query)} characters long; at most {MAX_QUERY_CHARS} are accepted")
     store = store_for(ix)
-    deadline = time.monotonic() + timeout
-    if not _SLOTS.acquire(timeout=timeout):
-        raise QueryBusy(MAX_CONCURRENT)
-    try:
-        return _run_in_child(store, query, deadline, timeout, max_rows, memory_mb)
-    finally:
-        _SLOTS.release()
+    return _run_in_child(store, query, time.monotonic() + timeout, timeout, max_rows, memory_mb)
 
 
 def _run_in_child(store: ox.Store, query: str, deadline: float, timeout: float, max_rows: int,

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import multiprocessing
+import os
 import re
 import threading
 import time
@@ -17,7 +18,7 @@ import pytest
 from rdflib import Graph
 
 from graph import queries, sparql
-from graph.errors import QueryAborted, QueryBusy, QueryInvalid, QueryRefused, QueryTimeout
+from graph.errors import QueryAborted, QueryInvalid, QueryRefused, QueryTimeout
 from graph.sparql_examples import (EVENTS_IN_DATE_ORDER, EXAMPLES, WHO_DENIES_WHAT, WITHIN_TWO_HOPS_OF_DASKAL)
 from graph.testing import seed_index
 
@@ -158,13 +159,6 @@ def test_a_query_over_the_memory_budget_is_aborted(ix):
     assert multiprocessing.active_children() == []
 
 
-def test_busy_when_every_slot_stays_taken(ix, monkeypatch):
-    monkeypatch.setattr(sparql, "_SLOTS", threading.BoundedSemaphore(1))
-    sparql._SLOTS.acquire()
-    with pytest.raises(QueryBusy):
-        sparql.run_query(ix, "ASK {}", timeout=0.2)
-
-
 def test_rows_are_capped_and_flagged(ix):
     q = 'SELECT ?s WHERE { ?s <https://storygraph.dev/vocab#type> "person" } ORDER BY ?s'
     everything = sparql.run_query(ix, q)
@@ -232,3 +226,33 @@ def test_csv_and_tsv_results(ix):
     assert parsed[0]["text"].value == 'tab\there, "quoted"\nnewline'
     assert parsed[0]["lang"].language == "en" and parsed[0]["n"].value == "42"
     assert parsed[0]["unbound"] is None
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
+def test_a_query_child_holds_no_descriptor_but_its_own(ix, tmp_path):
+    """The server's files and sockets, and other queries' pipes, are closed in the child."""
+    import socket
+    import threading
+
+    sparql.store_for(ix)
+    held = [open(tmp_path / "a-file", "w"), socket.socket()]  # what a server process has open
+    try:
+        runner = threading.Thread(target=lambda: pytest.raises(QueryTimeout, sparql.run_query, ix, ENDLESS,
+                                                               timeout=3.0))
+        runner.start()
+        fds = None
+        for _ in range(200):
+            children = multiprocessing.active_children()
+            if children:
+                try:
+                    fds = sorted(int(fd) for fd in os.listdir(f"/proc/{children[0].pid}/fd"))
+                except FileNotFoundError:
+                    fds = None
+                if fds is not None and len(fds) <= 4:
+                    break
+            time.sleep(0.01)
+        runner.join()
+    finally:
+        for h in held:
+            h.close()
+    assert fds is not None and fds[:3] == [0, 1, 2] and len(fds) == 4, fds  # stdio (stderr a pipe) and the answer
