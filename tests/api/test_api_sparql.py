@@ -6,6 +6,7 @@ import csv
 import io
 from typing import Iterator
 
+import pandas
 import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph
@@ -207,5 +208,7 @@ def test_csv_answers_are_safe_in_a_spreadsheet(client):
     assert r.status_code == 200, r.text
     rows = list(csv.reader(io.StringIO(r.text, newline="")))
     assert rows == [["name", "n"], ['\'=HYPERLINK("http://evil.example","x")', "-3"]]
+    frame = pandas.read_csv(io.StringIO(r.text))  # as a researcher reads it: the number stays a number
+    assert frame["name"][0].startswith("'=") and frame["n"][0] == -3
     r = client.get(URL, params={"query": q}, headers={"Accept": "text/tab-separated-values"})
     assert r.text.splitlines()[1].startswith('"=HYPERLINK(')  # a quoted N-Triples term: no formula
