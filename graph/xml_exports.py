@@ -33,18 +33,24 @@ GEXF 1.2 (``gexf_bytes``)
     ``predicate`` attribute the predicate, beside its modality, qualifiers and
     evidence. Lists are joined with ``" | "``; absent values have no
     ``attvalue``. A ``<meta>`` names the creator (storygraph) and the article.
+
+Characters XML 1.0 cannot carry (C0 controls, U+FFFE, lone surrogates: see
+:mod:`graph.xmlsafe`) become U+FFFD in both, wherever they stand (names,
+quotes, article titles, ids), so the file always parses. GraphML keeps such a
+string exactly all the same: it goes as JSON text with ``\\u`` escapes.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Iterable
 from xml.etree.ElementTree import _escape_attrib, _escape_cdata  # ElementTree's own escaping, byte for byte
 
 import networkx as nx
+
+from .xmlsafe import NOT_XML, xml_safe
 
 if TYPE_CHECKING:
     from .stream import MemorySource
@@ -56,9 +62,6 @@ GEXF_XSD = "http://www.gexf.net/1.2draft/gexf.xsd"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 
 JOIN = " | "  # how GEXF (and the CSV export) join the members of a list
-
-# Characters XML 1.0 cannot carry at all, even escaped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 # What each attribute means, for the keys' <desc>.
 _NODE_DOCS = {
@@ -83,18 +86,14 @@ _EDGE_DOCS = {
 _DOCS = {"node": _NODE_DOCS, "edge": _EDGE_DOCS, "graph": {}}
 
 
-def _xml(s: str) -> str:
-    return _NOT_XML.sub("\ufffd", s)
-
-
 def _json(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, sort_keys=False)
-    return text if not _NOT_XML.search(text) else json.dumps(value, ensure_ascii=True)
+    return text if not NOT_XML.search(text) else json.dumps(value, ensure_ascii=True)
 
 
 def _plain_str(v: Any) -> bool:
     # "" would read back as a missing value, "\r" as "\n": such strings go as JSON.
-    return isinstance(v, str) and v != "" and "\r" not in v and not _NOT_XML.search(v)
+    return isinstance(v, str) and v != "" and "\r" not in v and not NOT_XML.search(v)
 
 
 def _scalar(kind: str, v: Any) -> str:
@@ -236,7 +235,7 @@ def graphml_chunks(source) -> Iterator[bytes]:
             yield "\n </graph>"
         yield "\n</graphml>\n"
 
-    return chunked(pieces())
+    return chunked(map(xml_safe, pieces()))  # whatever the data holds, XML
 
 
 def graphml_graph(data: bytes) -> nx.MultiDiGraph:
@@ -333,7 +332,7 @@ def _attvalues(spec: list[tuple[str, str, Any]], d: dict[str, Any]) -> list[str]
         v = get(d)
         if v is None or v == "":
             continue
-        values.append(_leaf("attvalue", {"for": ident, "value": _xml(str(v))}))
+        values.append(_leaf("attvalue", {"for": ident, "value": str(v)}))
     return [_parent("attvalues", {}, values, 4)] if values else []
 
 
@@ -360,9 +359,9 @@ def gexf_chunks(source) -> Iterator[bytes]:
         summary = _summary(source)
         yield "\n " + _parent("meta", {}, [
             _leaf("creator", {}, "storygraph"),
-            _leaf("description", {}, _xml(
-                summary + " Nodes: label = name, attribute type = entity type. Edges: id = relation id,"
-                " label and attribute predicate = the predicate. Lists are joined with ' | '.")),
+            _leaf("description", {},
+                  summary + " Nodes: label = name, attribute type = entity type. Edges: id = relation id,"
+                  " label and attribute predicate = the predicate. Lists are joined with ' | '."),
             _leaf("keywords", {}, "storygraph, knowledge graph, " + ", ".join(source.fact_article_ids())),
         ], 1)
         yield "\n " + _tag("graph", {"defaultedgetype": "directed", "mode": "static", "idtype": "string"}) + ">"
@@ -380,15 +379,14 @@ def gexf_chunks(source) -> Iterator[bytes]:
                 for item in batch:
                     if tag == "nodes":
                         n, d = item
-                        yield "\n   " + _parent("node", {"id": _xml(str(n)), "label": _xml(str(d.get("name", n)))},
+                        yield "\n   " + _parent("node", {"id": str(n), "label": str(d.get("name", n))},
                                                 _attvalues(_GEXF_NODE, d), 3)
                     else:
                         u, v, k, d = item
-                        yield "\n   " + _parent("edge", {"id": _xml(str(d.get("id", k))), "source": _xml(str(u)),
-                                                         "target": _xml(str(v)),
-                                                         "label": _xml(str(d.get("predicate", "")))},
+                        yield "\n   " + _parent("edge", {"id": str(d.get("id", k)), "source": str(u),
+                                                         "target": str(v), "label": str(d.get("predicate", ""))},
                                                 _attvalues(_GEXF_EDGE, d), 3)
             yield "\n  </" + tag + ">"
         yield "\n </graph>\n</gexf>\n"
 
-    return chunked(pieces())
+    return chunked(map(xml_safe, pieces()))  # whatever the data holds, XML
