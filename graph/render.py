@@ -1,17 +1,30 @@
 """Pictures of the graph: SVG for papers, slides and the explorer page.
 
-The layout is NetworkX's ``spring_layout`` with a fixed seed over the nodes
-and edges in sorted order, refined by ``kamada_kawai_layout`` when the graph is connected, so the same graph always gives the same picture
-(the same bytes). The SVG is written with :mod:`xml.etree.ElementTree` and
-uses presentation attributes only (no ``<style>``, no script), so it shows the
-same in a browser, in Inkscape or embedded in a page with a strict
-Content-Security-Policy.
+The layout puts entities so that their distances on the page follow their
+distances in the graph (stress majorization, the energy Kamada-Kawai
+minimizes): a start from three pivot entities' distances, then at most
+:data:`LAYOUT_ROUNDS` majorization rounds, each a few n-by-n matrix products. The jitter is seeded and the nodes and edges are read in sorted order, so the same graph
+always gives the same picture (the same bytes). Why not NetworkX's
+``kamada_kawai_layout``: it runs SciPy's optimizer to convergence with no
+bound on its iterations; a 60-entity chain took 5.7 s and a 200-entity one
+40 s, where :func:`_layout` takes a bounded, fraction-of-a-second share at
+200 (numbers in ``docs/performance.md``). Label boxes are then pushed apart
+at most :data:`SPREAD_CHECKS` times. How many entities a picture
+may hold is :mod:`graph.pictures`' business (it cuts big graphs first).
+
+The SVG is written with :mod:`xml.etree.ElementTree` and uses presentation
+attributes only (no ``<style>``, no script), so it shows the same in a
+browser, in Inkscape or embedded in a page with a strict
+Content-Security-Policy. Every text and attribute goes through
+:func:`graph.xmlsafe.xml_safe`: a name holding U+0001 is drawn with U+FFFD
+there, and the picture stays XML.
 
 Each node is a ``<g class="node" data-id=… data-type=…>`` holding a ``<title>``
 with the entity's full name, a circle coloured by type and a label (long
 names are wrapped and, past three lines, shortened with "…"); each edge is a
 ``<g class="edge" data-source=… data-target=…>`` with an arrow and its
-predicates as label. A legend lists the types shown.
+predicates as label. A legend lists the types shown; a ``caption`` (a cut
+graph's, say) is written under the title and in the ``<desc>``.
 
 >>> from graph.testing import seed_index
 >>> from graph.exports import neighborhood_graph
@@ -29,10 +42,17 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import networkx as nx
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+from scipy.sparse.csgraph import shortest_path
+from scipy.spatial.distance import cdist
 
 from .vocabulary import EntityType
+from .xmlsafe import xml_safe
 
 SEED = 20240131  # the article's publication date: any fixed number would do
+LAYOUT_ROUNDS = 300  # stress-majorization rounds at most: 200 entities in about 0.1 s
+SPREAD_CHECKS = 200_000  # overlapping label boxes separated at most, all rounds together
 SVG_NS = "http://www.w3.org/2000/svg"
 MEDIA_TYPE = "image/svg+xml"
 
@@ -90,49 +110,117 @@ def _radius(degree: int, focus: bool) -> float:
     return (11.0 if focus else 6.0) + min(8.0, 1.6 * math.sqrt(degree))
 
 
+def _distances(g: nx.MultiDiGraph, nodes: list[str]) -> np.ndarray:
+    """Hops between every two entities, ignoring direction; entities not connected are one hop past the farthest."""
+    index = {v: i for i, v in enumerate(nodes)}
+    pairs = sorted({(index[u], index[v]) for u, v in g.edges() if u != v})
+    adjacency = np.zeros((len(nodes), len(nodes)))
+    for i, j in pairs:
+        adjacency[i, j] = adjacency[j, i] = 1.0
+    d = shortest_path(adjacency, method="D", directed=False, unweighted=True)
+    finite = np.isfinite(d)
+    d[~finite] = d[finite].max() + 1.0
+    return d
+
+
+def _start(d: np.ndarray) -> np.ndarray:
+    """Where majorization starts: each entity placed by its distances to three far-apart pivot entities.
+
+    ``p1`` is the entity farthest from the first, ``p2`` the one farthest from
+    ``p1``, ``p3`` the one farthest from both: x runs from ``p1`` to ``p2``,
+    y towards ``p3``. A small seeded jitter parts entities the graph cannot
+    tell apart (the leaves of a star), which majorization would never part.
+    """
+    p1 = int(d[0].argmax())
+    p2 = int(d[p1].argmax())
+    p3 = int(np.minimum(d[p1], d[p2]).argmax())
+    x = np.column_stack([d[p1] - d[p2], d[p3] - (d[p1] + d[p2]) / 2])
+    return x + np.random.default_rng(SEED).uniform(-0.05, 0.05, size=x.shape)
+
+
 def _layout(g: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
-    """Positions in [0, 1]², deterministic for a given graph."""
+    """Positions in [0, 1]², deterministic for a given graph: at most :data:`LAYOUT_ROUNDS` rounds of O(n²).
+
+    Stress majorization (SMACOF): each round moves every entity at once to the
+    positions that minimize a quadratic bound of the stress
+    ``sum w_ij (|x_i - x_j| - d_ij)²`` with ``w_ij = d_ij⁻²`` (so near
+    entities count most); it stops early when the stress no longer falls.
+    The one linear system all rounds share is inverted once, by Cholesky (an
+    eigendecomposition, as ``pinv`` does, was 20 times slower on two busy cores).
+    """
     nodes = sorted(g)
-    if len(nodes) == 1:
+    n = len(nodes)
+    if n == 1:
         return {nodes[0]: (0.5, 0.5)}
-    simple = nx.Graph()
-    simple.add_nodes_from(nodes)
-    simple.add_edges_from(sorted({tuple(sorted((u, v))) for u, v in g.edges() if u != v}))
-    start = nx.spring_layout(simple, seed=SEED, iterations=300, k=1.6 / math.sqrt(len(nodes)))
-    # Kamada-Kawai from the seeded spring layout: edge lengths follow graph distances, hubs spread out.
-    pos = nx.kamada_kawai_layout(simple, pos=start) if nx.is_connected(simple) else start
-    xs = [float(p[0]) for p in pos.values()]
-    ys = [float(p[1]) for p in pos.values()]
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    d = _distances(g, nodes)
+    np.fill_diagonal(d, 1.0)
+    w = d ** -2.0
+    np.fill_diagonal(w, 0.0)
+    np.fill_diagonal(d, 0.0)
+    wd = w * d
+    laplacian = -w
+    np.fill_diagonal(laplacian, w.sum(axis=1))
+    # The weighted Laplacian's pseudo-inverse on centred vectors: (L + 11ᵀ/n)⁻¹, L + 11ᵀ/n being positive definite.
+    inverse = cho_solve(cho_factor(laplacian + 1.0 / n), np.eye(n))
+    x = _start(d)
+    before = math.inf
+    for _ in range(LAYOUT_ROUNDS):
+        gaps = cdist(x, x)
+        stress = float((w * (gaps - d) ** 2).sum())
+        if stress > before * (1 - 1e-6):
+            break
+        before = stress
+        np.fill_diagonal(gaps, 1.0)
+        b = -wd / np.maximum(gaps, 1e-9)
+        np.fill_diagonal(b, 0.0)
+        np.fill_diagonal(b, -b.sum(axis=1))
+        x = inverse @ (b @ x)
+    xs, ys = x[:, 0], x[:, 1]
+    x0, x1, y0, y1 = float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max())
     sx, sy = (x1 - x0) or 1.0, (y1 - y0) or 1.0
-    return {n: ((float(pos[n][0]) - x0) / sx, (float(pos[n][1]) - y0) / sy) for n in nodes}
+    return {v: ((float(x[i, 0]) - x0) / sx, (float(x[i, 1]) - y0) / sy) for i, v in enumerate(nodes)}
 
 
 def _spread(boxes: dict[str, list[float]], rounds: int = 120, pad: float = 6.0) -> None:
-    """Push apart nodes whose label boxes ``[cx, cy, half width, half height]`` overlap (in place)."""
+    """Push apart nodes whose label boxes ``[cx, cy, half width, half height]`` overlap (in place).
+
+    Each round finds the overlapping pairs at once (an n-by-n comparison in
+    NumPy) and separates them one by one, in id order, along the cheaper axis;
+    it stops when none overlap, after ``rounds`` rounds, or after
+    :data:`SPREAD_CHECKS` separations in all.
+    """
     order = sorted(boxes)
+    if len(order) < 2:
+        return
+    cx, cy = [boxes[v][0] for v in order], [boxes[v][1] for v in order]
+    hw, hh = np.array([boxes[v][2] for v in order]), np.array([boxes[v][3] for v in order])
+    reach_x, reach_y = hw[:, None] + hw[None, :] + pad, hh[:, None] + hh[None, :] + pad
+    budget = SPREAD_CHECKS
     for _ in range(rounds):
-        moved = False
-        for i, a in enumerate(order):
-            ba = boxes[a]
-            for b in order[i + 1:]:
-                bb = boxes[b]
-                dx, dy = bb[0] - ba[0], bb[1] - ba[1]
-                ox = ba[2] + bb[2] + pad - abs(dx)
-                oy = ba[3] + bb[3] + pad - abs(dy)
-                if ox <= 0 or oy <= 0:
-                    continue
-                moved = True
-                if ox * 0.6 < oy:  # cheaper to separate sideways
-                    shift = ox / 2 * (1 if dx >= 0 else -1)
-                    ba[0] -= shift
-                    bb[0] += shift
-                else:
-                    shift = oy / 2 * (1 if dy >= 0 else -1)
-                    ba[1] -= shift
-                    bb[1] += shift
-        if not moved:
-            return
+        xs, ys = np.array(cx), np.array(cy)
+        near = (np.abs(xs[None, :] - xs[:, None]) < reach_x) & (np.abs(ys[None, :] - ys[:, None]) < reach_y)
+        pairs = np.argwhere(np.triu(near, k=1)).tolist()  # (i, j), i < j, in row order: the ids' order
+        if not pairs:
+            break
+        for i, j in pairs:
+            dx, dy = cx[j] - cx[i], cy[j] - cy[i]
+            ox = float(reach_x[i, j]) - abs(dx)
+            oy = float(reach_y[i, j]) - abs(dy)
+            if ox <= 0 or oy <= 0:  # an earlier move this round parted them
+                continue
+            if ox * 0.6 < oy:  # cheaper to separate sideways
+                shift = ox / 2 * (1 if dx >= 0 else -1)
+                cx[i] -= shift
+                cx[j] += shift
+            else:
+                shift = oy / 2 * (1 if dy >= 0 else -1)
+                cy[i] -= shift
+                cy[j] += shift
+        budget -= len(pairs)
+        if budget <= 0:
+            break
+    for k, v in enumerate(order):
+        boxes[v][0], boxes[v][1] = cx[k], cy[k]
 
 
 def _legend_rows(types: list[str], width: float, x0: float) -> list[list[tuple[str, float]]]:
@@ -149,16 +237,17 @@ def _legend_rows(types: list[str], width: float, x0: float) -> list[list[tuple[s
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: Any) -> ET.Element:
-    el = ET.SubElement(parent, tag, {k.rstrip("_").replace("_", "-"): str(v) for k, v in attrs.items()})
+    el = ET.SubElement(parent, tag, {k.rstrip("_").replace("_", "-"): xml_safe(str(v)) for k, v in attrs.items()})
     if text is not None:
-        el.text = text
+        el.text = xml_safe(text)
     return el
 
 
-def render_svg(g: nx.MultiDiGraph, *, title: str = "storygraph", focus: str | None = None) -> bytes:
+def render_svg(g: nx.MultiDiGraph, *, title: str = "storygraph", focus: str | None = None,
+               caption: str | None = None) -> bytes:
     """The graph as an SVG document (UTF-8 bytes), the same bytes for the same graph.
 
-    ``focus`` (a node id) is drawn larger, with a ring; ``title`` heads the picture.
+    ``focus`` (a node id) is drawn larger, with a ring; ``title`` heads the picture, ``caption`` under it.
     """
     nodes = sorted(g)
     n = max(1, len(nodes))
@@ -192,7 +281,8 @@ def render_svg(g: nx.MultiDiGraph, *, title: str = "storygraph", focus: str | No
         min_x = max_x = min_y = max_y = 0.0
     width = max(max_x - min_x + 2 * margin, 480.0)
     legend = _legend_rows(types, width, margin)
-    header = 34.0 + 22.0 * len(legend) + 16.0
+    top = 34.0 + (20.0 if caption else 0.0)  # the legend's first row
+    header = top + 22.0 * len(legend) + 16.0
     height = max_y - min_y + 2 * margin + header
     dx = margin - min_x + (width - 2 * margin - (max_x - min_x)) / 2
     dy = header + margin - min_y
@@ -204,7 +294,8 @@ def render_svg(g: nx.MultiDiGraph, *, title: str = "storygraph", focus: str | No
         "viewBox": f"0 0 {_fmt(width)} {_fmt(height)}", "font-family": FONT, "font-size": str(FONT_SIZE),
         "role": "img", "aria-labelledby": "sg-title", "class": "storygraph"})
     _sub(svg, "title", title, id="sg-title")
-    _sub(svg, "desc", f"{len(nodes)} entities and {g.number_of_edges()} relations; nodes coloured by type.")
+    _sub(svg, "desc", f"{len(nodes)} entities and {g.number_of_edges()} relations; nodes coloured by type."
+         + (f" {caption}" if caption else ""))
     defs = _sub(svg, "defs")
     marker = _sub(defs, "marker", id="sg-arrow", viewBox="0 0 10 10", refX="9", refY="5", markerWidth="7",
                   markerHeight="7", orient="auto-start-reverse", markerUnits="userSpaceOnUse")
@@ -214,9 +305,12 @@ def render_svg(g: nx.MultiDiGraph, *, title: str = "storygraph", focus: str | No
     # Title and legend.
     _sub(svg, "text", title, x=_fmt(margin), y="26", font_size="16", font_weight="600", fill=TEXT,
          class_="title")
+    if caption:
+        _sub(svg, "text", caption, x=_fmt(margin), y="46", font_size=str(FONT_SIZE), font_style="italic",
+             fill=EDGE_TEXT, class_="caption")
     leg = _sub(svg, "g", class_="legend")
     for row_index, row in enumerate(legend):
-        y = 34.0 + 22.0 * row_index + 11
+        y = top + 22.0 * row_index + 11
         for t, x in row:
             item = _sub(leg, "g", class_="legend-item", data_type=t)
             _sub(item, "circle", cx=_fmt(x + 7), cy=_fmt(y), r="6", fill=TYPE_COLOURS.get(t, FALLBACK_COLOUR))
