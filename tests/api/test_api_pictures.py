@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -105,3 +106,97 @@ def test_svg_paths_are_documented(client):
     doc = client.get("/openapi.json").json()
     for path in ("/v1/graph.svg", "/v1/entities/{ref}/neighborhood.svg"):
         assert "image/svg+xml" in doc["paths"][path]["get"]["responses"]["200"]["content"], path
+
+
+# --- bounds (issue 10): a node cap with a visible caption, one layout per picture however many ask ----------
+
+def caption(root: ET.Element) -> str | None:
+    return next((t.text for t in root.iter(f"{SVG}text") if t.get("class") == "caption"), None)
+
+
+def test_whole_graph_svg_within_the_cap_is_whole_and_says_so(client):
+    r = client.get("/v1/graph.svg")
+    assert r.headers["Storygraph-Truncated"] == "false"
+    assert caption(parse(r)) is None
+
+
+@pytest.mark.parametrize("cap", [1, 7])
+def test_whole_graph_svg_past_the_cap_draws_the_most_connected_entities_and_says_so(client, monkeypatch, cap):
+    from graph import pictures
+
+    graph = client.get("/v1/graph").json()
+    degree = {n["id"]: set() for n in graph["nodes"]}
+    for e in graph["edges"]:
+        s, o = e["source"], e["target"]
+        if s != o:
+            degree[s].add(o)
+            degree[o].add(s)
+    ranked = sorted(degree, key=lambda n: (-len(degree[n]), n))
+    monkeypatch.setattr(pictures, "MAX_NODES", cap)
+    pictures.clear()
+    r = client.get("/v1/graph.svg")
+    pictures.clear()
+    assert r.headers["Storygraph-Truncated"] == "true"
+    root = parse(r)
+    assert set(nodes(root)) == set(ranked[:cap])
+    total = len(graph["nodes"])
+    assert caption(root) is not None and f"{cap} most connected of {total} entities" in caption(root)
+    assert f"of {total} entities" in root.find(f"{SVG}desc").text
+    kept = set(ranked[:cap])
+    edges = [g for g in root.iter(f"{SVG}g") if g.get("class") == "edge"]
+    assert {i for g in edges for i in g.get("data-ids").split()} == {
+        e["id"] for e in graph["edges"] if e["source"] in kept and e["target"] in kept and e["source"] != e["target"]}
+
+
+def test_a_picture_past_the_relation_cap_says_so(client, monkeypatch):
+    from graph import pictures
+
+    monkeypatch.setattr(pictures, "MAX_RELATIONS", 3)
+    pictures.clear()
+    r = client.get("/v1/graph.svg")
+    n = client.get("/v1/entities/daskal/neighborhood.svg", params={"depth": 2})
+    pictures.clear()
+    for answer in (r, n):
+        assert answer.headers["Storygraph-Truncated"] == "true"
+        root = parse(answer)
+        edges = [g for g in root.iter(f"{SVG}g") if g.get("class") == "edge"]
+        assert len({i for g in edges for i in g.get("data-ids").split()}) <= 3
+        assert caption(root) is not None
+
+
+def test_a_cut_neighbourhood_picture_says_so_in_the_picture(client, monkeypatch):
+    from graph import pathfind, pictures
+
+    monkeypatch.setattr(pathfind, "BALL_MAX_NODES", 3)
+    pictures.clear()
+    r = client.get("/v1/entities/daskal/neighborhood.svg", params={"depth": 2})
+    pictures.clear()
+    assert r.headers["Storygraph-Truncated"] == "true"
+    root = parse(r)
+    assert len(nodes(root)) == 3 and "jen-daskal" in nodes(root)
+    assert "nearest" in caption(root)
+
+
+@pytest.mark.parametrize("path", ["/v1/graph.svg", "/v1/entities/daskal/neighborhood.svg?depth=2"])
+def test_identical_pictures_asked_at_once_are_drawn_once(client, monkeypatch, path):
+    """Eight requests for the same picture at once: one layout, the others wait for it; the same bytes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from graph import pictures, render
+
+    calls: list[int] = []
+    layout = render._layout
+
+    def counted(g):
+        calls.append(len(g))
+        time.sleep(0.5)  # widen the window in which the other requests arrive; nothing asserts on time
+        return layout(g)
+
+    monkeypatch.setattr(render, "_layout", counted)
+    pictures.clear()
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: client.get(path), range(8)))
+    pictures.clear()
+    assert [a.status_code for a in answers] == [200] * 8
+    assert len({a.content for a in answers}) == 1
+    assert len(calls) == 1

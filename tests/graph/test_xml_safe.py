@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph import render
+from graph import pictures, render
 from graph.exports import neighborhood_graph
 from graph.files import read_story, story_dirs
 from graph.formats import FORMATS

@@ -1,0 +1,213 @@
+"""The pictures the API serves: which entities they show, and one drawing per picture however many ask.
+
+Why this module: drawing is the most expensive read the service has (a
+layout of every entity shown, then the label boxes), and it had no bound.
+The whole graph of a large archive has a hundred thousand entities, and four
+clients asking for the same picture at once made four drawings of it.
+
+Bounds
+    A picture shows at most :data:`MAX_NODES` entities and :data:`MAX_RELATIONS`
+    relations among them (the neighbourhood answer's own caps, so a
+    neighbourhood is drawn as ``/v1/entities/{ref}/neighborhood`` answers it).
+    :func:`whole_graph` beyond that draws the most connected entities (the
+    most distinct neighbours, either direction; ties by id) and the relations
+    among them, those of the most connected first; :func:`neighbourhood` draws
+    the nearest entities (:func:`graph.pathfind.neighbourhood`). A cut picture
+    says so in a caption under its title and in its ``<desc>``, and
+    :attr:`Picture.truncated` is True (the API's ``Storygraph-Truncated``).
+    The layout's own work is bounded too (:mod:`graph.render`).
+
+One drawing per picture
+    Pictures are kept per index and revision (the last :data:`CACHE_SIZE`).
+    A request for a picture that is being drawn waits for that drawing
+    instead of starting its own ("single flight"): eight identical requests
+    at once make one layout. How many different pictures are drawn at once
+    is the HTTP layer's concern (its gates), not this module's.
+
+>>> from graph.testing import seed_index
+>>> ix = seed_index()
+>>> p = whole_graph(ix)
+>>> p.truncated, p.svg.startswith(b"<?xml"), whole_graph(ix) is p
+(False, True, True)
+>>> neighbourhood(ix, "wang-xiaohong", 1).svg.count(b' data-id=')
+4
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Hashable
+
+import networkx as nx
+
+from . import pathfind, render
+from .errors import InvalidParameter
+
+if TYPE_CHECKING:
+    from .index import GraphIndex
+
+MAX_NODES = 200  # entities in a picture: as a neighbourhood answer (pathfind.BALL_MAX_NODES)
+MAX_RELATIONS = 500  # relations among them: as a neighbourhood answer (pathfind.BALL_MAX_RELATIONS)
+CACHE_SIZE = 32  # pictures kept per index; a picture of 200 entities is about 300 KB
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    svg: bytes
+    truncated: bool  # entities or relations were left out
+
+
+class SingleFlight:
+    """A bounded LRU of computed values where concurrent callers of one key share one computation.
+
+    >>> calls = []
+    >>> cache = SingleFlight(size=2)
+    >>> [cache.get(k, lambda: calls.append(k) or k * 2) for k in (1, 1, 2, 3, 1)]
+    [2, 2, 4, 6, 2]
+    >>> calls  # 1 was computed again after 2 and 3 pushed it out
+    [1, 2, 3, 1]
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._done: OrderedDict[Hashable, Any] = OrderedDict()
+        self._flying: dict[Hashable, _Flight] = {}
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._done:
+                self._done.move_to_end(key)
+                return self._done[key]
+            flight = self._flying.get(key)
+            leader = flight is None
+            if flight is None:
+                flight = self._flying[key] = _Flight()
+        if not leader:
+            flight.finished.wait()
+            if flight.error is not None:
+                raise flight.error
+            return flight.value
+        try:
+            flight.value = compute()
+        except BaseException as error:
+            flight.error = error
+            raise
+        finally:
+            with self._lock:
+                del self._flying[key]
+                if flight.error is None:
+                    self._done[key] = flight.value
+                    while len(self._done) > self.size:
+                        self._done.popitem(last=False)
+            flight.finished.set()
+        return flight.value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._done.clear()
+
+
+class _Flight:
+    __slots__ = ("finished", "value", "error")
+
+    def __init__(self) -> None:
+        self.finished = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+_CACHES: "weakref.WeakKeyDictionary[GraphIndex, SingleFlight]" = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def _cache(ix: "GraphIndex") -> SingleFlight:
+    with _CACHES_LOCK:
+        cache = _CACHES.get(ix)
+        if cache is None:
+            cache = _CACHES[ix] = SingleFlight(CACHE_SIZE)
+        return cache
+
+
+def clear() -> None:
+    """Forget every kept picture (tests that change a cap)."""
+    with _CACHES_LOCK:
+        caches = list(_CACHES.values())
+    for cache in caches:
+        cache.clear()
+
+
+def most_connected(g: nx.MultiDiGraph, k: int) -> list[str]:
+    """The ``k`` entities with the most distinct neighbours (either direction, not themselves); ties by id.
+
+    >>> g = nx.MultiDiGraph([("a", "b"), ("a", "b"), ("c", "a"), ("d", "c"), ("d", "d")])
+    >>> most_connected(g, 2)
+    ['a', 'c']
+    """
+    succ, pred = g._succ, g._pred
+
+    def rank(v: str) -> tuple[int, str]:
+        around = succ[v].keys() | pred[v].keys()
+        return (-(len(around) - (v in around)), v)
+
+    return [v for _, v in heapq.nsmallest(k, (rank(v) for v in g))]
+
+
+def _subgraph(g: nx.MultiDiGraph, nodes: list[str], relations: list[tuple]) -> nx.MultiDiGraph:
+    h = nx.MultiDiGraph(**g.graph)
+    h.add_nodes_from((n, g.nodes[n]) for n in nodes)
+    h.add_edges_from(relations)
+    return h
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def whole_graph(ix: "GraphIndex") -> Picture:
+    """The whole graph, or its :data:`MAX_NODES` most connected entities and relations among them, as an SVG."""
+    return _cache(ix).get((ix.revision, None, 0), lambda: _draw_whole(ix))
+
+
+def _draw_whole(ix: "GraphIndex") -> Picture:
+    g = ix.g
+    titles = [a.get("title") for a in ix.articles.values()]
+    title = f"storygraph: {titles[0]}" if len(titles) == 1 and titles[0] else "storygraph"
+    total = g.number_of_nodes()
+    if total <= MAX_NODES and g.number_of_edges() <= MAX_RELATIONS:
+        return Picture(render.render_svg(g, title=title), False)
+    shown = most_connected(g, MAX_NODES)
+    relations, cut = pathfind.relations_among(g, dict.fromkeys(shown, 0), MAX_RELATIONS)
+    entities = (f"all {_count(total, 'entity', 'entities')}" if total <= MAX_NODES
+                else f"the {len(shown):,} most connected of {_count(total, 'entity', 'entities')}")
+    caption = (f"Cut to fit: {entities} and "
+               + (f"{_count(len(relations), 'relation', 'relations')} among them; more were left out."
+                  if cut else "every relation among them."))
+    return Picture(render.render_svg(_subgraph(g, shown, relations), title=title, caption=caption), True)
+
+
+def neighbourhood(ix: "GraphIndex", node: str, depth: int) -> Picture:
+    """The entities within ``depth`` hops of ``node`` and the relations among them, cut around a hub, as an SVG."""
+    if not 1 <= depth <= 3:
+        raise InvalidParameter("depth", "must be 1, 2 or 3")
+    return _cache(ix).get((ix.revision, node, depth), lambda: _draw_neighbourhood(ix, node, depth))
+
+
+def _draw_neighbourhood(ix: "GraphIndex", node: str, depth: int) -> Picture:
+    g = ix.g
+    reach, cut = pathfind.ball(g, node, depth, max_nodes=min(pathfind.BALL_MAX_NODES, MAX_NODES))
+    relations, cut_relations = pathfind.relations_among(
+        g, reach, max_relations=min(pathfind.BALL_MAX_RELATIONS, MAX_RELATIONS))
+    name = g.nodes[node].get("name", node)
+    hops = f"{depth} hop{'s' if depth > 1 else ''}"
+    caption = None
+    if cut or cut_relations:
+        caption = (f"Cut around a hub: the {_count(len(reach), 'nearest entity', 'nearest entities')} within {hops}"
+                   f" and {_count(len(relations), 'relation', 'relations')} among them; more were left out.")
+    svg = render.render_svg(_subgraph(g, list(reach), relations), focus=node, title=f"{name}: {hops} around",
+                            caption=caption)
+    return Picture(svg, cut or cut_relations)
