@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -47,17 +48,19 @@ class Server:
             return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """uvicorn on 127.0.0.1, a free port and a fresh SQLite file seeded from ``seeds/``."""
-    tmp = tmp_path_factory.mktemp("browser-db")
+@contextmanager
+def uvicorn(tmp: Path, **env: str) -> Iterator[Server]:
+    """uvicorn on 127.0.0.1 and a free port over a fresh SQLite file seeded from ``seeds/``; stopped on exit.
+
+    ``env`` adds ``STORYGRAPH_*`` settings (for example ``STORYGRAPH_API_TOKENS``).
+    """
     port = free_port()
-    env = os.environ | {"STORYGRAPH_DATABASE_URL": f"sqlite:///{tmp / 'browser.db'}",
-                        "STORYGRAPH_SEEDS_DIR": str(REPO_SEEDS), "STORYGRAPH_SEED_ON_EMPTY": "true"}
+    environ = os.environ | {"STORYGRAPH_DATABASE_URL": f"sqlite:///{tmp / 'browser.db'}",
+                            "STORYGRAPH_SEEDS_DIR": str(REPO_SEEDS), "STORYGRAPH_SEED_ON_EMPTY": "true"} | env
     log = open(tmp / "uvicorn.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
                              "--port", str(port), "--log-level", "warning"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                            cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -82,6 +85,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The seeded app, shared by the session's pages."""
+    with uvicorn(tmp_path_factory.mktemp("browser-db")) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")

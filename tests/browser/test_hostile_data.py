@@ -10,21 +10,22 @@ and on any dialog (``alert``). Names must appear exactly, as text.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
 
-from app.settings import REPO_SEEDS
-from tests.hostile_strings import ARTICLE_ID, MARKUP, PAYLOADS, entity_id, expected_names, story
-from tests.workers.servers import free_port
+from tests.hostile_strings import (
+    ARTICLE_ID,
+    MARKUP,
+    PAYLOADS,
+    entity_id,
+    expected_names,
+    story,
+)
 
-from .conftest import ROOT, Server, open_page
+from .conftest import Server, open_page, uvicorn
 from .test_explorer import goto, step
 
 TOKEN = "browser-hostile-token"
@@ -35,40 +36,13 @@ INJECTED = "#view script, #view img, #view iframe, #view [onload], #view [onerro
 
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("browser-hostile")
-    port = free_port()
-    env = os.environ | {"STORYGRAPH_DATABASE_URL": f"sqlite:///{tmp / 'hostile.db'}",
-                        "STORYGRAPH_SEEDS_DIR": str(REPO_SEEDS), "STORYGRAPH_API_TOKENS": TOKEN}
-    log = open(tmp / "uvicorn.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp / "uvicorn.log").read_text()
-            try:
-                with urllib.request.urlopen(url + "/readyz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, (tmp / "uvicorn.log").read_text()
-            time.sleep(0.2)
-        post = urllib.request.Request(url + "/v1/articles", data=json.dumps(story()).encode(), method="POST",
+    """The seeded app with a write token, and the hostile story posted through the API."""
+    with uvicorn(tmp_path_factory.mktemp("browser-hostile"), STORYGRAPH_API_TOKENS=TOKEN) as srv:
+        post = urllib.request.Request(srv.url + "/v1/articles", data=json.dumps(story()).encode(), method="POST",
                                       headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"})
         with urllib.request.urlopen(post, timeout=60) as r:
             assert r.status == 201
-        yield Server(url)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        yield srv
 
 
 @pytest.fixture
