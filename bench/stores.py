@@ -25,6 +25,18 @@ def store_path(scale: int, workdir: Path = WORKDIR, seed: int = DEFAULT_SEED) ->
     return workdir / f"store-{scale}-seed{seed}.db"
 
 
+def _upgrade(path: Path) -> None:
+    from graph.schema import current, head, upgrade
+    from graph.store import make_engine
+
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        if current(engine) != head():
+            upgrade(engine)
+    finally:
+        engine.dispose()
+
+
 def build(scale: int, workdir: Path = WORKDIR, seed: int = DEFAULT_SEED, *, log=sys.stderr) -> Path:
     """The store of ``scale`` generated articles, built with :func:`bench.ingest.bulk_load` if missing.
 
@@ -36,6 +48,7 @@ def build(scale: int, workdir: Path = WORKDIR, seed: int = DEFAULT_SEED, *, log=
 
     path = store_path(scale, workdir, seed)
     if path.exists():
+        _upgrade(path)  # a store kept from an older schema: migrate it, as `storygraph db upgrade` would
         return path
     workdir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".building")
