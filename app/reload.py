@@ -185,7 +185,7 @@ class GraphReloader:
                 log.warning("Could not rebuild the graph: %s", _first_line(exc))
 
 
-FREEZE_PAST = 100_000  # relations past which the index is kept out of the cyclic garbage collector
+FREEZE_PAST = 10_000  # relations past which the index is kept out of the cyclic garbage collector
 
 
 def _settle(ix: GraphIndex) -> None:
@@ -193,7 +193,9 @@ def _settle(ix: GraphIndex) -> None:
 
     A full collection walks every container object: over a million
     relations' dicts that was a pause of 0.5-1 s in whatever request
-    triggered it (bench/, p99). ``gc.freeze`` moves what exists now, the
+    triggered it (bench/, p99); at 50,000 relations, pauses of ~300 ms that
+    stopped the event loop (``/healthz`` p99 505 ms under ``bench.hostile``,
+    222 ms frozen). ``gc.freeze`` moves what exists now, the
     index, to a generation no pass visits; it is unfrozen first, so the
     index this one replaced can still be collected.
     """
