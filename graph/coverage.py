@@ -1,43 +1,221 @@
-"""Coverage: which facts cite each sentence of the article.
+"""Coverage: which statements cite each sentence, and which clauses none does.
 
-A sentence is covered when the evidence of at least one entity, event, claim
-or relation overlaps it. Furniture is excluded by the rule in :mod:`graph.text`.
+Only statements count: relations (not the ``about`` edges a claim's
+``about`` list derives, which cite the claim's own words), claims and
+events. An entity's evidence shows where the article *names* something;
+naming is not stating, so a sentence whose only citation was a mention is
+uncovered. Furniture is excluded by the rule in :mod:`graph.text`.
+
+A sentence holds several facts, so coverage is counted per clause
+(:mod:`graph.clauses`): a clause is covered when the evidence of at least
+one statement overlaps it by one code point or more. A clause left
+uncovered on purpose carries a reason in the sheet, as a whole-line YAML
+comment that ``storygraph coverage`` reads from ``facts.yaml``::
+
+    # uncovered: "Ng Han Guan/Pool via REUTERS" — a photo credit, not a fact
+
+The quoted words (a YAML double- or single-quoted string; whitespace and
+line breaks in the article do not matter) must occur in exactly one clause:
+its first few words are enough. A reason whose words match no clause, more
+than one, or a clause some statement covers, is reported, so reasons do not
+outlive the gaps they explain. Reasons live only in the sheet file: the API
+stores the parsed sheet, so it serves the clauses but not the reasons.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import yaml
+
+from .clauses import Clause, split_clauses
+from .errors import NotFound
 from .model import Story
-from .text import Sentence, split_sentences
+from .text import Sentence, normalize, split_sentences
+
+STATEMENT_TYPES = ("claim", "event")  # entities that state something; every other entity only names
+DERIVED = ("about",)  # relations derived from a claim's own evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """``# uncovered: "<words of the clause>" — <why>`` at ``line`` (1-based) of the sheet."""
+
+    line: int
+    words: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseCoverage:
+    clause: Clause
+    statements: tuple[str, ...]  # ids of the statements whose evidence overlaps it
+    reason: str | None = None  # why it stays uncovered, from the sheet
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.statements)
 
 
 @dataclass(frozen=True, slots=True)
 class SentenceCoverage:
     sentence: Sentence
-    facts: tuple[str, ...]  # ids of the facts citing it
+    facts: tuple[str, ...]  # ids of the statements citing it
+    clauses: tuple[ClauseCoverage, ...] = ()
+
+    @property
+    def covered_clauses(self) -> int:
+        return sum(1 for c in self.clauses if c.covered)
 
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
     article_id: str
     sentences: tuple[SentenceCoverage, ...]
+    reason_problems: tuple[str, ...] = ()  # reasons that explain nothing, each saying why
 
     @property
     def covered(self) -> int:
+        """Sentences some statement cites."""
         return sum(1 for s in self.sentences if s.facts)
 
     @property
+    def clauses(self) -> tuple[ClauseCoverage, ...]:
+        return tuple(c for s in self.sentences for c in s.clauses)
+
+    @property
+    def covered_clauses(self) -> int:
+        return sum(1 for c in self.clauses if c.covered)
+
+    @property
+    def explained_clauses(self) -> int:
+        """Uncovered clauses with a reason in the sheet."""
+        return sum(1 for c in self.clauses if not c.covered and c.reason)
+
+    @property
     def share(self) -> float:
-        return self.covered / len(self.sentences) if self.sentences else 1.0
+        """Clauses covered or explained, over all clauses (1.0 for a text with none)."""
+        total = len(self.clauses)
+        return (self.covered_clauses + self.explained_clauses) / total if total else 1.0
+
+
+def clause_coverage(article_id: str, text: str, spans: Iterable[tuple[str, int, int]]) -> Coverage:
+    """Coverage of ``text`` by statement evidence ``spans`` (``(statement id, start, end)``).
+
+    >>> t = "Lee met Kim in Oslo, and they agreed on a plan. Kim is a diplomat."
+    >>> cov = clause_coverage("a", t, [("lee-met-kim", 0, 19)])
+    >>> [(c.clause.text, c.statements) for c in cov.clauses]
+    [('Lee met Kim in Oslo', ('lee-met-kim',)), ('and they agreed on a plan', ()), ('Kim is a diplomat', ())]
+    >>> cov.covered, cov.covered_clauses, round(cov.share, 2)
+    (1, 1, 0.33)
+    """
+    spans = sorted(spans, key=lambda s: s[1])
+    rows = []
+    for s in split_sentences(text):
+        ids = sorted({sid for sid, a, b in spans if a < s.end and b > s.start})
+        clauses = tuple(ClauseCoverage(c, tuple(sorted({sid for sid, a, b in spans if a < c.end and b > c.start})))
+                        for c in split_clauses(text, s))
+        rows.append(SentenceCoverage(s, tuple(ids), clauses))
+    return Coverage(article_id, tuple(rows))
+
+
+def statement_spans(story: Story) -> list[tuple[str, int, int]]:
+    """The evidence of ``story``'s statements: relations (but ``about``), claims and events."""
+    spans = [(e.id, ev.start, ev.end) for e in story.entities if e.type in STATEMENT_TYPES for ev in e.evidence]
+    spans += [(r.id, ev.start, ev.end) for r in story.relations if r.predicate not in DERIVED for ev in r.evidence]
+    return spans
 
 
 def coverage(story: Story) -> Coverage:
-    """Every sentence of ``story`` with the facts whose evidence overlaps it."""
-    spans = [(e.id, ev) for e in story.entities for ev in e.evidence]
-    spans += [(r.id, ev) for r in story.relations if r.predicate != "about" for ev in r.evidence]
-    rows = []
-    for s in split_sentences(story.text):
-        ids = sorted({fid for fid, ev in spans if ev.start < s.end and ev.end > s.start})
-        rows.append(SentenceCoverage(s, tuple(ids)))
-    return Coverage(story.meta.id, tuple(rows))
+    """Every sentence and clause of ``story`` with the statements whose evidence overlaps it."""
+    return clause_coverage(story.meta.id, story.text, statement_spans(story))
+
+
+def article_coverage(ix, article_id: str) -> Coverage:
+    """Coverage of a stored article, from the statements of the graph index ``ix`` that cite it.
+
+    Evidence is kept on the nodes and edges, not per article, so this reads every
+    statement of the graph once: linear in the graph, for one article.
+    """
+    if article_id not in ix.articles:
+        raise NotFound("article", article_id)
+    spans = []
+    for node, data in ix.g.nodes(data=True):
+        if data.get("type") in STATEMENT_TYPES:
+            spans += [(node, ev["start"], ev["end"]) for ev in data.get("evidence") or () if ev["article_id"] == article_id]
+    for _, _, rid, data in ix.g.edges(keys=True, data=True):
+        if data.get("predicate") not in DERIVED:
+            spans += [(rid, ev["start"], ev["end"]) for ev in data.get("evidence") or () if ev["article_id"] == article_id]
+    return clause_coverage(article_id, ix.texts[article_id], spans)
+
+
+def as_dict(cov: Coverage) -> dict:
+    """What the API serves (``app.schemas.ArticleCoverage``); reasons stay in the sheet file."""
+    return {
+        "article_id": cov.article_id,
+        "sentences_cited": cov.covered, "sentences_total": len(cov.sentences),
+        "clauses_covered": cov.covered_clauses, "clauses_total": len(cov.clauses),
+        "sentences": [{"index": s.sentence.index, "start": s.sentence.start, "end": s.sentence.end,
+                       "statements": list(s.facts), "clauses_covered": s.covered_clauses,
+                       "clauses_total": len(s.clauses),
+                       "clauses": [{"start": c.clause.start, "end": c.clause.end, "text": c.clause.text,
+                                    "statements": list(c.statements)} for c in s.clauses]}
+                      for s in cov.sentences],
+    }
+
+
+_REASON = re.compile(r"^\s*#\s*uncovered\s*:\s*(?P<rest>.*)$")
+_QUOTED = re.compile(r"""^(?P<q>"(?:[^"\\]|\\.)*"|'(?:[^']|'')*')\s*(?:—|–|--|-|:)\s*(?P<why>\S.*)$""")
+
+
+def read_reasons(sheet_text: str) -> tuple[list[Reason], list[str]]:
+    """The ``# uncovered:`` comments of a sheet, and a problem for each one that cannot be read.
+
+    >>> read_reasons('a: 1\\n# uncovered: "Ng Han Guan/Pool" \\u2014 a photo credit\\n#uncovered: Ng\\n')
+    ([Reason(line=2, words='Ng Han Guan/Pool', why='a photo credit')], ['line 3: write # uncovered: "<words of the clause>" — <reason>'])
+    """
+    reasons, problems = [], []
+    for n, line in enumerate(sheet_text.splitlines(), 1):
+        m = _REASON.match(line)
+        if not m:
+            continue
+        q = _QUOTED.match(m["rest"].strip())
+        words = None
+        if q:
+            try:
+                words = yaml.safe_load(q["q"])
+            except yaml.YAMLError:
+                words = None
+        if not isinstance(words, str) or not normalize(words):
+            problems.append(f'line {n}: write # uncovered: "<words of the clause>" — <reason>')
+            continue
+        reasons.append(Reason(n, normalize(words), q["why"].strip()))
+    return reasons, problems
+
+
+def explain(cov: Coverage, reasons: Iterable[Reason], problems: Iterable[str] = ()) -> Coverage:
+    """``cov`` with each reason on the one uncovered clause whose text holds its words."""
+    texts = [(i, j, normalize(c.clause.text)) for i, s in enumerate(cov.sentences) for j, c in enumerate(s.clauses)]
+    why: dict[tuple[int, int], str] = {}
+    out = list(problems)
+    for r in reasons:
+        hits = [(i, j) for i, j, t in texts if r.words in t]
+        if len(hits) != 1:
+            out.append(f'line {r.line}: "{r.words}" is in ' + (f"{len(hits)} clauses; quote more of it" if hits
+                                                                  else "no clause"))
+            continue
+        (i, j), = hits
+        clause = cov.sentences[i].clauses[j]
+        if clause.covered:
+            out.append(f'line {r.line}: "{r.words}" is covered by {", ".join(clause.statements)}; drop the reason')
+        elif (i, j) in why:
+            out.append(f'line {r.line}: "{r.words}" already has a reason')
+        else:
+            why[(i, j)] = r.why
+    sentences = tuple(
+        SentenceCoverage(s.sentence, s.facts, tuple(
+            ClauseCoverage(c.clause, c.statements, why.get((i, j), c.reason)) for j, c in enumerate(s.clauses)))
+        for i, s in enumerate(cov.sentences))
+    return Coverage(cov.article_id, sentences, tuple(out))
