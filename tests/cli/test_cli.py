@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -24,7 +25,7 @@ def test_check_passes_the_seed():
     result = runner.invoke(cli, ["check", SEED])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ok: fentanyl-talks-2024-01-31: ")
-    assert "24/24 sentences cited" in result.output
+    assert result.output.rstrip().endswith("/58 clauses covered by statements")
 
 
 def test_check_lists_faults_one_per_line_and_exits_1(tmp_path):
@@ -60,11 +61,40 @@ def test_check_refuses_yaml_aliases_naming_the_line(tmp_path):
 
 
 def test_coverage_shows_every_sentence_and_the_share():
-    result = runner.invoke(cli, ["coverage", SEED, "--fail-under", "100"])
+    result = runner.invoke(cli, ["coverage", SEED])
     assert result.exit_code == 0, result.output
-    assert result.output.count("✓ [") == 24 and "✗" not in result.output
-    assert result.output.rstrip().endswith("coverage: 24/24 sentences = 100.0%")
+    assert len(re.findall(r"^[✓✗] \[", result.output, re.M)) == 24
+    assert "clauses = " in result.output.splitlines()[-1]
+    assert result.output.rstrip().endswith("/24 sentences cited by a statement")
     assert "daskal-led-us-delegation" in result.output
+
+
+def test_coverage_counts_statements_not_mentions(tmp_path):
+    # The headline is cited only by the `the-story` entity: before, that was enough ("6/6 sentences").
+    d = write_story(tmp_path / "small", json.loads(json.dumps(SHEET)))
+    result = runner.invoke(cli, ["coverage", str(d), "--fail-under", "100"])
+    assert result.exit_code == 1
+    assert "✗ [ 0] 0/1 Small talks end well\n       (no statement cites this sentence)\n" \
+           "       ✗ 0-20 \"Small talks end well\" (no statement touches this clause)\n" in result.output
+    assert result.output.rstrip().endswith(
+        "coverage: 5/6 clauses = 83.3% (5 covered, 0 with a reason); 5/6 sentences cited by a statement")
+
+
+def test_coverage_reads_the_reasons_in_the_sheet(tmp_path):
+    d = write_story(tmp_path / "small", json.loads(json.dumps(SHEET)))
+    line = len((d / "facts.yaml").read_text(encoding="utf-8").splitlines()) + 2
+    with open(d / "facts.yaml", "a", encoding="utf-8") as f:
+        f.write('# uncovered: "Small talks" — the headline: Lee\'s words are its sentences\n'
+                '# uncovered: "met the U.S. envoy" — stale\n')
+    result = runner.invoke(cli, ["coverage", str(d), "--fail-under", "100"])
+    assert result.exit_code == 0, result.output
+    assert "✓ [ 0] 0/1 Small talks end well" in result.output
+    assert "       · 0-20 \"Small talks end well\" — the headline: Lee's words are its sentences\n" in result.output
+    assert f'! {d}/facts.yaml: line {line}: "met the U.S. envoy" is covered by delegation-met-envoy; drop the reason' \
+        in result.output
+    assert "coverage: 6/6 clauses = 100.0% (5 covered, 1 with a reason)" in result.output
+    check = runner.invoke(cli, ["check", str(d)])
+    assert check.output.rstrip().endswith("5/6 clauses covered by statements, 1 with a reason")
 
 
 def test_coverage_fails_under_the_threshold(tmp_path):
@@ -72,10 +102,11 @@ def test_coverage_fails_under_the_threshold(tmp_path):
     sheet["relations"] = [r for r in sheet["relations"] if r["id"] != "critics-deny-useful"]
     sheet["entities"] = [e for e in sheet["entities"] if e["id"] != "critics"]
     d = write_story(tmp_path / "partial", sheet)
-    result = runner.invoke(cli, ["coverage", str(d), "--fail-under", "100"])
+    result = runner.invoke(cli, ["coverage", str(d), "--fail-under", "70"])
     assert result.exit_code == 1
-    assert "✗ [ 5] Critics deny this." in result.output
-    assert "coverage: 5/6 sentences = 83.3%" in result.output
+    assert "✗ [ 5] 0/1 Critics deny this." in result.output
+    assert "coverage: 4/6 clauses = 66.7% (4 covered, 0 with a reason)" in result.output
+    assert runner.invoke(cli, ["coverage", str(d), "--fail-under", "66"]).exit_code == 0
 
 
 def test_ingest_then_again_writes_nothing_then_export(db, tmp_path):
