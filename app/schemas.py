@@ -153,6 +153,35 @@ class ArticleWithText(Article):
     text: str
 
 
+class CoverageClause(_Out):
+    start: int = Field(description="Offset of the clause's first code point in the article text")
+    end: int = Field(description="Offset just past the clause (end exclusive)")
+    text: str = Field(description="The article's words, exactly: text[start:end]")
+    statements: list[str] = Field(description="Ids of the relations, claims and events whose evidence overlaps it; "
+                                              "empty: no statement touches this clause")
+
+
+class CoverageSentence(_Out):
+    index: int = Field(description="The sentence's index, as in evidence's `sentence`")
+    start: int
+    end: int
+    statements: list[str] = Field(description="Ids of the statements whose evidence overlaps the sentence")
+    clauses_covered: int
+    clauses_total: int
+    clauses: list[CoverageClause]
+
+
+class ArticleCoverage(_Out):
+    """Which clauses of the article the stored statements cite (README "Sentences and coverage")."""
+
+    article_id: str
+    sentences_cited: int = Field(description="Sentences some statement's evidence overlaps")
+    sentences_total: int
+    clauses_covered: int = Field(description="Clauses some statement's evidence overlaps")
+    clauses_total: int
+    sentences: list[CoverageSentence]
+
+
 class Predicate(_Out):
     name: str
     meaning: str

@@ -1,15 +1,17 @@
-"""Articles: metadata, and the full text facts are anchored in."""
+"""Articles: metadata, the full text facts are anchored in, and which of its clauses they cite."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from graph import queries
+from graph.coverage import article_coverage, as_dict
 from graph.paging import LazyList
 
 from ..deps import IndexDep, PageDep
 from ..problems import responses
-from ..schemas import Article, ArticleWithText, Page
+from ..gates import slot
+from ..schemas import Article, ArticleCoverage, ArticleWithText, Page
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=responses(422, 500, 503))
 
@@ -24,3 +26,14 @@ def list_articles(ix: IndexDep, page: PageDep):
 def get_article(ix: IndexDep, article_id: str):
     """`text` is the article exactly as ingested; evidence offsets index it in code points."""
     return queries.article(ix, article_id)
+
+
+@router.get("/{article_id}/coverage", response_model=ArticleCoverage, summary="Which clauses its statements cite",
+            responses=responses(404), dependencies=[slot("analytics")])
+def get_coverage(ix: IndexDep, article_id: str):
+    """Each sentence of the article (furniture excluded), cut into clauses by the article's punctuation and
+    conjunctions, with the statements (relations, claims, events; not entity mentions, nor `about` edges)
+    whose evidence overlaps it. A clause with no statement is a gap; the reasons a sheet gives for its gaps
+    (`# uncovered:` comments) are read by `storygraph coverage`, not stored. Evidence is kept per node and
+    edge, so this reads the whole graph once: it takes an analytics slot."""
+    return as_dict(article_coverage(ix, article_id))
