@@ -4,7 +4,8 @@
 //   #/                                   home
 //   #/entity/{id}                        an entity, its relations grouped by predicate, their quotes
 //   #/neighborhood/{id}?depth=1|2        a picture of its neighbourhood (the server's SVG)
-//   #/article/{id}?start=&end=           the article, the span [start, end) highlighted (code points)
+//   #/article/{id}?start=&end=           the article, the span [start, end) highlighted (code points), and the
+//                                        clauses no statement cites marked, with the figures per sentence
 //   #/paths?from=&to=                    shortest connections between two entities
 //   #/claims?status=                     the claims board
 //   #/timeline                           events in date order
@@ -469,9 +470,69 @@
         frame));
   }
 
+  // The code points [from, to) of the article as text, each uncovered clause in it marked (clauses never overlap).
+  function withGaps(points, from, to, gaps) {
+    const out = [];
+    let at = from;
+    for (const g of gaps) {
+      const s = Math.max(g.start, from);
+      const e = Math.min(g.end, to);
+      if (s >= e) continue;
+      if (s > at) out.push(points.slice(at, s).join(""));
+      out.push(h("mark", { class: "gap", "data-start": g.start, "data-end": g.end, "data-sentence": g.sentence },
+        points.slice(s, e).join("")));
+      at = e;
+    }
+    if (at < to) out.push(points.slice(at, to).join(""));
+    return out;
+  }
+
+  function coverageSummary(cov) {
+    if (cov instanceof Error) {
+      return h("p", { class: "notice coverage-missing" }, "Coverage is not available just now: ", cov.message);
+    }
+    const gaps = cov.clauses_total - cov.clauses_covered;
+    return h("div", { class: "coverage-summary", "data-clauses-covered": cov.clauses_covered,
+      "data-clauses-total": cov.clauses_total },
+    h("p", {}, h("strong", {}, `${cov.clauses_covered} of ${cov.clauses_total} clauses`),
+      " are cited by a statement (a relation, claim or event), in ",
+      `${cov.sentences_cited} of ${cov.sentences_total} sentences. `,
+      gaps ? `${gaps} clause${gaps === 1 ? "" : "s"} no statement cites.` : "No clause is left uncited.",
+      " Naming something is not stating it: entity mentions do not count."),
+    h("ul", { class: "legend", "aria-label": "Legend" },
+      h("li", {}, h("span", { class: "swatch swatch-gap" }, "a clause no statement cites")),
+      h("li", {}, h("span", { class: "swatch swatch-quote" }, "the quote you followed"))));
+  }
+
+  function coverageTable(a, cov) {
+    if (cov instanceof Error) return null;
+    const gapLink = (c) => link(`#/article/${encodeURIComponent(a.id)}?start=${c.start}&end=${c.end}`,
+      `${c.start}–${c.end} `, h("q", {}, c.text.split(/\s+/).join(" ")));
+    const rows = cov.sentences.map((s) => {
+      const gaps = s.clauses.filter((c) => !c.statements.length);
+      return h("tr", { class: gaps.length ? "has-gap" : null, "data-sentence": s.index },
+        h("th", { scope: "row" }, `S${s.index}`),
+        h("td", { class: "figure" }, `${s.clauses_covered}/${s.clauses_total}`),
+        h("td", {}, gaps.length ? h("ul", { class: "gaps" }, gaps.map((c) => h("li", {}, gapLink(c)))) :
+          h("span", { class: "muted" }, "every clause cited")));
+    });
+    return h("section", { class: "card coverage" },
+      h("h2", {}, "Coverage by sentence"),
+      h("p", { class: "muted" }, "Clauses are cut at the article's own punctuation and conjunctions; a clause is ",
+        "cited when some statement's quote overlaps it. A sheet may give a reason for a gap (",
+        h("code", {}, "# uncovered:"), "), which ", h("code", {}, "storygraph coverage"), " prints."),
+      h("div", { class: "table-wrap" }, h("table", { class: "coverage-table" },
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Sentence"), h("th", { scope: "col" }, "Cited"),
+          h("th", { scope: "col" }, "Clauses no statement cites"))),
+        h("tbody", {}, rows))));
+  }
+
   async function renderArticle(r) {
     const a = await article(r.args[0] || null);
     if (!a) return h("section", { class: "card" }, h("h1", {}, "No article"), h("p", {}, "The graph holds no article."));
+    const cov = await api(`/articles/${encodeURIComponent(a.id)}/coverage`).catch((err) => err);
+    const gaps = cov instanceof Error ? [] : cov.sentences.flatMap((s) =>
+      s.clauses.filter((c) => !c.statements.length).map((c) => ({ start: c.start, end: c.end, sentence: s.index })));
     const start = Number.parseInt(r.params.get("start"), 10);
     const end = Number.parseInt(r.params.get("end"), 10);
     // Offsets count Unicode code points; JavaScript strings count UTF-16 units: split into code points first.
@@ -480,11 +541,12 @@
     let span = null;
     if (Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start < end && end <= points.length) {
       span = points.slice(start, end).join("");
-      body.append(points.slice(0, start).join(""),
-        h("mark", { class: "highlight", id: "highlight", "data-start": start, "data-end": end }, span),
-        points.slice(end).join(""));
+      body.append(...withGaps(points, 0, start, gaps),
+        h("mark", { class: "highlight", id: "highlight", "data-start": start, "data-end": end },
+          withGaps(points, start, end, gaps)),
+        ...withGaps(points, end, points.length, gaps));
     } else {
-      body.append(a.text);
+      body.append(...withGaps(points, 0, points.length, gaps));
     }
     const people = (label, names) => (names && names.length ? [h("dt", {}, label), h("dd", {}, names.join(", "))] : null);
     return h("div", { class: "stack" },
@@ -493,9 +555,11 @@
         h("h1", {}, a.title),
         h("dl", { class: "meta" }, people("By", a.authors), people("Edited by", a.editors),
           people("Photos", a.photographers)),
+        coverageSummary(cov),
         span !== null ? h("p", { class: "notice" }, `Highlighted: characters ${start}–${end} (code points). `,
           h("button", { type: "button", class: "linkish", onclick: () => history.back() }, "← Back")) : null,
-        body));
+        body),
+      coverageTable(a, cov));
   }
 
   function pathForm(from, to) {

@@ -119,8 +119,10 @@ def test_a_quote_opens_the_article_with_exactly_that_span(page, server):
     text = server.get(f"/v1/articles/{ARTICLE}")["text"]
     # The whole article is shown, the mark exactly at the code-point offsets.
     assert page.locator(".article-text").evaluate("e => e.textContent") == text
+    # Code points before the mark, whatever else (clauses no statement cites) is marked before it.
     before = page.locator(".article-text").evaluate(
-        "e => Array.from(e.firstChild.textContent).length")
+        "e => { const r = document.createRange(); r.setStart(e, 0); r.setEndBefore(e.querySelector('mark.highlight'));"
+        " return Array.from(r.toString()).length; }")
     assert before == evidence["start"]
     assert mark.is_visible()
     screenshot(page, "article-desktop")
