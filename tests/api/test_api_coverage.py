@@ -50,3 +50,16 @@ def test_a_sentence_only_named_is_a_gap_and_mentions_never_count(mini_client):
 def test_unknown_article_is_a_404_problem(client):
     body = problem(client.get("/v1/articles/no-such-article/coverage"), 404)
     assert "no-such-article" in body["detail"]
+
+
+def test_hostile_ids_are_404_problems(client):
+    for raw in ("a%00b", "%3Cscript%3E", "x" * 300):
+        problem(client.get(f"/v1/articles/{raw}/coverage"), 404)
+
+
+def test_the_contract_names_the_typed_answer(client):
+    spec = client.get("/openapi.json").json()
+    ok = spec["paths"]["/v1/articles/{article_id}/coverage"]["get"]["responses"]["200"]
+    assert ok["content"]["application/json"]["schema"]["$ref"].endswith("/ArticleCoverage")
+    clause = spec["components"]["schemas"]["CoverageClause"]
+    assert set(clause["required"]) == {"start", "end", "text", "statements"}
