@@ -114,7 +114,7 @@ def clause_coverage(article_id: str, text: str, spans: Iterable[tuple[str, int, 
     >>> cov.covered, cov.covered_clauses, round(cov.share, 2)
     (1, 1, 0.33)
     """
-    spans = sorted(spans, key=lambda s: s[1])
+    spans = list(spans)  # read once per sentence and clause
     rows = []
     for s in split_sentences(text):
         ids = sorted({sid for sid, a, b in spans if a < s.end and b > s.start})
@@ -140,7 +140,7 @@ def stored_coverage(conn: Connection, article_id: str) -> Coverage:
     """Coverage of a stored article, from the evidence rows that cite it: two indexed queries.
 
     The index keeps evidence per node and edge, not per article, so finding one article's
-    statements there means reading the whole graph (0.4 s at 50,000 relations); the table is
+    statements there means reading the whole graph (70 ms at 15,000 relations, linear); the table is
     indexed by article. ``conn`` should hold one snapshot (:func:`graph.stream.snapshot`), so the
     text and the offsets are of the same revision.
     """

@@ -13,7 +13,8 @@ PATHS = {
     "/v1/articles/{article_id}", "/v1/predicates", "/v1/graph", "/healthz", "/readyz",
     "/v1/search", "/v1/analytics/centrality", "/v1/analytics/communities", "/v1/sparql",
     "/v1/graph.svg", "/v1/entities/{ref}/neighborhood.svg",
-    "/v1/articles/{article_id}/sheet", "/v1/entities/{ref}/merge", "/v1/merges", "/v1/merges/{merge_id}",
+    "/v1/articles/{article_id}/sheet", "/v1/articles/{article_id}/coverage", "/v1/entities/{ref}/merge", "/v1/merges",
+    "/v1/merges/{merge_id}",
     "/v1/merges/{merge_id}/undo",
 }
 WRITES = {("/v1/articles", "post"), ("/v1/articles/{article_id}", "put"), ("/v1/articles/{article_id}", "delete"),
