@@ -107,3 +107,63 @@ def test_publication_date_is_not_a_fact_date(client):
     events = every(client, "/v1/events", **{"from": published, "to": published})
     assert all(e["date"] for e in events)
     assert "beijing-talks" not in [e["id"] for e in events]  # the talks ended the day before publication
+
+
+# Window questions a researcher asks of the seed. A fact's time is when it held or happened; a phrase that
+# bounds something else ("since late 2019" bounds a gap, "on Tuesday" dates China's statement) is not its time.
+# The article dates things in November 2019, November 2023, January 2024 and the coming February and summer;
+# a window elsewhere must come back empty, whatever the facts' precision.
+
+def ids(client, url, **window):
+    return [item["id"] for item in every(client, url, **window)]
+
+
+def test_november_2019_is_the_smuggling_ring_announcement_not_the_beijing_talks(client):
+    window = {"from": "2019-11", "to": "2019-11"}
+    assert "beijing-talks" not in ids(client, "/v1/events", **window)
+    assert ids(client, "/v1/events", **window) == []  # the bust itself is undated: only its announcement is
+    assert sorted(ids(client, "/v1/relations", **window)) == [
+        "chinese-law-enforcement-announced-bust", "us-law-enforcement-announced-bust"]
+
+
+@pytest.mark.parametrize("window", [
+    {"from": "2021", "to": "2021"},  # "tense in recent years" names no year; "since late 2019" bounds a gap
+    {"from": "2019-12", "to": "2023-10"},  # between the 2019 announcement and the 2023 summit
+    {"from": "2025"},  # after the summer meetings: the article looks no further
+    {"to": "2019-10"},  # before the first thing it dates
+])
+def test_a_window_the_article_dates_nothing_in_is_empty(client, window):
+    assert ids(client, "/v1/relations", **window) == []
+    assert ids(client, "/v1/events", **window) == []
+    assert ids(client, "/v1/claims", **window) == []
+
+
+def test_the_working_group_is_not_a_2021_fact(client):
+    assert "working-group-marks-cooperation" not in ids(client, "/v1/relations", **{"from": "2021", "to": "2021"})
+    (marks,) = [r for r in every(client, "/v1/relations", predicate="marks")
+                if r["subject"]["id"] == "counternarcotics-working-group"]
+    assert marks["qualifiers"]["time"] is None  # "since late 2019" stays in the role: it bounds the gap before it
+    assert "since late 2019" in marks["qualifiers"]["role"]
+
+
+def test_the_beijing_talks_fall_between_the_summit_and_chinas_tuesday_statement(client):
+    talks = next(e for e in every(client, "/v1/events") if e["id"] == "beijing-talks")
+    assert (talks["earliest"], talks["latest"]) == ("2023-11-01", "2024-01-30")
+    assert talks["date_text"] != "on Tuesday"  # those words date China's statement
+    assert "beijing-talks" in ids(client, "/v1/events", **{"from": "2024-01", "to": "2024-01"})
+    assert "beijing-talks" not in ids(client, "/v1/events", **{"from": "2023-10", "to": "2023-10"})  # after the summit
+    assert "beijing-talks" not in ids(client, "/v1/events", **{"from": "2024-01-31"})  # over before China spoke
+    tuesday = ids(client, "/v1/relations", **{"from": "2024-01-30", "to": "2024-01-30"})
+    assert "china-asserts-talks-in-depth-and-pragmatic" in tuesday  # the statement is dated, on Tuesday
+
+
+def test_every_date_in_the_seed_is_bounded_at_both_ends(client):
+    """An open end reaches every window on its side: the seed has none, so no window reaches years away."""
+    for e in every(client, "/v1/events"):
+        if e["date"]:
+            assert e["earliest"] and e["latest"], e
+    for r in every(client, "/v1/relations"):
+        if relation_time(r):
+            d = parse_edtf(relation_time(r))
+            assert d.earliest and d.latest, r["id"]
+
