@@ -62,7 +62,7 @@ PREDICATES: dict[str, Predicate] = {
         # people and organisations
         _p("holds_position", "the subject holds the office or title given by the `role` qualifier in the object", {T.person}, {T.organization, T.government, T.country}),
         _p("led", "the subject headed the object (a group, delegation or event)", {T.person}, {T.organization, T.event}),
-        _p("member_of", "the subject belongs to the object", {T.person, T.organization, T.government}, {T.organization, T.government}),
+        _p("member_of", "the subject belongs to the object", {T.person, T.organization, T.government, T.country}, {T.organization, T.government}),
         _p("represents", "the subject acts on behalf of the object", AGENTS, AGENTS),
         _p("met_with", "the subject met the object in person", AGENTS, AGENTS),
         _p("located_in", "the subject is situated in the object", {T.facility, T.city, T.organization}, PLACES),
@@ -78,10 +78,11 @@ PREDICATES: dict[str, Predicate] = {
         _p("announced", "the subject made the object public", AGENTS, {T.event, T.topic}),
         _p("part_of", "the subject is a part or an area of the object", {T.topic, T.event}, {T.topic, T.event}),
         _p("addressed", "the subject event or agreement dealt with the object issue", {T.event}, {T.topic, T.substance}),
-        _p("targeted", "the subject action was directed against the object", {T.event}, {T.organization, T.substance, T.topic}),
+        _p("targeted", "the subject action or effort was directed against the object", {T.event, T.topic}, {T.organization, T.substance, T.topic}),
         _p("directed_to", "the subject action was sent or addressed to the object", {T.event}, AGENTS),
         _p("enables", "the subject makes it possible for the object to act (how in the `role` qualifier)", {T.event, T.organization}, AGENTS),
-        _p("assesses", "the subject event is where the object is to be reviewed or measured", {T.event}, {T.topic}),
+        _p("assesses", "the subject reviews or measures the object, or is the event where it is done", AGENTS | {T.event}, {T.topic}),
+        _p("coincided_with", "the subject event happened when the object did or, for a disease, arrived (a time, not a cause)", {T.event}, {T.event, T.disease}),
         # stance and aims
         _p("agreed_to_address", "the subject agreed to work on the object issue", AGENTS, {T.topic, T.substance}),
         _p("seeks", "the subject wants or hopes for the object (modality hoped)", AGENTS, {T.topic}),
@@ -90,6 +91,7 @@ PREDICATES: dict[str, Predicate] = {
         _p("asserts", "the subject states the object claim as true", AGENTS | {T.document}, {T.claim}),
         _p("denies", "the subject states the object claim is false", AGENTS, {T.claim}),
         _p("about", "the subject claim concerns the object", {T.claim}, ANY - {T.claim}),
+        _p("stated_in", "the subject claim was said in the object interview, statement or document", {T.claim}, {T.event, T.document}),
         # causes and effects on issues
         _p("used_to_make", "the subject substance is used to produce the object substance", {T.substance}, {T.substance}),
         _p("cause_of", "the subject is a cause of the object (how much in the `role` qualifier)", {T.substance, T.event, T.topic, T.disease}, {T.topic}),
