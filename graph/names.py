@@ -308,7 +308,7 @@ class NameIndex:
         >>> from graph.testing import seed_index
         >>> total, page = seed_index().names.search_page("dask", offset=1, limit=1)
         >>> total >= 2, [(m.id, m.score) for m in page]
-        (True, [('daskal-wang-meeting', 0.8)])
+        (True, [('reuters-interview', 0.8)])
         """
         key = normalize_name(q)
         if not key:

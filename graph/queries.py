@@ -346,7 +346,7 @@ def events(ix: GraphIndex, *, start: str | None = None, end: str | None = None,
 
     >>> from graph.testing import seed_index
     >>> [e["id"] for e in events(seed_index(), start="2023-11-15", end="2023-11-20")]
-    ['san-francisco-summit', 'beijing-talks']
+    ['san-francisco-summit', 'beijing-talks', 'china-concrete-steps']
     """
     window = TimeWindow.parse(start, end, include_undated)
     timeline = ix.orders.events

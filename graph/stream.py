@@ -60,7 +60,7 @@ class MemorySource:
     >>> ix = seed_index()
     >>> s = MemorySource(ix, ix.g)
     >>> s.number_of_nodes(), s.number_of_edges(), s.degrees(["jen-daskal"])
-    (70, 122, {'jen-daskal': 16})
+    (77, 126, {'jen-daskal': 17})
     """
 
     def __init__(self, ix: Any, g: "nx.MultiDiGraph", batch: int = BATCH) -> None:

@@ -167,3 +167,12 @@ def test_every_date_in_the_seed_is_bounded_at_both_ends(client):
             d = parse_edtf(relation_time(r))
             assert d.earliest and d.latest, r["id"]
 
+
+
+def test_the_meetings_ahead_are_where_the_article_puts_them(client):
+    february = ids(client, "/v1/events", **{"from": "2024-02", "to": "2024-02"})
+    summer = ids(client, "/v1/events", **{"from": "2024-07", "to": "2024-07"})
+    assert february == ["february-meetings"] and summer == ["summer-meetings"]
+    expected = {r["id"] for r in every(client, "/v1/relations", **{"from": "2024-02", "to": "2024-08"})}
+    assert expected  # Daskal's expectation to measure progress, in February and over the summer
+    assert all(r["modality"] == "expected" for r in every(client, "/v1/relations", **{"from": "2024-02", "to": "2024-08"}))

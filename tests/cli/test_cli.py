@@ -114,7 +114,7 @@ def test_ingest_then_again_writes_nothing_then_export(db, tmp_path):
     assert first.exit_code == 0, first.output
     assert first.output.startswith("created: fentanyl-talks-2024-01-31: ")
     lines = first.output.splitlines()
-    assert len(lines) == 2 and lines[1].startswith("ingested 1 article (1 created): 70 entities, 122 relations, ")
+    assert len(lines) == 2 and lines[1].startswith("ingested 1 article (1 created): 77 entities, 126 relations, ")
     again = runner.invoke(cli, ["ingest", SEED, "--database-url", db])
     assert again.output.startswith("unchanged: fentanyl-talks-2024-01-31: ")
     assert "ingested 1 article (1 unchanged)" in again.output.splitlines()[-1]

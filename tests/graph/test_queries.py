@@ -114,8 +114,9 @@ def test_events_in_date_order_and_filtered_by_overlap(ix):
     assert keys == sorted(keys)
     assert all(e["date"] for e in dated)
     nov = queries.events(ix, start="2023-11-15", end="2023-11-20")
-    # the talks are dated "../2024-01-30": an open start may overlap any earlier window
-    assert [e["id"] for e in nov] == ["san-francisco-summit", "beijing-talks"]
+    # the talks ("2023-11/2024-01-30") and China's steps ("2023-11/2024-01-31") start with the summit's month
+    assert [e["id"] for e in nov] == ["san-francisco-summit", "beijing-talks", "china-concrete-steps"]
+    assert [e["id"] for e in queries.events(ix, end="2023-10")] == []  # nothing before the summit is dated
     assert [e["id"] for e in queries.events(ix, start="2024-02")] == ["february-meetings", "summer-meetings"]
     undated = queries.events(ix, include_undated=True)
     assert len(undated) > len(dated) and undated[-1]["date"] is None

@@ -104,9 +104,10 @@ def test_event_dates_keep_interval_edtf_and_words(rdf):
     assert rdf.value(summit, SG.edtf) == Literal("2023-11")
     assert rdf.value(summit, SG.dateText) == Literal("in November")
     assert rdf.value(summit, SG.datePrecision) == Literal("month")
-    talks = ENTITY["beijing-talks"]  # "../2024-01-30": open start
-    assert rdf.value(talks, SCHEMA.startDate) is None
+    talks = ENTITY["beijing-talks"]  # "2023-11/2024-01-30": after the November summit, over by the Tuesday
+    assert rdf.value(talks, SCHEMA.startDate) == Literal("2023-11-01", datatype=XSD.date)
     assert rdf.value(talks, SCHEMA.endDate) == Literal("2024-01-30", datatype=XSD.date)
+    assert rdf.value(talks, SG.edtf) == Literal("2023-11/2024-01-30")
 
 
 def test_relations_are_direct_triples_and_statements_with_qualifiers(ix, rdf):

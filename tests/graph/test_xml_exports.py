@@ -165,10 +165,10 @@ def test_gexf_of_the_seed_validates(schemas):
     assert doc.get("version") == "1.2"
     assert doc.findtext("x:meta/x:creator", namespaces=ns) == "storygraph"
     description = doc.findtext("x:meta/x:description", namespaces=ns)
-    assert "70 entities and 122 relations" in description and "Reuters" in description
+    assert "77 entities and 126 relations" in description and "Reuters" in description
     graph = doc.find("x:graph", ns)
     assert graph.get("defaultedgetype") == "directed"
-    assert graph.find("x:nodes", ns).get("count") == "70" and graph.find("x:edges", ns).get("count") == "122"
+    assert graph.find("x:nodes", ns).get("count") == "77" and graph.find("x:edges", ns).get("count") == "126"
     titles = {a.get("class"): {x.get("title") for x in a.findall("x:attribute", ns)}
               for a in graph.findall("x:attributes", ns)}
     assert {"type", "aliases", "date", "evidence_count"} <= titles["node"]
