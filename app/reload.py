@@ -185,22 +185,18 @@ class GraphReloader:
                 log.warning("Could not rebuild the graph: %s", _first_line(exc))
 
 
-FREEZE_PAST = 10_000  # relations past which the index is kept out of the cyclic garbage collector
-
-
 def _settle(ix: GraphIndex) -> None:
-    """Keep a large index out of the garbage collector's full passes.
+    """Keep the index (and what the process has loaded) out of the garbage collector's full passes.
 
     A full collection walks every container object: over a million
     relations' dicts that was a pause of 0.5-1 s in whatever request
-    triggered it (bench/, p99); at 50,000 relations, pauses of ~300 ms that
-    stopped the event loop (``/healthz`` p99 505 ms under ``bench.hostile``,
-    222 ms frozen). ``gc.freeze`` moves what exists now, the
+    triggered it (bench/, p99). Even the seed's process (mostly the
+    libraries' own objects) paused ~400 ms, and the event loop with it:
+    ``/healthz`` p99 under ``bench.hostile`` was 400 ms, 53 ms frozen; at
+    50,000 relations, 505 ms and 222 ms. ``gc.freeze`` moves what exists now, the
     index, to a generation no pass visits; it is unfrozen first, so the
     index this one replaced can still be collected.
     """
-    if len(ix.orders.relations) < FREEZE_PAST:  # g.number_of_edges() walks every node
-        return
     gc.unfreeze()
     gc.collect()
     gc.freeze()

@@ -1,6 +1,6 @@
 """Read-only SPARQL 1.1 over the RDF view of the graph, with pyoxigraph as the engine.
 
-:func:`store_for` loads :func:`graph.rdf.rdf_graph` into an in-memory
+:func:`store_for` loads the RDF view of the index (:mod:`graph.rdf`) into an in-memory
 ``pyoxigraph.Store`` once per graph revision (the index never changes within a
 revision). :func:`run_query` answers one query:
 
@@ -56,6 +56,7 @@ import re
 import resource
 import signal
 import threading
+import tempfile
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -66,7 +67,7 @@ import pyoxigraph as ox
 
 from . import sandbox
 from .errors import QueryAborted, QueryInvalid, QueryRefused, QueryTimeout, QueryTooComplex
-from .rdf import PREFIXES, rdf_graph
+from .rdf import PREFIXES, build_rdf
 from .tabular import spreadsheet_safe
 
 if TYPE_CHECKING:
@@ -111,19 +112,56 @@ _STORES_KEPT = 2
 
 
 def store_for(ix: "GraphIndex") -> ox.Store:
-    """The pyoxigraph store of the index's RDF view, built on first use per revision."""
+    """The pyoxigraph store of the index's RDF view, built on first use per revision.
+
+    The RDF view is written as N-Triples by a forked child (:func:`_write_rdf`),
+    and the store loads the file here, in Rust, without the interpreter's lock.
+    Built in this process, the view (1.6 million triples for 1,000 articles)
+    held that lock in long calls for over a minute, and the event loop, so
+    ``/healthz``, waited on each of them.
+    """
     with _STORES_LOCK:
         store = _STORES.get(ix.revision)
         if store is None:
             store = ox.Store()
-            data = rdf_graph(ix).serialize(format="nt", encoding="utf-8")
-            store.load(data, format=ox.RdfFormat.N_TRIPLES)
+            with tempfile.TemporaryDirectory(prefix="storygraph-rdf-") as tmp:
+                path = os.path.join(tmp, "graph.nt")
+                _write_rdf(ix, path)
+                store.load(path=path, format=ox.RdfFormat.N_TRIPLES)
             _STORES[ix.revision] = store
             while len(_STORES) > _STORES_KEPT:
                 _STORES.popitem(last=False)
         else:
             _STORES.move_to_end(ix.revision)
         return store
+
+
+BUILD_TIMEOUT = 1800.0  # seconds a child may take to write the RDF view
+
+
+def _write_rdf(ix: "GraphIndex", path: str) -> None:
+    """Write the RDF view of ``ix`` to ``path`` in a forked child, which sees the index as it is now.
+
+    The caller holds the index for reading, so the child's copy is one revision.
+    """
+    child = multiprocessing.get_context("fork").Process(target=_rdf_child, args=(ix, path), daemon=True)
+    child.start()
+    child.join(BUILD_TIMEOUT)
+    if child.is_alive():
+        child.kill()
+        child.join()
+    if child.exitcode != 0:
+        raise QueryAborted(child.exitcode, reason=f"the graph's RDF view could not be built for querying "
+                                                  f"(exit code {child.exitcode})")
+
+
+def _rdf_child(ix: "GraphIndex", path: str) -> None:
+    faulthandler.disable()
+    data = build_rdf(ix).serialize(format="nt", encoding="utf-8")
+    with open(path, "wb") as out:
+        out.write(data)
+
+
 
 
 # --- reading the text as the engine does, in one pass ----------------------
