@@ -153,8 +153,6 @@ class NameIndex:
         self._g = g
         self._forms: dict[str, list[tuple[str, str]]] = {}  # id -> (key, surface form): its name, then aliases
         # key -> ids (a list while few, a set beyond: most keys name one entity, and 300,000 sets weigh)
-        self._names: dict[str, Ids] = {}  # key -> ids whose canonical name it is
-        self._aliases: dict[str, Ids] = {}  # key -> ids with that alias
         self._key_ids: dict[str, Ids] = {}  # key -> ids with a name or alias of that key
         self._keys: list[str] = []  # the distinct keys, sorted
         self._word_keys: dict[str, Ids] = {}  # word -> the keys holding it
@@ -167,15 +165,12 @@ class NameIndex:
 
     def _build(self) -> None:
         """Every entity at once: plain appends (each id, key and word goes in once), then the long lists settle."""
-        names, aliases, key_ids, forms_of = self._names, self._aliases, self._key_ids, self._forms
+        key_ids, forms_of = self._key_ids, self._forms
         for node, data in self._g._node.items():
             name = data["name"]
             forms = [(normalize_name(name), name)]
             forms += [(normalize_name(a), a) for a in data.get("aliases") or ()]
             forms_of[node] = forms
-            names.setdefault(forms[0][0], []).append(node)
-            for key in {k for k, _ in forms[1:]}:
-                aliases.setdefault(key, []).append(node)
             for key in {k for k, _ in forms}:
                 ids = key_ids.get(key)
                 if ids is None:
@@ -195,7 +190,7 @@ class NameIndex:
             if len(word) >= TYPO_MIN_LEN:
                 for d in _deletions(word):
                     typos.setdefault(d, []).append(word)
-        for table in (names, aliases, key_ids, word_keys, compact, typos):
+        for table in (key_ids, word_keys, compact, typos):
             _settle(table)
 
     def refresh(self, nodes: Iterable[str]) -> None:
@@ -215,9 +210,6 @@ class NameIndex:
         forms = [(normalize_name(name), name)]
         forms += [(normalize_name(a), a) for a in data.get("aliases") or ()]
         self._forms[node] = forms
-        _put(self._names, forms[0][0], node)
-        for key in {k for k, _ in forms[1:]}:
-            _put(self._aliases, key, node)
         key_ids = self._key_ids
         for key in {k for k, _ in forms}:
             if key not in key_ids:
@@ -228,9 +220,6 @@ class NameIndex:
         forms = self._forms.pop(node, None)
         if forms is None:
             return
-        _take(self._names, forms[0][0], node)
-        for key in {k for k, _ in forms[1:]}:
-            _take(self._aliases, key, node)
         for key in {k for k, _ in forms}:
             if not _take(self._key_ids, key, node):
                 self._drop_key(key)
@@ -270,18 +259,19 @@ class NameIndex:
         """The one entity an id, name or alias names.
 
         Raises :class:`EntityNotFound` (with up to five candidates) or
-        :class:`AmbiguousReference`. A canonical name wins over an alias, so
-        "Beijing" is the city although China's government is also "Beijing".
+        :class:`AmbiguousReference` when names and aliases together name more
+        than one entity: a canonical name does not win over another entity's
+        alias ("Beijing" may be the city or China's government), the same rule
+        a fact sheet's references follow (:class:`graph.resolution.Resolver`).
+        An id is never ambiguous.
         """
         if ref in self._g:
             return ref
-        key = normalize_name(ref)
-        for table in (self._names, self._aliases):
-            ids = table.get(key, set())
-            if len(ids) == 1:
-                return next(iter(ids))
-            if len(ids) > 1:
-                raise AmbiguousReference(ref, [self.ref(i) for i in sorted(ids)], parameter=parameter)
+        ids = self._key_ids.get(normalize_name(ref), ())
+        if len(ids) == 1:
+            return next(iter(ids))
+        if len(ids) > 1:
+            raise AmbiguousReference(ref, [self.ref(i) for i in sorted(ids)], parameter=parameter)
         raise EntityNotFound(ref, [self.ref(m.id) | {"score": m.score} for m in self.search(ref, limit=5)],
                              parameter=parameter)
 

@@ -388,7 +388,14 @@ def sheet_ids(sheet: Any) -> tuple[set[str], set[str]]:
 
 
 class Resolver:
-    """One sheet's references: its own ids first, then stored ids, merged-away ids, names, aliases.
+    """One sheet's references: its own ids first, then stored ids, merged-away ids, then names and aliases.
+
+    A name or alias (compared as :func:`graph.names.normalize_name` keys, as
+    the API's lookup does) must name exactly one node, the sheet's own or
+    stored: a canonical name does not win over another node's alias, since
+    "Washington" may mean the city or the U.S. government and only the writer
+    knows which. Such a reference is a fault listing the candidates; an id
+    is never ambiguous.
 
     Over a loaded :class:`Catalog` every stored name and alias is tabled up
     front, as before; over a :class:`StoredLookup` only the sheet's own are,
@@ -445,13 +452,13 @@ class Resolver:
         target = self._live_target(ref)
         if target is not None:
             return target, None
-        key = normalize_name(ref)
-        for ids in self._named(key):
-            if len(ids) == 1:
-                return next(iter(ids)), None
-            if len(ids) > 1:
-                named = ", ".join(self._label(i) for i in sorted(ids))
-                return None, f"'{ref}' names {len(ids)} entities ({named}); use an id"
+        names, aliases = self._named(normalize_name(ref))
+        ids = names | aliases  # a canonical name does not win over an alias: either may be what the writer meant
+        if len(ids) == 1:
+            return next(iter(ids)), None
+        if len(ids) > 1:
+            named = ", ".join(self._label(i) for i in sorted(ids))
+            return None, f"'{ref}' names {len(ids)} entities ({named}); use an id"
         reason = f"'{ref}' is not an entity, event or claim defined in the sheet or stored in the graph"
         candidates = self.candidates(ref)
         if candidates:

@@ -308,14 +308,16 @@ def test_self_loop_is_refused(api):
 
 
 def test_entities_claiming_each_others_names(writer):
-    # Two entities, each with the other's name as an alias: stored; the canonical name wins, the other is 409.
+    # Two entities, each with the other's name as an alias: stored; either name is a 409 naming both, ids answer.
     text = "Alias games\n\nAnn Lee met Bo Chen in Oslo. Bo Chen thanked Ann Lee.\n"
     body = story("alias-games", text, [person("ann-lee", "Ann Lee", aliases=["Ann Lee", "Bo Chen"]),
                                        person("bo-chen", "Bo Chen", aliases=["Bo Chen", "Ann Lee"])], [])
     r = writer.post("/v1/articles", json=body, headers=AUTH)
     assert r.status_code == 201, r.text
-    assert writer.get("/v1/entities/Ann Lee").json()["id"] == "ann-lee"
-    assert writer.get("/v1/entities/Bo Chen").json()["id"] == "bo-chen"
+    for name in ("Ann Lee", "Bo Chen"):
+        p = refused(writer.get(f"/v1/entities/{name}"), 409)
+        assert [c["id"] for c in p["candidates"]] == ["ann-lee", "bo-chen"]
+    assert writer.get("/v1/entities/ann-lee").json()["id"] == "ann-lee"
     # Merge A -> B, then B -> A: the second names the same entity twice (A is B now): a 422, nothing changes.
     m = writer.post("/v1/entities/ann-lee/merge", json={"into": "bo-chen"}, headers=AUTH)
     assert m.status_code == 201, m.text
@@ -325,6 +327,35 @@ def test_entities_claiming_each_others_names(writer):
     assert writer.get("/v1/entities/ann-lee", follow_redirects=False).status_code == 308
     assert writer.post(f"/v1/merges/{m.json()['id']}/undo", headers=AUTH).status_code == 200
     assert writer.get("/v1/entities/ann-lee").json()["id"] == "ann-lee"
+
+
+def test_a_reference_naming_two_stored_nodes_is_refused_with_the_candidates(writer):
+    """'Oslo' is one stored node's name and another's alias: a sheet and every lookup must say which (issue 11)."""
+    oslo = {"id": "oslo", "name": "Oslo", "type": "city", "aliases": ["Oslo"], "evidence": ["in Oslo"]}
+    office = {"id": "oslo-office", "name": "The Oslo office", "type": "organization", "aliases": ["Oslo"],
+              "evidence": ["in Oslo"]}
+    for article_id, entity in (("oslo-a", oslo), ("oslo-b", office)):
+        r = writer.post("/v1/articles", json=story(article_id, SMALL, [entity], []), headers=AUTH)
+        assert r.status_code == 201, r.text
+    third = story("oslo-c", SMALL, [person("ann-lee", "Ann Lee"), {"ref": "Oslo", "evidence": ["in Oslo"]}], [])
+    before = snapshot(writer)
+    p = refused(writer.post("/v1/articles", json=third, headers=AUTH), 422)
+    assert p["errors"] == [{"file": "sheet", "fact_id": "Oslo", "field": "ref",
+                            "reason": "'Oslo' names 2 entities ('oslo' (Oslo), 'oslo-office' (The Oslo office)); "
+                                      "use an id"}]
+    assert snapshot(writer) == before
+    # every lookup by that name is a 409 listing both; the canonical name does not silently win
+    for url, parameter in (("/v1/entities/Oslo", "ref"), ("/v1/entities/Oslo/relations", "ref"),
+                           ("/v1/entities/Oslo/neighborhood", "ref"), ("/v1/paths?source=Oslo&target=oslo", "source"),
+                           ("/v1/paths?source=oslo&target=Oslo", "target"), ("/v1/relations?subject=Oslo", "subject"),
+                           ("/v1/relations?object=Oslo", "object"), ("/v1/claims?about=Oslo", "about")):
+        p = refused(writer.get(url), 409, title="Ambiguous entity reference")
+        assert [c["id"] for c in p["candidates"]] == ["oslo", "oslo-office"], url
+        assert f"'{parameter}'" in p["detail"], url
+    third["sheet"]["entities"][1]["ref"] = "oslo"  # an id is never ambiguous
+    r = writer.post("/v1/articles", json=third, headers=AUTH)
+    assert r.status_code == 201, r.text
+    assert "oslo-c" in {e["article_id"] for e in writer.get("/v1/entities/oslo").json()["evidence"]}
 
 
 def test_ten_thousand_facts_are_accepted(writer):

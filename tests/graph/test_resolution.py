@@ -179,8 +179,26 @@ def test_ambiguous_reference_names_every_candidate(small):
         "facts.yaml: fact 'lee-led-it': subject: 'Lee' names 2 entities ('ann-lee' (Ann Lee), "
         "'lee-family' (The Lee family)); use an id"
     ]
-    sheet["relations"][0]["subject"] = "Ann Lee"  # a canonical name is unambiguous
+    sheet["relations"][0]["subject"] = "Ann Lee"  # a name no other node has, as name or alias
     assert ingest_raw(small, OTHER, sheet).status == "created"
+
+
+def test_a_name_does_not_win_over_another_nodes_alias(small):
+    """'Paris' is the city's name and the Paris Club's alias: a sheet saying 'Paris' must say which (issue 11)."""
+    ingest_raw(small, dict(META, id="club-story"), {"entities": [
+        {"id": "paris-club", "name": "The Paris Club", "type": "organization", "aliases": ["Paris"],
+         "evidence": ["delegation to Paris"]}]})
+    sheet = {"entities": [{"ref": "Paris", "evidence": ["Paris on Monday"]}],
+             "relations": [{"id": "visit-in-the-city", "subject": "paris-visit", "predicate": "took_place_in",
+                            "object": "PARIS", "evidence": ["to Paris on Monday"]}]}
+    candidates = "names 2 entities ('paris' (Paris), 'paris-club' (The Paris Club)); use an id"
+    assert faults(small, OTHER, sheet) == [  # nothing written (faults() compares every table)
+        f"facts.yaml: fact 'Paris': ref: 'Paris' {candidates}",
+        f"facts.yaml: fact 'visit-in-the-city': object: 'PARIS' {candidates}",
+    ]
+    sheet["entities"][0]["ref"] = sheet["relations"][0]["object"] = "paris"  # an id is never ambiguous
+    assert ingest_raw(small, OTHER, sheet).status == "created"
+    assert graph(small).has_edge("paris-visit", "paris")
 
 
 def test_a_ref_entry_must_name_a_node_of_its_section(small):
