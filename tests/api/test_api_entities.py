@@ -69,7 +69,7 @@ def test_unknown_ref_404_with_candidates(client):
 
 
 def test_ambiguous_ref_409(mini_client):
-    r = mini_client.get("/v1/entities/Washington")  # canonical names win; "washington" is an id
+    r = mini_client.get("/v1/entities/Washington")  # a name and an alias alike; "washington" is an id
     body = problem(r, 409, title="Ambiguous entity reference", type=AMBIGUOUS)
     assert {c["id"] for c in body["candidates"]} == {"united-states", "washington"}
     assert mini_client.get("/v1/entities/washington").json()["id"] == "washington"
