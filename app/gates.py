@@ -58,7 +58,7 @@ LIMITS: dict[str, Limit] = {
     "neighbourhoods": Limit(4, 64, 10.0, 1, "neighbourhood walks"),
     "pictures": Limit(2, 64, 30.0, 5, "picture layouts"),
     "analytics": Limit(2, 32, 30.0, 5, "whole-graph analytics"),
-    "exports": Limit(4, 32, 60.0, 10, "whole-graph exports"),
+    "exports": Limit(4, 64, 60.0, 10, "whole-graph exports"),
 }
 
 

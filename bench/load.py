@@ -24,7 +24,11 @@ as a fast one; ``--max-seconds`` is only a guard against a hang (reaching it
 before ``--min-writes`` is a failure, and says so).
 
 Prints requests/s, p50/p99 per endpoint and the errors; exits 1 on any error
-(a status other than 2xx, a transport error) or lost write. For a server it
+(a status other than 2xx, a transport error) or lost write. A 503 with
+``Retry-After`` (the server at its bound for a kind of work, ``app/gates.py``)
+is asked again after that many seconds, as a client should, up to
+:data:`BUSY_RETRIES` times; the table counts those retries, and only a
+request still refused after them is an error. For a server it
 started, it also samples the server's RSS and open file descriptors every
 ``--sample-every`` seconds and prints them after the first minute and at the
 end: the soak (30 minutes, one write a second, on the 1,000-article store) is
@@ -69,6 +73,7 @@ EXPORT_FULL_MAX_EDGES = 20_000  # above this the export request is a neighbourho
 class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    busy: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # 503s with Retry-After, asked again
 
     def add(self, kind: str, seconds: float, error: str | None) -> None:
         if error:
@@ -152,12 +157,31 @@ async def reader(client: httpx.AsyncClient, t: Targets, stats: Stats, deadline: 
         path, params = request_for(kind, t, rng)
         t0 = time.perf_counter()
         try:
-            r = await client.get(path, params=params)
-            await r.aread()
+            for attempt in range(BUSY_RETRIES + 1):
+                r = await client.get(path, params=params)
+                await r.aread()
+                wait = retry_after(r)
+                if wait is None or attempt == BUSY_RETRIES:
+                    break
+                stats.busy[kind] += 1  # the server is at its bound for this kind: a client waits, then asks again
+                await asyncio.sleep(wait)
             error = None if 200 <= r.status_code < 300 else f"{r.status_code} {path}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__} {path}"
         stats.add(kind, time.perf_counter() - t0, error)
+
+
+BUSY_RETRIES = 3  # a 503 with Retry-After is asked again this many times before it counts as an error
+
+
+def retry_after(r: httpx.Response) -> float | None:
+    """Seconds to wait before asking again, for a 503 that says when (``Retry-After`` in seconds), else None."""
+    if r.status_code != 503:
+        return None
+    try:
+        return min(float(r.headers["retry-after"]), 30.0)
+    except (KeyError, ValueError):
+        return None
 
 
 # --- the writer ----------------------------------------------------------------------------------------------------
@@ -348,14 +372,15 @@ def report(stats: Stats, elapsed: float, writer: Writer, lost: list[str], args: 
     print(f"load: {args.connections} connections for {elapsed:.1f} s; writes via {writer.mode} every "
           f"{args.write_interval:g} s")
     print()
-    print("| endpoint | requests | r/s | p50 ms | p99 ms | errors |")
-    print("|---|---|---|---|---|---|")
+    print("| endpoint | requests | r/s | p50 ms | p99 ms | busy, retried | errors |")
+    print("|---|---|---|---|---|---|---|")
     for kind in MIX:
         xs = stats.latencies.get(kind, [])
         print(f"| {kind} | {len(xs):,} | {len(xs) / elapsed:,.1f} | {pct(xs, 50):.1f} | {pct(xs, 99):.1f} | "
-              f"{len(stats.errors.get(kind, []))} |")
+              f"{stats.busy.get(kind, 0)} | {len(stats.errors.get(kind, []))} |")
     all_xs = [x for v in stats.latencies.values() for x in v]
-    print(f"| **all** | {total:,} | {total / elapsed:,.1f} | {pct(all_xs, 50):.1f} | {pct(all_xs, 99):.1f} | {n_err} |")
+    print(f"| **all** | {total:,} | {total / elapsed:,.1f} | {pct(all_xs, 50):.1f} | {pct(all_xs, 99):.1f} | "
+          f"{sum(stats.busy.values())} | {n_err} |")
     stored = len(writer.sent) - len(writer.failed) - len(lost)
     print()
     print(f"writes: {len(writer.sent)} sent, {stored} stored and served, {len(writer.failed)} refused, "
