@@ -6,12 +6,7 @@ gaps), and an article whose words are markup. The page fails on any console erro
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,9 +14,8 @@ import pytest
 import yaml
 
 from app.settings import REPO_SEEDS
-from tests.workers.servers import free_port
 
-from .conftest import ROOT, Server, open_page, screenshot
+from .conftest import ROOT, Server, open_page, screenshot, uvicorn
 from .test_explorer import goto
 
 ARTICLE = "fentanyl-talks-2024-01-31"
@@ -60,38 +54,8 @@ def _seeds(root: Path) -> Path:
 def gap_server(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[Server]:
     """uvicorn on 127.0.0.1 over our seeds folder (as conftest's ``server``, whose seeds are the repository's)."""
     tmp = tmp_path_factory.mktemp("coverage-browser")
-    seeds = _seeds(tmp / "seeds")
-    port = free_port()
-    env = os.environ | {"STORYGRAPH_DATABASE_URL": f"sqlite:///{tmp / 'coverage.db'}",
-                        "STORYGRAPH_SEEDS_DIR": str(seeds), "STORYGRAPH_SEED_ON_EMPTY": "true"}
-    log_path = tmp / "uvicorn.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-                                 "--port", str(port), "--log-level", "warning"],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"uvicorn exited with {proc.returncode}: {log_path.read_text()}")
-                try:
-                    with urllib.request.urlopen(url + "/readyz", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"uvicorn did not become ready: {log_path.read_text()}")
-                time.sleep(0.2)
-            yield Server(url)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with uvicorn(tmp, STORYGRAPH_SEEDS_DIR=str(_seeds(tmp / "seeds"))) as srv:
+        yield srv
 
 
 @pytest.fixture
