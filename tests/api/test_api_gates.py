@@ -182,7 +182,7 @@ ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 @pytest.fixture
 def server(tmp_path: Path):
-    env = environment(f"sqlite:///{tmp_path / 'flood.db'}", REPO_SEEDS, sparql_timeout_seconds="3")
+    env = environment(f"sqlite:///{tmp_path / 'flood.db'}", REPO_SEEDS, sparql_timeout_seconds="10")
     srv = launch("flood", uvicorn_command(free_port()), env, tmp_path / "flood.log")
     try:
         srv.wait_ready()
@@ -230,7 +230,7 @@ def test_cheap_requests_answer_while_clients_flood_sparql(server):
     for t in threads:
         t.join(90)
     assert all(status == 200 for _, status in cheap), cheap
-    # The cheap requests were all answered before any query had run out its budget.
+    # The cheap requests were all answered before any query had run out its budget (10 s: a wide margin).
     assert first_slow == [4], (first_slow, server.output())
     statuses = sorted(s for s, _ in answers)
     assert len(statuses) == flood and set(statuses) <= {503, 504}, statuses
