@@ -9,7 +9,15 @@ from typing import Annotated, Any
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-REPO_SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+def _default_seeds() -> Path:
+    """The seed stories: inside the installed wheel (``app/seeds``), else the checkout's ``seeds/``."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "seeds"
+    return packaged if packaged.is_dir() else here.parent / "seeds"
+
+
+REPO_SEEDS = _default_seeds()
 
 
 class Settings(BaseSettings):
