@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 import textwrap
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -29,6 +30,23 @@ def _settings(database_url: str | None = None):
     return s.model_copy(update={"database_url": database_url}) if database_url else s
 
 
+@contextmanager
+def _engine(database_url: str | None = None, *, schema: bool = False) -> Iterator:
+    """The command's engine, on the settings' database or ``--database-url``, always disposed.
+
+    With ``schema``, the tables are created or migrated first (a command that writes or checks against them).
+    """
+    from graph.store import create_schema, make_engine
+
+    engine = make_engine(_settings(database_url).database_url)
+    try:
+        if schema:
+            create_schema(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def _fail(exc: SheetInvalid) -> None:
     for fault in exc.faults:
         typer.echo(str(fault), err=True)
@@ -49,18 +67,14 @@ def serve(
 
     from graph.errors import SchemaBehind, StoreCorrupt
     from graph.schema import ensure_current, startup_lock
-    from graph.store import make_engine
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
     try:  # refuse here, in one line, rather than in a traceback from every worker
-        with startup_lock(engine):
+        with _engine() as engine, startup_lock(engine):
             ensure_current(engine)
     except (SchemaBehind, StoreCorrupt) as exc:
         typer.echo(f"storygraph: {exc}", err=True)
         raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
 
     uvicorn.run("app.main:app", host=host, port=port, reload=reload, workers=workers or settings.workers)
 
@@ -69,14 +83,8 @@ def _checked(path: Path, database_url: str | None):
     """check_path, against the stored graph when a database is named (sheets that refer to stored nodes)."""
     if database_url is None:
         return check_path(path)
-    from graph.store import create_schema, make_engine
-
-    engine = make_engine(_settings(database_url).database_url)
-    try:
-        create_schema(engine)
+    with _engine(database_url, schema=True) as engine:
         return check_path(path, engine=engine)
-    finally:
-        engine.dispose()
 
 
 @cli.command()
@@ -132,19 +140,13 @@ def ingest(path: PathArg, database_url: DbOpt = None) -> None:
     On a terminal: a progress bar, then a one-line summary. Otherwise: a line per article, then the summary."""
     import time
 
-    from graph.store import create_schema, make_engine
-
-    engine = make_engine(_settings(database_url).database_url)
-    create_schema(engine)
     terminal = sys.stdout.isatty()
     started = time.perf_counter()
     try:
-        with _ingest_progress(terminal) as progress:
+        with _engine(database_url, schema=True) as engine, _ingest_progress(terminal) as progress:
             results = ingest_path(engine, path, progress=progress)
     except SheetInvalid as exc:
         _fail(exc)
-    finally:
-        engine.dispose()
     if not terminal:
         for r in results:
             typer.echo(f"{r.status}: {r.article_id}: {r.entities} entities, {r.relations} relations, "
@@ -257,7 +259,6 @@ def export(
     from sqlalchemy import func, select
 
     from graph.index import load_index
-    from graph.store import make_engine
     from graph.stream import export_stream
     from graph.tables import EntityRow, RelationRow
 
@@ -270,8 +271,7 @@ def export(
         typer.echo(f"--format {format} writes a binary {fmt.extension} file: give -o FILE (or redirect stdout)",
                    err=True)
         raise typer.Exit(2)
-    engine = make_engine(_settings(database_url).database_url)
-    try:
+    with _engine(database_url) as engine:
         if entity is None:  # the whole graph streams from one snapshot: no index, bounded memory
             with engine.connect() as conn:
                 counts = [conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (EntityRow, RelationRow)]
@@ -286,8 +286,6 @@ def export(
                 raise typer.Exit(1)
             counts = [g.number_of_nodes(), g.number_of_edges()]
             _write_chunks(iter([fmt.render(ix, g)]), output, text)
-    finally:
-        engine.dispose()
     if output:
         typer.echo(f"wrote {output} ({fmt.name}, {counts[0]} entities, {counts[1]} relations)", err=True)
 
@@ -316,15 +314,11 @@ cli.add_typer(db_cli, name="db")
 def db_upgrade(database_url: DbOpt = None) -> None:
     """Migrate the database to the schema this version of storygraph needs."""
     from graph import schema
-    from graph.store import make_engine
 
-    engine = make_engine(_settings(database_url).database_url)
-    try:
+    with _engine(database_url) as engine:
         before = schema.current(engine)
         schema.upgrade(engine)
         after = schema.current(engine)
-    finally:
-        engine.dispose()
     typer.echo(f"schema: {before or 'empty'} -> {after}" if before != after else f"schema: {after} (up to date)")
 
 
@@ -332,23 +326,28 @@ def db_upgrade(database_url: DbOpt = None) -> None:
 def db_current(database_url: DbOpt = None) -> None:
     """Print the database's schema revision and the one this code needs; exit 1 if they differ."""
     from graph import schema
-    from graph.store import make_engine
 
-    engine = make_engine(_settings(database_url).database_url)
-    try:
+    with _engine(database_url) as engine:
         have, want = schema.current(engine), schema.head()
-    finally:
-        engine.dispose()
     typer.echo(f"database: {have or 'none'}; code: {want}")
     if have != want:
         raise typer.Exit(1)
 
 
 def main() -> None:
+    from sqlalchemy.exc import DBAPIError
+
     from graph.errors import SchemaBehind, StoreCorrupt
+    from graph.store import storage_error
 
     try:
         cli()
     except (SchemaBehind, StoreCorrupt) as exc:  # a database no command can use: one line, no traceback
         typer.echo(f"storygraph: {exc}", err=True)
+        sys.exit(1)
+    except DBAPIError as exc:  # a full or read-only database is the operator's to fix: one line, no traceback
+        known = storage_error(exc)
+        if known is None:
+            raise
+        typer.echo(f"storygraph: {known.detail}", err=True)
         sys.exit(1)

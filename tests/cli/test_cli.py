@@ -229,3 +229,26 @@ def test_export_rejects_an_unknown_entity_and_a_bad_depth(seeded):
     listed = runner.invoke(cli, ["export", "--format", "png", "--database-url", seeded])
     assert listed.exit_code == 2
     assert "is not one of node-link, cytoscape, graphml, gexf, jsonld, turtle, csv" in listed.stderr
+
+
+def test_a_read_only_database_is_one_line_not_a_traceback(tmp_path):
+    """The operator's condition, named in one line (as the API's 503 names it), exit 1, nothing written."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    storygraph = str(Path(sys.executable).parent / "storygraph")
+    path = tmp_path / "ro.db"
+    subprocess.run([storygraph, "db", "upgrade", "--database-url", f"sqlite:///{path}"], check=True,
+                   capture_output=True)
+    ro = f"sqlite:///file:{path}?mode=ro&uri=true"  # what a read-only file or mount gives (as root, chmod does not)
+    done = subprocess.run([storygraph, "ingest", SEED, "--database-url", ro], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "storygraph: The database is read-only (its file, folder or server takes no writes); nothing was written. "
+        "Reads still work."]
+    listed = subprocess.run([storygraph, "export", "--format", "node-link", "--database-url", ro],
+                            capture_output=True, text=True, timeout=300)
+    assert listed.returncode == 0 and json.loads(listed.stdout)["nodes"] == []
