@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from graph.errors import Unauthorized, WritesDisabled
 from graph.store import deployment_key
@@ -104,7 +105,14 @@ def match(tokens: list[Token], given: str) -> Token | None:
     return found
 
 
-def require_writer(request: Request) -> str:
+# Declares the `bearer` security scheme in OpenAPI on every write (the Authorize button of /docs, the token of
+# generated clients); it refuses nothing itself (auto_error=False): require_writer reads the header.
+BEARER = HTTPBearer(auto_error=False, scheme_name="bearer",
+                    description="Writes (articles, merges) need a token of `STORYGRAPH_API_TOKENS`; reads need none")
+
+
+def require_writer(request: Request,
+                   _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> str:
     """The name of who writes; raises 403 (writes disabled) or 401 (no or wrong token)."""
     tokens = _tokens(request)
     if not tokens:

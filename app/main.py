@@ -20,6 +20,7 @@ from graph.schema import startup_lock
 from graph.store import article_count, create_schema, make_engine
 
 from . import logs, problems, web
+from . import openapi as spec
 from .bodylimit import BodyLimit
 from .caching import ConditionalGet
 from .gates import gates
@@ -121,7 +122,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="storygraph", version=VERSION, description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None,  # web.install serves them offline
                   # "/v1/entities/%2F" is "/v1/entities//" once decoded: a 404, not a redirect to the list.
-                  redirect_slashes=False)
+                  redirect_slashes=False,
+                  generate_unique_id_function=spec.operation_id)  # getEntity, not get_entity_v1_entities__ref__get
     app.state.gates = gates()
     problems.install(app)
     app.add_middleware(ConditionalGet, max_age=settings.cache_max_age)
@@ -142,7 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def openapi() -> dict:
         if app.openapi_schema is None:
-            app.openapi_schema = problems.openapi_problem_media(FastAPI.openapi(app))
+            app.openapi_schema = spec.finish(problems.openapi_problem_media(FastAPI.openapi(app)))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from graph.errors import InvalidParameter, MalformedBody, StorygraphError, StoreUnavailable
 from graph.store import storage_error
 
-from .schemas import Problem
+from .schemas import EntityMovedProblem, Problem
 
 log = logging.getLogger("storygraph.api")
 
@@ -33,7 +33,6 @@ _PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/", kept as they are in
 INVALID_PARAMETER = InvalidParameter.type
 
 _DESCRIPTIONS = {
-    308: "The entity id was merged into another; `Location` is its URL",
     400: "Malformed or refused request (e.g. a SPARQL syntax error or update, or a body that is not JSON in UTF-8)",
     413: "The request body is larger than `STORYGRAPH_MAX_BODY_BYTES`",
     414: "The URL is longer than the server accepts",
@@ -57,6 +56,16 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "content": {MEDIA_TYPE: {}}}
         for s in statuses
     }
+
+
+# An entity id merged away (graph.errors.EntityMoved, app.routers.merges.redirect_merged): only routes with an
+# entity `{ref}` in the path answer it. `Location` is the URL to follow; the body says the same, as a problem.
+MOVED: dict[int | str, dict[str, Any]] = {308: {
+    "model": EntityMovedProblem, "content": {MEDIA_TYPE: {}},
+    "description": "The entity id was merged into another: `Location` is the same request for the entity kept "
+                   "(clients follow it); the body names it in `merged_into`",
+    "headers": {"Location": {"description": "The same URL with the kept entity's id", "required": True,
+                             "schema": {"type": "string", "format": "uri-reference"}}}}}
 
 
 class ProblemResponse(JSONResponse):
@@ -266,7 +275,7 @@ def openapi_problem_media(schema: dict[str, Any]) -> dict[str, Any]:
                     str(status), {"description": description, "content": {MEDIA_TYPE: {"schema": problem_schema}}})
             for status, resp in op.get("responses", {}).items():
                 content = resp.get("content", {})
-                if str(status)[0] in "45" and "application/json" in content:
+                if str(status)[0] in "345" and "application/json" in content:
                     moved = content.pop("application/json")
                     content[MEDIA_TYPE] = content.get(MEDIA_TYPE) or {}
                     content[MEDIA_TYPE].update(moved)

@@ -12,7 +12,7 @@ from graph import analytics
 from ..deps import IndexDep, PageDep
 from ..gates import slot
 from ..problems import responses
-from ..schemas import EntityRef, Page
+from ..schemas import EntityRef, Out, Page
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=responses(422, 500, 503),
                    dependencies=[slot("analytics")])
@@ -29,26 +29,27 @@ TypeFilter = Annotated[list[Name] | None, Query(
     description="Only relations between entities of these types (repeat or separate with commas)")]
 
 
-class Centrality(BaseModel):
+class Centrality(Out):
     entity: EntityRef
     score: float
     rank: int = Field(description="1 + the number of entities scoring strictly higher (ties share a rank)")
 
 
-class Community(BaseModel):
+class Community(Out):
     id: int = Field(description="Position in this answer, from 0")
     size: int
     members: list[EntityRef] = Field(description="Most central first (degree in the selected graph), ties by id")
     label: str = Field(description="The name of its most central member")
 
 
-class Communities(BaseModel):
+class Communities(Out):
     communities: list[Community]
     seed: int = Field(description="Louvain's fixed random seed")
     resolution: float
 
 
-@router.get("/centrality", response_model=Page[Centrality], summary="Entities ranked by centrality")
+@router.get("/centrality", response_model=Page[Centrality], summary="Entities ranked by centrality",
+            operation_id="getCentrality")
 def centrality(
     ix: IndexDep,
     page: PageDep,
@@ -63,7 +64,8 @@ def centrality(
     return page.page(analytics.centrality(ix, measure, predicates=predicate, types=type))
 
 
-@router.get("/communities", response_model=Communities, summary="Communities (Louvain, fixed seed)")
+@router.get("/communities", response_model=Communities, summary="Communities (Louvain, fixed seed)",
+            operation_id="getCommunities")
 def communities(
     ix: IndexDep,
     predicate: PredicateFilter = None,

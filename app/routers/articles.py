@@ -30,6 +30,7 @@ def get_article(ix: IndexDep, article_id: str):
 
 
 @router.get("/{article_id}/coverage", response_model=ArticleCoverage, summary="Which clauses its statements cite",
+            operation_id="getArticleCoverage",
             responses=responses(404))
 def get_coverage(engine: EngineDep, article_id: str):
     """Each sentence of the article (furniture excluded), cut into clauses by the article's punctuation and

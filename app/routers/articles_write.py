@@ -24,6 +24,7 @@ from ..auth import Writer
 from ..jsonbody import WriteRoute
 from ..deps import EngineDep
 from ..problems import responses
+from ..schemas import Out
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=responses(422, 500, 503),
                    route_class=WriteRoute)
@@ -47,9 +48,9 @@ EXAMPLE = {
 # Stateful fuzzing (and readers of the schema) follow these from a stored article to what it can do next.
 _ARTICLE_LINKS = {
     name: {"operationId": op, "parameters": {"article_id": "$response.body#/article_id"}, "description": text}
-    for name, op, text in (("GetArticle", "get_article_v1_articles__article_id__get", "The stored article"),
-                           ("GetSheet", "get_sheet_v1_articles__article_id__sheet_get", "Its sheet, as POST takes it"),
-                           ("DeleteArticle", "delete_one_v1_articles__article_id__delete", "Delete it"))
+    for name, op, text in (("GetArticle", "getArticle", "The stored article"),
+                           ("GetSheet", "getArticleSheet", "Its sheet, as POST takes it"),
+                           ("DeleteArticle", "deleteArticle", "Delete it"))
 }
 
 
@@ -63,7 +64,7 @@ class ArticleBody(BaseModel):
     sheet: dict[str, Any] = Field(description="The fact sheet: entities, events, claims, relations")
 
 
-class Written(BaseModel):
+class Written(Out):
     article_id: str
     status: Literal["created", "replaced", "unchanged"]
     entities: int
@@ -103,6 +104,7 @@ def _answer(request: Request, response: Response, result: WriteResult) -> dict:
 
 
 @router.post("", response_model=Written, status_code=200, summary="Add an article and its fact sheet",
+             operation_id="createArticle",
              responses={201: {"description": "Stored; `Location` is the article's URL", "model": Written,
                               "links": _ARTICLE_LINKS},
                         **WRITE_ERRORS, **responses(409)})
@@ -116,6 +118,7 @@ def post_article(request: Request, response: Response, engine: EngineDep, writer
 
 
 @router.put("/{article_id}", response_model=Written, status_code=200, summary="Add or replace an article",
+            operation_id="putArticle",
             responses={201: {"description": "Stored; it did not exist", "model": Written, "links": _ARTICLE_LINKS},
                        **WRITE_ERRORS})
 def put_article(request: Request, response: Response, engine: EngineDep, writer: Writer, article_id: str,
@@ -126,7 +129,7 @@ def put_article(request: Request, response: Response, engine: EngineDep, writer:
     return _answer(request, response, _ingest(request, engine, body, if_exists="replace", path_id=article_id))
 
 
-@router.delete("/{article_id}", status_code=204, summary="Delete an article",
+@router.delete("/{article_id}", status_code=204, summary="Delete an article", operation_id="deleteArticle",
                responses={**responses(401, 403, 404)})
 def delete_one(request: Request, engine: EngineDep, writer: Writer, article_id: str) -> Response:
     """Remove the article, its evidence and aliases, and every entity, relation, claim or event that no
@@ -141,6 +144,7 @@ def delete_one(request: Request, engine: EngineDep, writer: Writer, article_id: 
 
 
 @router.get("/{article_id}/sheet", response_model=ArticleBody, summary="An article and its fact sheet, as POST takes them",
+            operation_id="getArticleSheet",
             responses=responses(404))
 def get_sheet(engine: EngineDep, article_id: str):
     """Exactly the body `POST /v1/articles` accepts: posting it back changes nothing; posting it under a

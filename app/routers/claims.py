@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
@@ -11,12 +11,11 @@ from graph.errors import NotFound
 
 from ..deps import REF_DOC, IndexDep, PageDep, resolve, resolve_optional
 from ..problems import responses
-from ..schemas import Claim, Page
+from ..schemas import Claim, ClaimStatus, Page
 from .events import FromParam, ToParam, UndatedParam, time_window
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"], responses=responses(422, 500, 503))
 
-ClaimStatus = Literal["disputed", "asserted", "denied", "unattributed"]
 assert set(ClaimStatus.__args__) == set(queries.CLAIM_STATUSES)
 
 

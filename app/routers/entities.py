@@ -13,7 +13,7 @@ from graph.vocabulary import EntityType
 from ..deps import REF_DOC, IndexDep, PageDep, resolve
 from ..gates import slot
 from ..piecewise import answer
-from ..problems import responses
+from ..problems import MOVED, responses
 from ..schemas import Entity, EntityHit, Neighborhood, NodeLinkGraph, Page, Relation
 from .events import FromParam, ToParam, UndatedParam, time_window
 from .merges import redirect_merged
@@ -21,13 +21,13 @@ from .sparql import TRUNCATED_HEADER
 from .export import AcceptHeader, FormatQuery, choose_format, media_responses, neighborhood_export
 
 # An id merged into another entity answers 308 to it on every route with {ref} (app/routers/merges.py).
-router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=responses(308, 422, 500, 503),
+router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=responses(422, 500, 503),
                    dependencies=[Depends(redirect_merged)])
 
 RefPath = Annotated[str, Path(description=REF_DOC, examples=["jen-daskal", "Daskal", "us"])]
 
 
-@router.get("", response_model=Page[EntityHit], summary="Search or list entities")
+@router.get("", response_model=Page[EntityHit], summary="Search or list entities", operation_id="searchEntities")
 def list_entities(
     ix: IndexDep,
     page: PageDep,
@@ -47,13 +47,13 @@ def list_entities(
     return page.page(LazyList(keys, lambda k: queries.entity(ix, k[-1]) | {"score": None}))
 
 
-@router.get("/{ref}", response_model=Entity, summary="One entity", responses=responses(404, 409))
+@router.get("/{ref}", response_model=Entity, summary="One entity", responses={**responses(404, 409), **MOVED})
 def get_entity(ix: IndexDep, ref: RefPath):
     return queries.entity(ix, resolve(ix, ref, "ref"))
 
 
 @router.get("/{ref}/relations", response_model=Page[Relation], summary="An entity's relations",
-            responses=responses(404, 409))
+            operation_id="listEntityRelations", responses={**responses(404, 409), **MOVED})
 def entity_relations(
     ix: IndexDep,
     page: PageDep,
@@ -79,7 +79,8 @@ _CUT_DOC[200]["headers"] = {TRUNCATED_HEADER: {
 
 
 @router.get("/{ref}/neighborhood", response_model=Neighborhood | NodeLinkGraph, summary="Entities within depth hops",
-            responses={**responses(404, 409), **_CUT_DOC}, dependencies=[slot("neighbourhoods")])
+            operation_id="getNeighborhood", responses={**responses(404, 409), **MOVED, **_CUT_DOC},
+            dependencies=[slot("neighbourhoods")])
 def entity_neighborhood(
     ix: IndexDep,
     ref: RefPath,

@@ -20,6 +20,7 @@ from graph.stream import export_stream
 from ..deps import IndexDep
 from ..gates import slot
 from ..problems import responses
+from ..schemas import NodeLinkGraph
 
 router = APIRouter(prefix="/v1/graph", tags=["graph"], responses=responses(422, 500, 503))
 
@@ -129,9 +130,15 @@ def stream_response(engine, fmt: Format, filename: str) -> StreamingResponse:
     return StreamingResponse(export_stream(engine, fmt), media_type=fmt.media_type, headers=_headers(fmt, filename))
 
 
+# The JSON formats' schemas (components: app/openapi.py adds those no route returns as its model).
+_JSON_SCHEMAS = {"node-link": "NodeLinkGraph", "cytoscape": "CytoscapeGraph", "jsonld": "JsonLdDocument"}
+
+
 def _schema(fmt: Format) -> dict[str, Any]:
+    if fmt.name in _JSON_SCHEMAS:
+        return {"$ref": f"#/components/schemas/{_JSON_SCHEMAS[fmt.name]}", "description": fmt.description}
     if fmt.media_type.endswith("json"):
-        return {"type": "object", "description": fmt.description}
+        return {"type": "object", "additionalProperties": True, "description": fmt.description}
     if exports.is_text(fmt):
         return {"type": "string", "description": fmt.description}
     return {"type": "string", "format": "binary", "description": fmt.description}
@@ -152,7 +159,7 @@ def neighborhood_export(ix, node: str, depth: int, fmt: Format) -> Response:
                          exports.filename(ix, fmt, node=node, depth=depth))
 
 
-@router.get("", response_model=dict[str, Any], summary="The whole graph",
+@router.get("", response_model=NodeLinkGraph, summary="The whole graph", operation_id="getGraph",
             responses=media_responses("The graph in the chosen format", skip_json=True),
             dependencies=[slot("exports")])
 def whole_graph(request: Request, ix: IndexDep, format: FormatQuery = None, accept: AcceptHeader = None):

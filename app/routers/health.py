@@ -26,7 +26,8 @@ READY_WAIT = 2.0  # seconds
 _CHECKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="readyz")
 
 
-@router.get("/healthz", response_model=Status, summary="Liveness", responses=responses(500))
+@router.get("/healthz", response_model=Status, summary="Liveness", operation_id="getHealth",
+            responses=responses(500))
 async def healthz():
     """Always 200 while the process answers (on the event loop: no thread to wait for)."""
     return {"status": "ok"}
@@ -48,7 +49,8 @@ def _ready(state) -> None:
         raise StoreUnavailable("The graph is not loaded yet")
 
 
-@router.get("/readyz", response_model=Status, summary="Readiness", responses=responses(500, 503))
+@router.get("/readyz", response_model=Status, summary="Readiness", operation_id="getReadiness",
+            responses=responses(500, 503))
 async def readyz(request: Request):
     """200 when the database answers (within 2 s) and the graph is loaded, else 503."""
     state = request.app.state

@@ -24,7 +24,7 @@ from ..auth import Writer
 from ..jsonbody import WriteRoute
 from ..deps import REF_DOC, CurrentIndexDep, EngineDep, IndexDep, PageDep, resolve
 from ..problems import responses
-from ..schemas import Page
+from ..schemas import Out, Page
 
 router = APIRouter(tags=["merges"], responses=responses(422, 500, 503), route_class=WriteRoute)
 
@@ -38,13 +38,13 @@ class MergeBody(BaseModel):
     into: str = Field(min_length=1, max_length=300, description="The entity to keep: " + REF_DOC)
 
 
-class Moved(BaseModel):
+class Moved(Out):
     aliases: int
     evidence: int
     relations: int
 
 
-class Merge(BaseModel):
+class Merge(Out):
     id: int
     from_: str = Field(alias="from", description="The id merged away; it now answers 308 to `into`")
     into: str
@@ -78,14 +78,15 @@ def _reload(request: Request) -> GraphIndex | None:
 
 
 _MERGE_LINKS = {
-    "GetMerge": {"operationId": "one_merge_v1_merges__merge_id__get", "parameters": {"merge_id": "$response.body#/id"},
+    "GetMerge": {"operationId": "getMerge", "parameters": {"merge_id": "$response.body#/id"},
                  "description": "The record of this merge"},
-    "UndoMerge": {"operationId": "undo_v1_merges__merge_id__undo_post", "parameters": {"merge_id": "$response.body#/id"},
+    "UndoMerge": {"operationId": "undoMerge", "parameters": {"merge_id": "$response.body#/id"},
                   "description": "Undo this merge"},
 }
 
 
 @router.post("/v1/entities/{ref}/merge", response_model=Merge, status_code=201, summary="Merge a duplicate entity",
+             operation_id="mergeEntity",
              responses={201: {"description": "Merged; `Location` is the merge's record", "links": _MERGE_LINKS},
                         **responses(400, 401, 403, 404, 409, 413)})
 def merge(request: Request, response: Response, engine: EngineDep, ix: CurrentIndexDep, writer: Writer,
@@ -107,13 +108,14 @@ def merge(request: Request, response: Response, engine: EngineDep, ix: CurrentIn
     return out
 
 
-@router.get("/v1/merges", response_model=Page[Merge], summary="Merges, oldest first")
+@router.get("/v1/merges", response_model=Page[Merge], summary="Merges, oldest first", operation_id="listMerges")
 def merges(engine: EngineDep, page: PageDep):
     with Session(engine) as session:
         return page.page([merge_dict(m) for m in list_merges(session)])
 
 
-@router.get("/v1/merges/{merge_id}", response_model=Merge, summary="One merge", responses=responses(404))
+@router.get("/v1/merges/{merge_id}", response_model=Merge, summary="One merge", operation_id="getMerge",
+            responses=responses(404))
 def one_merge(engine: EngineDep, merge_id: MergeId):
     with Session(engine) as session:
         row = session.get(MergeRow, merge_id)
@@ -122,7 +124,7 @@ def one_merge(engine: EngineDep, merge_id: MergeId):
         return merge_dict(row)
 
 
-@router.post("/v1/merges/{merge_id}/undo", response_model=Merge, summary="Undo a merge",
+@router.post("/v1/merges/{merge_id}/undo", response_model=Merge, summary="Undo a merge", operation_id="undoMerge",
              responses={**responses(401, 403, 404, 409)})
 def undo(request: Request, engine: EngineDep, writer: Writer, merge_id: MergeId):
     """Restore exactly what the merge changed: the entity, its aliases, evidence and relations.

@@ -16,7 +16,7 @@ from .events import FromParam, ToParam, UndatedParam, time_window
 router = APIRouter(prefix="/v1/relations", tags=["relations"], responses=responses(422, 500, 503))
 
 
-@router.get("", response_model=Page[Relation], summary="Relations matching a triple pattern",
+@router.get("", response_model=Page[Relation], summary="Relations matching a triple pattern", operation_id="listRelations",
             responses=responses(404, 409))
 def match_relations(
     ix: IndexDep,

@@ -11,7 +11,7 @@ from graph import search as fulltext
 
 from ..deps import PageDep, SessionDep
 from ..problems import responses
-from ..schemas import EntityRef, Evidence, Page
+from ..schemas import EntityRef, Evidence, Out, Page
 
 router = APIRouter(prefix="/v1/search", tags=["search"], responses=responses(422, 500, 503))
 
@@ -19,20 +19,20 @@ Kind = Literal["entity", "relation", "claim"]
 assert set(Kind.__args__) == set(fulltext.KINDS)
 
 
-class Matched(BaseModel):
+class Matched(Out):
     field: Literal["evidence", "text", "name", "alias", "description"] = Field(
         description="What matched: an evidence quote, a claim's text, an entity's name, an alias or its description")
     text: str = Field(description="The matching document")
 
 
-class RelationRefOut(BaseModel):
+class RelationRefOut(Out):
     id: str
     subject: EntityRef
     predicate: str
     object: EntityRef
 
 
-class SearchHit(BaseModel):
+class SearchHit(Out):
     model_config = ConfigDict(extra="ignore")
 
     kind: Kind
@@ -48,7 +48,7 @@ class SearchHit(BaseModel):
     relation: RelationRefOut | None = Field(None, description="Relations: its triple, to link with /v1/relations")
 
 
-@router.get("", response_model=Page[SearchHit], summary="Full-text evidence search")
+@router.get("", response_model=Page[SearchHit], summary="Full-text evidence search", operation_id="searchEvidence")
 def search(
     session: SessionDep,
     page: PageDep,

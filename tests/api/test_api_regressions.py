@@ -76,7 +76,7 @@ def test_405_allow_named_only_the_first_routes_methods(client):
 def test_neighborhood_node_link_broke_its_documented_schema(client):
     schema = client.get("/openapi.json").json()
     ok = schema["paths"]["/v1/entities/{ref}/neighborhood"]["get"]["responses"]["200"]["content"]["application/json"]
-    refs = {s["$ref"].rsplit("/", 1)[1] for s in ok["schema"]["anyOf"]}
+    refs = {s["$ref"].rsplit("/", 1)[1] for s in ok["schema"]["oneOf"]}
     assert refs == {"Neighborhood", "NodeLinkGraph"}
     required = set(schema["components"]["schemas"]["NodeLinkGraph"]["required"])
     data = client.get("/v1/entities/jen-daskal/neighborhood", params={"format": "node-link"}).json()
