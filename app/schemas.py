@@ -285,7 +285,7 @@ class Predicate(_Out):
 
 
 class Status(_Out):
-    status: str
+    status: Literal["ok"]
 
 
 class Candidate(BaseModel):

@@ -177,6 +177,7 @@ def test_responses_use_the_enums_the_parameters_take(spec):
     assert prop("DateOut", "precision")["enum"] == precisions
     assert prop("Event", "precision")["anyOf"][0]["enum"] == precisions
     assert set(schemas["Modality"]["enum"]) >= {"asserted", "denied", "planned", "expected"}
+    assert prop("Status", "status") == {"const": "ok", "title": "Status", "type": "string"}
 
 
 def test_every_property_the_server_sends_is_required(spec):
