@@ -96,7 +96,9 @@ def entity_neighborhood(
 
     Without `format` (and with no `Accept`, or `application/json`), the `{nodes, edges}` JSON below.
     With `format` (or an `Accept` naming an export media type), the neighbourhood as a subgraph in that
-    export format, as `GET /v1/graph` answers the whole graph: `format=node-link` is NetworkX node-link JSON."""
+    export format, as `GET /v1/graph` answers the whole graph: `format=node-link` is NetworkX node-link JSON.
+    So the `application/json` answer is one of two shapes, chosen by `format`: `Neighborhood` (no `format`)
+    or `NodeLinkGraph` (`format=node-link`); only the latter has `directed` (`"directed" in data` tells them apart)."""
     node = resolve(ix, ref, "ref")
     fmt = choose_format(format, accept)
     if fmt is not None:
