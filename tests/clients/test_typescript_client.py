@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.typescript_client import PACKAGE, SCHEMA, generate
+from scripts.typescript_client import PACKAGE, ROOT, SCHEMA, generate
 from tests.browser.conftest import uvicorn
 
 TYPESCRIPT_SOURCES = ("src/index.ts", "src/schema.d.ts", "test/live.test.ts")
@@ -89,6 +90,26 @@ def test_the_client_and_its_test_use_no_cast(package: Path) -> None:
     assert _casts(*TYPESCRIPT_SOURCES) == []
 
 
+def _readme_example() -> str:
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("### TypeScript client\n", 1)[1]
+    return section.split("```ts\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_example_compiles_strictly_with_no_cast(package: Path, tmp_path: Path) -> None:
+    """The README's five lines, as a project that installed the package would compile them."""
+    (tmp_path / "example.ts").write_text(_readme_example(), encoding="utf-8")
+    (tmp_path / "package.json").write_text('{"type": "module"}\n', encoding="utf-8")
+    (tmp_path / "node_modules" / "@storygraph").mkdir(parents=True)
+    (tmp_path / "node_modules" / "@storygraph" / "client").symlink_to(package, target_is_directory=True)
+    (tmp_path / "tsconfig.json").write_text(json.dumps({
+        "extends": str(package / "tsconfig.json"),
+        "compilerOptions": {"types": [], "rootDir": None, "outDir": None, "noEmit": True},
+        "include": ["example.ts"]}), encoding="utf-8")
+    checked = _run([_bin("tsc"), "--strict", "-p", str(tmp_path / "tsconfig.json")], timeout=600)
+    assert checked.returncode == 0, f"the README's TypeScript example does not compile:\n{checked.stdout}"
+    assert _casts(tmp_path / "example.ts") == []
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with uvicorn(tmp_path_factory.mktemp("typescript-client-db")) as srv:
@@ -104,4 +125,5 @@ def test_live_node_test_through_the_client(package: Path, server: str, tmp_path:
     ran = _run(["node", "--test", "--test-reporter=spec", str(tmp_path / "test" / "live.test.js")], timeout=300,
                env=os.environ | {"STORYGRAPH_URL": server, "NO_COLOR": "1"})
     assert ran.returncode == 0, f"the node test failed:\n{ran.stdout}\n{ran.stderr}"
-    assert "fail 0" in ran.stdout, ran.stdout
+    counts = dict(re.findall(r"^\S+ (tests|pass|fail) (\d+)$", ran.stdout, re.MULTILINE))
+    assert counts == {"tests": "8", "pass": "8", "fail": "0"}, ran.stdout
