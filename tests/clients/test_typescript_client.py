@@ -16,6 +16,7 @@ import difflib
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -37,6 +38,10 @@ def _run(args: list[str], timeout: float, **kwargs) -> subprocess.CompletedProce
 def package() -> Path:
     """clients/typescript with its pinned packages installed (``npm ci``)."""
     missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+    if not missing:
+        version = _run(["node", "--version"], timeout=60).stdout.strip()  # "v20.20.2"
+        if int(version.lstrip("v").split(".")[0]) < 20:
+            missing = [f"Node.js 20+ (this is {version})"]
     if missing:
         message = f"{' and '.join(missing)} missing: the TypeScript client needs Node.js 20+ and npm"
         if os.environ.get("CI"):
@@ -110,9 +115,13 @@ def test_the_readme_example_compiles_strictly_with_no_cast(package: Path, tmp_pa
     assert _casts(tmp_path / "example.ts") == []
 
 
+TOKEN = f"client-test-{secrets.token_hex(16)}"
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with uvicorn(tmp_path_factory.mktemp("typescript-client-db")) as srv:
+    """uvicorn over the seeded SQLite story, accepting ``TOKEN`` for writes."""
+    with uvicorn(tmp_path_factory.mktemp("typescript-client-db"), STORYGRAPH_API_TOKENS=f"client:{TOKEN}") as srv:
         yield srv.url
 
 
@@ -123,7 +132,7 @@ def test_live_node_test_through_the_client(package: Path, server: str, tmp_path:
     built = _run([_bin("tsc"), "-p", "tsconfig.json", "--noCheck", "--outDir", str(tmp_path)], timeout=600)
     assert built.returncode == 0, built.stdout + built.stderr
     ran = _run(["node", "--test", "--test-reporter=spec", str(tmp_path / "test" / "live.test.js")], timeout=300,
-               env=os.environ | {"STORYGRAPH_URL": server, "NO_COLOR": "1"})
+               env=os.environ | {"STORYGRAPH_URL": server, "STORYGRAPH_TOKEN": TOKEN, "NO_COLOR": "1"})
     assert ran.returncode == 0, f"the node test failed:\n{ran.stdout}\n{ran.stderr}"
     counts = dict(re.findall(r"^\S+ (tests|pass|fail) (\d+)$", ran.stdout, re.MULTILINE))
-    assert counts == {"tests": "8", "pass": "8", "fail": "0"}, ran.stdout
+    assert counts == {"tests": "9", "pass": "9", "fail": "0"}, ran.stdout

@@ -11,7 +11,10 @@ import { createStorygraphClient } from "../src/index.js";
 import type { Schemas } from "../src/index.js";
 
 const BASE = process.env["STORYGRAPH_URL"];
-if (BASE === undefined) throw new Error("set STORYGRAPH_URL to the server under test, e.g. http://127.0.0.1:8000");
+const TOKEN = process.env["STORYGRAPH_TOKEN"];
+if (BASE === undefined || TOKEN === undefined) {
+  throw new Error("set STORYGRAPH_URL (e.g. http://127.0.0.1:8000) and STORYGRAPH_TOKEN (a write token)");
+}
 const api = createStorygraphClient(BASE);
 
 // Compile-time checks on the generated types: each constant compiles only if its type says `true`.
@@ -135,4 +138,24 @@ test("a problem: an invalid parameter is a 422 naming it in typed errors", async
   const [invalid] = errors;
   assert.equal(invalid?.parameter, "limit");
   assert.equal(invalid?.location, "query");
+});
+
+test("the token goes on writes only: a write with it reaches the route, a read goes without it", async () => {
+  const sent: string[] = [];
+  const writer = createStorygraphClient(BASE, {
+    token: TOKEN,
+    fetch: (request) => {
+      sent.push(`${request.method} ${request.headers.get("authorization") ?? "no token"}`);
+      return fetch(request);
+    },
+  });
+  const gone = { params: { path: { article_id: "no-such-article" } } };
+  const anonymous = await api.DELETE("/v1/articles/{article_id}", gone);
+  assert.equal(anonymous.response.status, 401);
+  assert.equal(anonymous.error?.type, "https://storygraph.dev/problems/unauthorized");
+  const authorized = await writer.DELETE("/v1/articles/{article_id}", gone);
+  assert.equal(authorized.response.status, 404);
+  const read = await writer.GET("/v1/entities/{ref}", { params: { path: { ref: "us" } } });
+  assert.equal(read.data?.id, "united-states");
+  assert.deepEqual(sent, [`DELETE Bearer ${TOKEN}`, "GET no token"]);
 });
