@@ -19,7 +19,7 @@ export interface paths {
          * Liveness
          * @description Always 200 while the process answers (on the event loop: no thread to wait for).
          */
-        get: operations["healthz_healthz_get"];
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -39,7 +39,7 @@ export interface paths {
          * Readiness
          * @description 200 when the database answers (within 2 s) and the graph is loaded, else 503.
          */
-        get: operations["readyz_readyz_get"];
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -60,7 +60,7 @@ export interface paths {
          * @description With `q`, entities ranked by how well `q` matches a name or alias, each with its `score`;
          *     without it, every entity sorted by name (`score` null).
          */
-        get: operations["list_entities_v1_entities_get"];
+        get: operations["searchEntities"];
         put?: never;
         post?: never;
         delete?: never;
@@ -77,7 +77,7 @@ export interface paths {
             cookie?: never;
         };
         /** One entity */
-        get: operations["get_entity_v1_entities__ref__get"];
+        get: operations["getEntity"];
         put?: never;
         post?: never;
         delete?: never;
@@ -98,7 +98,7 @@ export interface paths {
          * @description `from`/`to` keep the relations whose `qualifiers.time` overlaps the window; relations without
          *     one follow `include_undated`.
          */
-        get: operations["entity_relations_v1_entities__ref__relations_get"];
+        get: operations["listEntityRelations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -125,8 +125,10 @@ export interface paths {
          *     Without `format` (and with no `Accept`, or `application/json`), the `{nodes, edges}` JSON below.
          *     With `format` (or an `Accept` naming an export media type), the neighbourhood as a subgraph in that
          *     export format, as `GET /v1/graph` answers the whole graph: `format=node-link` is NetworkX node-link JSON.
+         *     So the `application/json` answer is one of two shapes, chosen by `format`: `Neighborhood` (no `format`)
+         *     or `NodeLinkGraph` (`format=node-link`); only the latter has `directed` (`"directed" in data` tells them apart).
          */
-        get: operations["entity_neighborhood_v1_entities__ref__neighborhood_get"];
+        get: operations["getNeighborhood"];
         put?: never;
         post?: never;
         delete?: never;
@@ -147,7 +149,7 @@ export interface paths {
          * @description Any part may be omitted; with none, every relation. `from`/`to` keep the relations whose
          *     `qualifiers.time` overlaps the window; relations without one follow `include_undated`.
          */
-        get: operations["match_relations_v1_relations_get"];
+        get: operations["listRelations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -168,7 +170,7 @@ export interface paths {
          * @description Shortest first, ignoring edge direction; each hop lists every relation between its two
          *     entities, with evidence.
          */
-        get: operations["find_paths_v1_paths_get"];
+        get: operations["findPaths"];
         put?: never;
         post?: never;
         delete?: never;
@@ -190,7 +192,7 @@ export interface paths {
          *     relations (`attributions`); a claim is kept when one of them overlaps the window. A claim with
          *     an undated attribution, or none, counts as undated (`include_undated`).
          */
-        get: operations["list_claims_v1_claims_get"];
+        get: operations["listClaims"];
         put?: never;
         post?: never;
         delete?: never;
@@ -207,7 +209,7 @@ export interface paths {
             cookie?: never;
         };
         /** One claim */
-        get: operations["get_claim_v1_claims__ref__get"];
+        get: operations["getClaim"];
         put?: never;
         post?: never;
         delete?: never;
@@ -229,7 +231,7 @@ export interface paths {
          *     2023-11 overlaps from=2023-11-15; an open end may overlap any window on that side). Undated
          *     events come after the dated ones: by default listed without a window and left out with one.
          */
-        get: operations["list_events_v1_events_get"];
+        get: operations["listEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -246,7 +248,7 @@ export interface paths {
             cookie?: never;
         };
         /** Articles */
-        get: operations["list_articles_v1_articles_get"];
+        get: operations["listArticles"];
         put?: never;
         /**
          * Add an article and its fact sheet
@@ -256,7 +258,7 @@ export interface paths {
          *     id already stored is **409** (`PUT` replaces). A sheet with faults is **422**: `errors` has one entry
          *     per fault (`file` is `article` or `sheet`, `fact_id`, `field`, `reason`) and nothing is written.
          */
-        post: operations["post_article_v1_articles_post"];
+        post: operations["createArticle"];
         delete?: never;
         options?: never;
         head?: never;
@@ -274,21 +276,21 @@ export interface paths {
          * One article with its text
          * @description `text` is the article exactly as ingested; evidence offsets index it in code points.
          */
-        get: operations["get_article_v1_articles__article_id__get"];
+        get: operations["getArticle"];
         /**
          * Add or replace an article
          * @description Replace the article's facts atomically (**200**, `status: replaced` or `unchanged`), or store it
          *     (**201**). `article.id` must be the id in the URL (else 422). Entities and relations that only this
          *     article supported and that its new sheet drops go with the old facts.
          */
-        put: operations["put_article_v1_articles__article_id__put"];
+        put: operations["putArticle"];
         post?: never;
         /**
          * Delete an article
          * @description Remove the article, its evidence and aliases, and every entity, relation, claim or event that no
          *     remaining article supports: **204**; **404** if there is no such article.
          */
-        delete: operations["delete_one_v1_articles__article_id__delete"];
+        delete: operations["deleteArticle"];
         options?: never;
         head?: never;
         patch?: never;
@@ -309,7 +311,7 @@ export interface paths {
          *     (`# uncovered:` comments) are read by `storygraph coverage`, not stored. Read from the database in one
          *     snapshot (evidence is indexed by article there, not in the graph).
          */
-        get: operations["get_coverage_v1_articles__article_id__coverage_get"];
+        get: operations["getArticleCoverage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -330,7 +332,7 @@ export interface paths {
          * @description Exactly the body `POST /v1/articles` accepts: posting it back changes nothing; posting it under a
          *     new `article.id` adds that article's evidence to the same entities and relations.
          */
-        get: operations["get_sheet_v1_articles__article_id__sheet_get"];
+        get: operations["getArticleSheet"];
         put?: never;
         post?: never;
         delete?: never;
@@ -357,7 +359,7 @@ export interface paths {
          *     **422** for a merge into itself or across types; **404** (with `candidates`) or **409** for a
          *     reference that names no entity or several; **409** if a relation links the two.
          */
-        post: operations["merge_v1_entities__ref__merge_post"];
+        post: operations["mergeEntity"];
         delete?: never;
         options?: never;
         head?: never;
@@ -372,7 +374,7 @@ export interface paths {
             cookie?: never;
         };
         /** Merges, oldest first */
-        get: operations["merges_v1_merges_get"];
+        get: operations["listMerges"];
         put?: never;
         post?: never;
         delete?: never;
@@ -389,7 +391,7 @@ export interface paths {
             cookie?: never;
         };
         /** One merge */
-        get: operations["one_merge_v1_merges__merge_id__get"];
+        get: operations["getMerge"];
         put?: never;
         post?: never;
         delete?: never;
@@ -413,7 +415,7 @@ export interface paths {
          *     **404** for an unknown merge; **409** if it was undone already, or the graph changed so that it
          *     cannot be (its id is an entity again, or its target was merged on: undo that merge first).
          */
-        post: operations["undo_v1_merges__merge_id__undo_post"];
+        post: operations["undoMerge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -432,7 +434,7 @@ export interface paths {
          * @description Each predicate with its meaning, the entity types it takes as subject (domain) and object
          *     (range), and how many relations use it.
          */
-        get: operations["list_predicates_v1_predicates_get"];
+        get: operations["listPredicates"];
         put?: never;
         post?: never;
         delete?: never;
@@ -462,7 +464,7 @@ export interface paths {
          *     The answer is streamed from the database as it is written (its first bytes at once, at any size);
          *     `jsonld` and `turtle` then carry the same triples as a neighbourhood's, written one subject at a time.
          */
-        get: operations["whole_graph_v1_graph_get"];
+        get: operations["getGraph"];
         put?: never;
         post?: never;
         delete?: never;
@@ -484,7 +486,7 @@ export interface paths {
          *     texts, names, aliases and descriptions. Each hit names the best-matching document (`matched`)
          *     and carries the matching quotes with their offsets: `article.text[start:end] == quote`.
          */
-        get: operations["search_v1_search_get"];
+        get: operations["searchEvidence"];
         put?: never;
         post?: never;
         delete?: never;
@@ -524,7 +526,7 @@ export interface paths {
          *     `schema:` <https://schema.org/>, `prov:` <http://www.w3.org/ns/prov#>, `oa:` <http://www.w3.org/ns/oa#>;
          *     `rdf:`, `rdfs:` and `xsd:` as usual. Queries must declare the prefixes they use.
          */
-        get: operations["sparql_get_v1_sparql_get"];
+        get: operations["sparqlGet"];
         put?: never;
         /**
          * Run a SPARQL query (query in the body)
@@ -553,7 +555,7 @@ export interface paths {
          *
          *     The body is the query itself (`Content-Type: application/sparql-query`) or a form with a `query` field (`Content-Type: application/x-www-form-urlencoded`). POST is only for long queries: nothing is ever written.
          */
-        post: operations["sparql_post_v1_sparql_post"];
+        post: operations["sparqlPost"];
         delete?: never;
         options?: never;
         head?: never;
@@ -572,7 +574,7 @@ export interface paths {
          * @description Computed on the graph of the selected relations (every relation when unfiltered), highest
          *     score first, ties by entity id. Answers are cached per graph revision and filters.
          */
-        get: operations["centrality_v1_analytics_centrality_get"];
+        get: operations["getCentrality"];
         put?: never;
         post?: never;
         delete?: never;
@@ -594,7 +596,7 @@ export interface paths {
          *     (weighted by how many relations link two entities), with a fixed seed so the answer is stable;
          *     largest community first.
          */
-        get: operations["communities_v1_analytics_communities_get"];
+        get: operations["getCommunities"];
         put?: never;
         post?: never;
         delete?: never;
@@ -619,7 +621,7 @@ export interface paths {
          *     At most 200 entities and 500 relations: past that, the 200 most connected entities (most distinct
          *     neighbours) and the relations among them, with a caption saying so and `Storygraph-Truncated: true`.
          */
-        get: operations["graph_svg_v1_graph_svg_get"];
+        get: operations["graphSvg"];
         put?: never;
         post?: never;
         delete?: never;
@@ -641,7 +643,7 @@ export interface paths {
          *     `/v1/entities/{ref}/neighborhood`, cut around a hub: see `Storygraph-Truncated`), the entity
          *     itself drawn larger and ringed; a cut picture says so in its caption too.
          */
-        get: operations["neighborhood_svg_v1_entities__ref__neighborhood_svg_get"];
+        get: operations["neighborhoodSvg"];
         put?: never;
         post?: never;
         delete?: never;
@@ -811,6 +813,24 @@ export interface components {
             /** Text */
             text: string;
         };
+        /**
+         * Candidate
+         * @description An entity a reference may have meant (a 404's nearest names, a 409's every match).
+         */
+        Candidate: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            type: components["schemas"]["EntityType"];
+            /**
+             * Score
+             * @description 404 only: how well the reference matches, as in search
+             */
+            score?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** Centrality */
         Centrality: {
             entity: components["schemas"]["EntityRef"];
@@ -837,8 +857,9 @@ export interface components {
             /**
              * Status
              * @description Derived: disputed, asserted, denied or unattributed
+             * @enum {string}
              */
-            status: string;
+            status: "disputed" | "asserted" | "denied" | "unattributed";
             /** Evidence */
             evidence: components["schemas"]["Evidence"][];
             /**
@@ -940,8 +961,9 @@ export interface components {
             /**
              * Precision
              * @description day, month, season, year or interval
+             * @enum {string}
              */
-            precision: string;
+            precision: "day" | "month" | "season" | "year" | "interval";
             /** Earliest */
             earliest: string | null;
             /** Latest */
@@ -958,8 +980,7 @@ export interface components {
             id: string;
             /** Name */
             name: string;
-            /** Type */
-            type: string;
+            type: components["schemas"]["EntityType"];
             /** Aliases */
             aliases: string[];
             /** Description */
@@ -968,13 +989,10 @@ export interface components {
             attributes: {
                 [key: string]: unknown;
             };
-            /** @description Events only */
-            date?: components["schemas"]["DateOut"] | null;
-            /**
-             * Modality
-             * @description Events only: asserted, planned, expected ...
-             */
-            modality?: string | null;
+            /** @description Events only; null otherwise */
+            date: components["schemas"]["DateOut"] | null;
+            /** @description Events only: asserted, planned, expected ...; null otherwise */
+            modality: components["schemas"]["Modality"] | null;
             /** Evidence */
             evidence: components["schemas"]["Evidence"][];
             /**
@@ -989,8 +1007,7 @@ export interface components {
             id: string;
             /** Name */
             name: string;
-            /** Type */
-            type: string;
+            type: components["schemas"]["EntityType"];
             /** Aliases */
             aliases: string[];
             /** Description */
@@ -999,13 +1016,10 @@ export interface components {
             attributes: {
                 [key: string]: unknown;
             };
-            /** @description Events only */
-            date?: components["schemas"]["DateOut"] | null;
-            /**
-             * Modality
-             * @description Events only: asserted, planned, expected ...
-             */
-            modality?: string | null;
+            /** @description Events only; null otherwise */
+            date: components["schemas"]["DateOut"] | null;
+            /** @description Events only: asserted, planned, expected ...; null otherwise */
+            modality: components["schemas"]["Modality"] | null;
             /** Evidence */
             evidence: components["schemas"]["Evidence"][];
             /**
@@ -1019,14 +1033,57 @@ export interface components {
              */
             score: number | null;
         };
+        /**
+         * EntityMovedProblem
+         * @description 308: the entity id was merged into another (``Location`` is the same URL for the entity kept).
+         */
+        EntityMovedProblem: {
+            /**
+             * Type
+             * @description A URI naming the kind of problem, or about:blank
+             */
+            type: string;
+            /** Title */
+            title: string;
+            /** Status */
+            status: number;
+            /** Detail */
+            detail: string;
+            /**
+             * Instance
+             * @description The request's path, percent-encoded as sent
+             */
+            instance: string;
+            /**
+             * Candidates
+             * @description 404/409 on an entity reference: did you mean ...
+             */
+            candidates?: components["schemas"]["Candidate"][] | null;
+            /**
+             * Errors
+             * @description 422: each invalid parameter, where and why
+             */
+            errors?: components["schemas"]["ProblemError"][] | null;
+            /**
+             * Merged Into
+             * @description The id of the entity it was merged into
+             */
+            merged_into: string;
+            /**
+             * Location
+             * @description The URL to ask instead, as in `Location`
+             */
+            location: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** EntityRef */
         EntityRef: {
             /** Id */
             id: string;
             /** Name */
             name: string;
-            /** Type */
-            type: string;
+            type: components["schemas"]["EntityType"];
         };
         /**
          * EntityType
@@ -1045,15 +1102,14 @@ export interface components {
              */
             date: string | null;
             /** Precision */
-            precision: string | null;
+            precision: ("day" | "month" | "season" | "year" | "interval") | null;
             /** Date Text */
             date_text: string | null;
             /** Earliest */
             earliest: string | null;
             /** Latest */
             latest: string | null;
-            /** Modality */
-            modality: string;
+            modality: components["schemas"]["Modality"];
             /** Participants */
             participants: components["schemas"]["EntityRef"][];
             place: components["schemas"]["EntityRef"] | null;
@@ -1140,6 +1196,12 @@ export interface components {
              */
             into: string;
         };
+        /**
+         * Modality
+         * @description How the article commits to a relation (after NewsReader/GRaSP attribution).
+         * @enum {string}
+         */
+        Modality: "asserted" | "denied" | "planned" | "expected" | "hoped" | "reported";
         /** Moved */
         Moved: {
             /** Aliases */
@@ -1149,12 +1211,29 @@ export interface components {
             /** Relations */
             relations: number;
         };
-        /** Neighborhood */
+        /**
+         * Neighborhood
+         * @description The default JSON of ``/v1/entities/{ref}/neighborhood``: the entities and the relations among them.
+         */
         Neighborhood: {
             /** Nodes */
             nodes: components["schemas"]["Entity"][];
             /** Edges */
             edges: components["schemas"]["Relation"][];
+        };
+        /**
+         * NodeLinkEdge
+         * @description A link of node-link JSON: ``source`` and ``target`` node ids, ``key`` the relation id, and its fields.
+         */
+        NodeLinkEdge: {
+            /** Source */
+            source: string;
+            /** Target */
+            target: string;
+            /** Key */
+            key: string;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * NodeLinkGraph
@@ -1165,146 +1244,29 @@ export interface components {
             directed: boolean;
             /** Multigraph */
             multigraph: boolean;
-            /** Graph */
+            /**
+             * Graph
+             * @description Graph attributes
+             */
             graph: {
                 [key: string]: unknown;
             };
             /** Nodes */
-            nodes: {
-                [key: string]: unknown;
-            }[];
+            nodes: components["schemas"]["NodeLinkNode"][];
             /** Edges */
-            edges: {
-                [key: string]: unknown;
-            }[];
+            edges: components["schemas"]["NodeLinkEdge"][];
         } & {
             [key: string]: unknown;
         };
-        /** Page[Article] */
-        Page_Article_: {
-            /** Items */
-            items: components["schemas"]["Article"][];
-            /**
-             * Total
-             * @description Number of items across all pages
-             */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
-        /** Page[Centrality] */
-        Page_Centrality_: {
-            /** Items */
-            items: components["schemas"]["Centrality"][];
-            /**
-             * Total
-             * @description Number of items across all pages
-             */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
-        /** Page[Claim] */
-        Page_Claim_: {
-            /** Items */
-            items: components["schemas"]["Claim"][];
-            /**
-             * Total
-             * @description Number of items across all pages
-             */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
-        /** Page[EntityHit] */
-        Page_EntityHit_: {
-            /** Items */
-            items: components["schemas"]["EntityHit"][];
-            /**
-             * Total
-             * @description Number of items across all pages
-             */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
-        /** Page[Event] */
-        Page_Event_: {
-            /** Items */
-            items: components["schemas"]["Event"][];
-            /**
-             * Total
-             * @description Number of items across all pages
-             */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
-        /** Page[Merge] */
-        Page_Merge_: {
-            /** Items */
-            items: components["schemas"]["Merge"][];
-            /**
-             * Total
-             * @description Number of items across all pages
-             */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
-        /** Page[Predicate] */
-        Page_Predicate_: {
-            /** Items */
-            items: components["schemas"]["Predicate"][];
-            /**
-             * Total
-             * @description Number of items across all pages
-             */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
-        /** Page[Relation] */
-        Page_Relation_: {
-            /** Items */
-            items: components["schemas"]["Relation"][];
-            /**
-             * Total
-             * @description Number of items across all pages
-             */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
-        /** Page[SearchHit] */
-        Page_SearchHit_: {
-            /** Items */
-            items: components["schemas"]["SearchHit"][];
-            /**
-             * Total
-             * @description Number of items across all pages
-             */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
+        /**
+         * NodeLinkNode
+         * @description A node of node-link JSON: its ``id`` and the entity's fields (name, type, aliases, evidence ...).
+         */
+        NodeLinkNode: {
+            /** Id */
+            id: string;
+        } & {
+            [key: string]: unknown;
         };
         /** Path */
         Path: {
@@ -1342,11 +1304,14 @@ export interface components {
         /**
          * Problem
          * @description An RFC 9457 problem document (``application/problem+json``).
+         *
+         *     ``type``, ``title``, ``status``, ``detail`` and ``instance`` are always there; the other
+         *     members depend on the problem (``candidates``, ``errors``, ``available``, ``merged_into`` ...).
          */
         Problem: {
             /**
              * Type
-             * @default about:blank
+             * @description A URI naming the kind of problem, or about:blank
              */
             type: string;
             /** Title */
@@ -1355,33 +1320,62 @@ export interface components {
             status: number;
             /** Detail */
             detail: string;
-            /** Instance */
-            instance?: string | null;
+            /**
+             * Instance
+             * @description The request's path, percent-encoded as sent
+             */
+            instance: string;
             /**
              * Candidates
              * @description 404/409 on an entity reference: did you mean ...
              */
-            candidates?: {
-                [key: string]: unknown;
-            }[] | null;
+            candidates?: components["schemas"]["Candidate"][] | null;
             /**
              * Errors
              * @description 422: each invalid parameter, where and why
              */
-            errors?: {
-                [key: string]: unknown;
-            }[] | null;
+            errors?: components["schemas"]["ProblemError"][] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ProblemError
+         * @description One thing wrong with the request: a parameter (``parameter``, ``location``), a body field
+         *     (``field``, ``location: body``), or a fact of a sheet (``file``, ``fact_id``, ``field``).
+         */
+        ProblemError: {
+            /** Reason */
+            reason: string;
+            /** Parameter */
+            parameter?: string | null;
+            /** Field */
+            field?: string | null;
+            /**
+             * Location
+             * @description query, path, header or body
+             */
+            location?: string | null;
+            /**
+             * File
+             * @description Fact sheet errors: article or sheet
+             */
+            file?: string | null;
+            /**
+             * Fact Id
+             * @description Fact sheet errors: the fact's id, if it has one
+             */
+            fact_id?: string | null;
         } & {
             [key: string]: unknown;
         };
         /** Qualifiers */
         Qualifiers: {
-            time?: components["schemas"]["DateOut"] | null;
-            place?: components["schemas"]["EntityRef"] | null;
+            time: components["schemas"]["DateOut"] | null;
+            place: components["schemas"]["EntityRef"] | null;
             /** Role */
-            role?: string | null;
+            role: string | null;
             /** @description Who the article attributes the statement to */
-            source?: components["schemas"]["EntityRef"] | null;
+            source: components["schemas"]["EntityRef"] | null;
         };
         /** Relation */
         Relation: {
@@ -1392,8 +1386,7 @@ export interface components {
             predicate: string;
             object: components["schemas"]["EntityRef"];
             qualifiers: components["schemas"]["Qualifiers"];
-            /** Modality */
-            modality: string;
+            modality: components["schemas"]["Modality"];
             /** Evidence */
             evidence: components["schemas"]["Evidence"][];
         };
@@ -1422,12 +1415,12 @@ export interface components {
              * Name
              * @description Entities: the canonical name
              */
-            name?: string | null;
+            name: string | null;
             /**
              * Text
              * @description Claims: the claim; relations: 'subject predicate object'
              */
-            text?: string | null;
+            text: string | null;
             /**
              * Score
              * @description Relevance, higher is better: -bm25 in SQLite, ts_rank in PostgreSQL; comparable within one answer only
@@ -1441,14 +1434,17 @@ export interface components {
              */
             evidence: components["schemas"]["Evidence"][];
             /** @description Entities and claims: link with /v1/entities/{id} or /v1/claims/{id} */
-            entity?: components["schemas"]["EntityRef"] | null;
+            entity: components["schemas"]["EntityRef"] | null;
             /** @description Relations: its triple, to link with /v1/relations */
-            relation?: components["schemas"]["RelationRefOut"] | null;
+            relation: components["schemas"]["RelationRefOut"] | null;
         };
         /** Status */
         Status: {
-            /** Status */
-            status: string;
+            /**
+             * Status
+             * @constant
+             */
+            status: "ok";
         };
         /** Written */
         Written: {
@@ -1471,6 +1467,219 @@ export interface components {
              */
             revision: string;
         };
+        /** CytoscapeEdge */
+        CytoscapeEdge: {
+            data: components["schemas"]["CytoscapeEdgeData"];
+        };
+        /** CytoscapeEdgeData */
+        CytoscapeEdgeData: {
+            /**
+             * Id
+             * @description The relation id
+             */
+            id: string;
+            /** Source */
+            source: string;
+            /** Target */
+            target: string;
+            /**
+             * Label
+             * @description The predicate
+             */
+            label: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CytoscapeElements */
+        CytoscapeElements: {
+            /** Nodes */
+            nodes: components["schemas"]["CytoscapeNode"][];
+            /** Edges */
+            edges: components["schemas"]["CytoscapeEdge"][];
+        };
+        /**
+         * CytoscapeGraph
+         * @description Cytoscape.js JSON (``format=cytoscape``): ``cy.add(data.elements)``.
+         */
+        CytoscapeGraph: {
+            /**
+             * Data
+             * @description Graph attributes
+             */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Directed */
+            directed: boolean;
+            /** Multigraph */
+            multigraph: boolean;
+            elements: components["schemas"]["CytoscapeElements"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** CytoscapeNode */
+        CytoscapeNode: {
+            data: components["schemas"]["CytoscapeNodeData"];
+        };
+        /** CytoscapeNodeData */
+        CytoscapeNodeData: {
+            /** Id */
+            id: string;
+            /**
+             * Label
+             * @description The entity's name
+             */
+            label: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * JsonLdDocument
+         * @description JSON-LD (``format=jsonld``): a ``@context`` and the ``@graph`` of nodes (schema.org and ``sg:`` terms).
+         */
+        JsonLdDocument: {
+            /**
+             * @Context
+             * @description The terms' IRIs
+             * @default null
+             */
+            "@context": unknown;
+            /**
+             * @Graph
+             * @description The nodes; JSON-LD compaction may put a lone node at the top
+             */
+            "@graph"?: {
+                [key: string]: unknown;
+            }[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** ArticlePage */
+        ArticlePage: {
+            /** Items */
+            items: components["schemas"]["Article"][];
+            /**
+             * Total
+             * @description Number of items across all pages
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** CentralityPage */
+        CentralityPage: {
+            /** Items */
+            items: components["schemas"]["Centrality"][];
+            /**
+             * Total
+             * @description Number of items across all pages
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** ClaimPage */
+        ClaimPage: {
+            /** Items */
+            items: components["schemas"]["Claim"][];
+            /**
+             * Total
+             * @description Number of items across all pages
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** EntityHitPage */
+        EntityHitPage: {
+            /** Items */
+            items: components["schemas"]["EntityHit"][];
+            /**
+             * Total
+             * @description Number of items across all pages
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** EventPage */
+        EventPage: {
+            /** Items */
+            items: components["schemas"]["Event"][];
+            /**
+             * Total
+             * @description Number of items across all pages
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** MergePage */
+        MergePage: {
+            /** Items */
+            items: components["schemas"]["Merge"][];
+            /**
+             * Total
+             * @description Number of items across all pages
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** PredicatePage */
+        PredicatePage: {
+            /** Items */
+            items: components["schemas"]["Predicate"][];
+            /**
+             * Total
+             * @description Number of items across all pages
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** RelationPage */
+        RelationPage: {
+            /** Items */
+            items: components["schemas"]["Relation"][];
+            /**
+             * Total
+             * @description Number of items across all pages
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** SearchHitPage */
+        SearchHitPage: {
+            /** Items */
+            items: components["schemas"]["SearchHit"][];
+            /**
+             * Total
+             * @description Number of items across all pages
+             */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -1480,7 +1689,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    healthz_healthz_get: {
+    getHealth: {
         parameters: {
             query?: never;
             header?: never;
@@ -1527,7 +1736,7 @@ export interface operations {
             };
         };
     };
-    readyz_readyz_get: {
+    getReadiness: {
         parameters: {
             query?: never;
             header?: never;
@@ -1583,7 +1792,7 @@ export interface operations {
             };
         };
     };
-    list_entities_v1_entities_get: {
+    searchEntities: {
         parameters: {
             query?: {
                 /** @description Matched against names and aliases: exact, then prefix, then fuzzy */
@@ -1607,17 +1816,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_EntityHit_"];
-                };
-            };
-            /** @description The entity id was merged into another; `Location` is its URL */
-            308: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["EntityHitPage"];
                 };
             };
             /** @description The URL is not UTF-8 once percent-decoded */
@@ -1667,7 +1866,7 @@ export interface operations {
             };
         };
     };
-    get_entity_v1_entities__ref__get: {
+    getEntity: {
         parameters: {
             query?: never;
             header?: never;
@@ -1688,14 +1887,15 @@ export interface operations {
                     "application/json": components["schemas"]["Entity"];
                 };
             };
-            /** @description The entity id was merged into another; `Location` is its URL */
+            /** @description The entity id was merged into another: `Location` is the same request for the entity kept (clients follow it); the body names it in `merged_into` */
             308: {
                 headers: {
+                    /** @description The same URL with the kept entity's id */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["EntityMovedProblem"];
                 };
             };
             /** @description The URL is not UTF-8 once percent-decoded */
@@ -1763,7 +1963,7 @@ export interface operations {
             };
         };
     };
-    entity_relations_v1_entities__ref__relations_get: {
+    listEntityRelations: {
         parameters: {
             query?: {
                 /** @description out: it is the subject; in: the object */
@@ -1796,17 +1996,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_Relation_"];
+                    "application/json": components["schemas"]["RelationPage"];
                 };
             };
-            /** @description The entity id was merged into another; `Location` is its URL */
+            /** @description The entity id was merged into another: `Location` is the same request for the entity kept (clients follow it); the body names it in `merged_into` */
             308: {
                 headers: {
+                    /** @description The same URL with the kept entity's id */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["EntityMovedProblem"];
                 };
             };
             /** @description The URL is not UTF-8 once percent-decoded */
@@ -1874,7 +2075,7 @@ export interface operations {
             };
         };
     };
-    entity_neighborhood_v1_entities__ref__neighborhood_get: {
+    getNeighborhood: {
         parameters: {
             query?: {
                 /** @description Hops, either direction */
@@ -1900,22 +2101,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Neighborhood"] | components["schemas"]["NodeLinkGraph"];
-                    "application/vnd.cytoscape+json": Record<string, never>;
+                    "application/vnd.cytoscape+json": components["schemas"]["CytoscapeGraph"];
                     "application/graphml+xml": string;
                     "application/gexf+xml": string;
-                    "application/ld+json": Record<string, never>;
+                    "application/ld+json": components["schemas"]["JsonLdDocument"];
                     "text/turtle": string;
                     "application/zip": string;
                 };
             };
-            /** @description The entity id was merged into another; `Location` is its URL */
+            /** @description The entity id was merged into another: `Location` is the same request for the entity kept (clients follow it); the body names it in `merged_into` */
             308: {
                 headers: {
+                    /** @description The same URL with the kept entity's id */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["EntityMovedProblem"];
                 };
             };
             /** @description The URL is not UTF-8 once percent-decoded */
@@ -1992,7 +2194,7 @@ export interface operations {
             };
         };
     };
-    match_relations_v1_relations_get: {
+    listRelations: {
         parameters: {
             query?: {
                 /** @description Entity id, canonical name or alias; case and punctuation are ignored ("us" finds "U.S.") */
@@ -2024,7 +2226,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_Relation_"];
+                    "application/json": components["schemas"]["RelationPage"];
                 };
             };
             /** @description The URL is not UTF-8 once percent-decoded */
@@ -2092,7 +2294,7 @@ export interface operations {
             };
         };
     };
-    find_paths_v1_paths_get: {
+    findPaths: {
         parameters: {
             query: {
                 /** @description Entity id, canonical name or alias; case and punctuation are ignored ("us" finds "U.S.") */
@@ -2184,7 +2386,7 @@ export interface operations {
             };
         };
     };
-    list_claims_v1_claims_get: {
+    listClaims: {
         parameters: {
             query?: {
                 /** @description Only claims about this entity. Entity id, canonical name or alias; case and punctuation are ignored ("us" finds "U.S.") */
@@ -2214,7 +2416,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_Claim_"];
+                    "application/json": components["schemas"]["ClaimPage"];
                 };
             };
             /** @description The URL is not UTF-8 once percent-decoded */
@@ -2282,7 +2484,7 @@ export interface operations {
             };
         };
     };
-    get_claim_v1_claims__ref__get: {
+    getClaim: {
         parameters: {
             query?: never;
             header?: never;
@@ -2368,7 +2570,7 @@ export interface operations {
             };
         };
     };
-    list_events_v1_events_get: {
+    listEvents: {
         parameters: {
             query?: {
                 /** @description A date or partial date: 2023, 2023-11 or 2023-11-15; items ending before it are left out */
@@ -2394,7 +2596,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_Event_"];
+                    "application/json": components["schemas"]["EventPage"];
                 };
             };
             /** @description The URL is not UTF-8 once percent-decoded */
@@ -2444,7 +2646,7 @@ export interface operations {
             };
         };
     };
-    list_articles_v1_articles_get: {
+    listArticles: {
         parameters: {
             query?: {
                 /** @description Items per page */
@@ -2464,7 +2666,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_Article_"];
+                    "application/json": components["schemas"]["ArticlePage"];
                 };
             };
             /** @description The URL is not UTF-8 once percent-decoded */
@@ -2514,7 +2716,7 @@ export interface operations {
             };
         };
     };
-    post_article_v1_articles_post: {
+    createArticle: {
         parameters: {
             query?: never;
             header?: never;
@@ -2637,7 +2839,7 @@ export interface operations {
             };
         };
     };
-    get_article_v1_articles__article_id__get: {
+    getArticle: {
         parameters: {
             query?: never;
             header?: never;
@@ -2713,7 +2915,7 @@ export interface operations {
             };
         };
     };
-    put_article_v1_articles__article_id__put: {
+    putArticle: {
         parameters: {
             query?: never;
             header?: never;
@@ -2829,7 +3031,7 @@ export interface operations {
             };
         };
     };
-    delete_one_v1_articles__article_id__delete: {
+    deleteArticle: {
         parameters: {
             query?: never;
             header?: never;
@@ -2921,7 +3123,7 @@ export interface operations {
             };
         };
     };
-    get_coverage_v1_articles__article_id__coverage_get: {
+    getArticleCoverage: {
         parameters: {
             query?: never;
             header?: never;
@@ -2997,7 +3199,7 @@ export interface operations {
             };
         };
     };
-    get_sheet_v1_articles__article_id__sheet_get: {
+    getArticleSheet: {
         parameters: {
             query?: never;
             header?: never;
@@ -3073,7 +3275,7 @@ export interface operations {
             };
         };
     };
-    merge_v1_entities__ref__merge_post: {
+    mergeEntity: {
         parameters: {
             query?: never;
             header?: never;
@@ -3190,7 +3392,7 @@ export interface operations {
             };
         };
     };
-    merges_v1_merges_get: {
+    listMerges: {
         parameters: {
             query?: {
                 /** @description Items per page */
@@ -3210,7 +3412,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_Merge_"];
+                    "application/json": components["schemas"]["MergePage"];
                 };
             };
             /** @description The URL is not UTF-8 once percent-decoded */
@@ -3260,7 +3462,7 @@ export interface operations {
             };
         };
     };
-    one_merge_v1_merges__merge_id__get: {
+    getMerge: {
         parameters: {
             query?: never;
             header?: never;
@@ -3337,7 +3539,7 @@ export interface operations {
             };
         };
     };
-    undo_v1_merges__merge_id__undo_post: {
+    undoMerge: {
         parameters: {
             query?: never;
             header?: never;
@@ -3441,7 +3643,7 @@ export interface operations {
             };
         };
     };
-    list_predicates_v1_predicates_get: {
+    listPredicates: {
         parameters: {
             query?: {
                 /** @description Items per page */
@@ -3461,7 +3663,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_Predicate_"];
+                    "application/json": components["schemas"]["PredicatePage"];
                 };
             };
             /** @description The URL is not UTF-8 once percent-decoded */
@@ -3511,7 +3713,7 @@ export interface operations {
             };
         };
     };
-    whole_graph_v1_graph_get: {
+    getGraph: {
         parameters: {
             query?: {
                 /** @description The export format; without it, chosen by the `Accept` header. `node-link` (application/json): NetworkX node-link JSON (networkx.node_link_graph, d3-force); `cytoscape` (application/vnd.cytoscape+json): Cytoscape.js elements JSON (cy.add(data.elements)); `graphml` (application/graphml+xml): GraphML (networkx.read_graphml, Gephi, yEd, igraph); `gexf` (application/gexf+xml): GEXF 1.2 (Gephi); `jsonld` (application/ld+json): JSON-LD with an inline context (schema.org, PROV-O, Web Annotation); `turtle` (text/turtle): RDF Turtle (the same triples as jsonld); `csv` (application/zip): a zip of nodes.csv and edges.csv (pandas, R) */
@@ -3529,13 +3731,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
-                    "application/vnd.cytoscape+json": Record<string, never>;
+                    "application/json": components["schemas"]["NodeLinkGraph"];
+                    "application/vnd.cytoscape+json": components["schemas"]["CytoscapeGraph"];
                     "application/graphml+xml": string;
                     "application/gexf+xml": string;
-                    "application/ld+json": Record<string, never>;
+                    "application/ld+json": components["schemas"]["JsonLdDocument"];
                     "text/turtle": string;
                     "application/zip": string;
                 };
@@ -3596,7 +3796,7 @@ export interface operations {
             };
         };
     };
-    search_v1_search_get: {
+    searchEvidence: {
         parameters: {
             query: {
                 /** @description Words to find (all of them, stemmed: 'label' finds 'labeling'); never query syntax, so quotes, * or NEAR are plain text */
@@ -3620,7 +3820,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_SearchHit_"];
+                    "application/json": components["schemas"]["SearchHitPage"];
                 };
             };
             /** @description The URL is not UTF-8 once percent-decoded */
@@ -3670,7 +3870,7 @@ export interface operations {
             };
         };
     };
-    sparql_get_v1_sparql_get: {
+    sparqlGet: {
         parameters: {
             query: {
                 /** @description A SPARQL 1.1 query: SELECT, ASK, CONSTRUCT or DESCRIBE */
@@ -3808,7 +4008,7 @@ export interface operations {
             };
         };
     };
-    sparql_post_v1_sparql_post: {
+    sparqlPost: {
         parameters: {
             query?: never;
             header?: never;
@@ -3955,7 +4155,7 @@ export interface operations {
             };
         };
     };
-    centrality_v1_analytics_centrality_get: {
+    getCentrality: {
         parameters: {
             query?: {
                 /** @description degree: relations in and out over n-1; betweenness: on the undirected simple graph, who brokers; pagerank: along the relations' direction */
@@ -3981,7 +4181,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_Centrality_"];
+                    "application/json": components["schemas"]["CentralityPage"];
                 };
             };
             /** @description The URL is not UTF-8 once percent-decoded */
@@ -4031,7 +4231,7 @@ export interface operations {
             };
         };
     };
-    communities_v1_analytics_communities_get: {
+    getCommunities: {
         parameters: {
             query?: {
                 /** @description Only relations of these predicates (repeat the parameter or separate with commas; see /v1/predicates) */
@@ -4103,7 +4303,7 @@ export interface operations {
             };
         };
     };
-    graph_svg_v1_graph_svg_get: {
+    graphSvg: {
         parameters: {
             query?: never;
             header?: never;
@@ -4170,7 +4370,7 @@ export interface operations {
             };
         };
     };
-    neighborhood_svg_v1_entities__ref__neighborhood_svg_get: {
+    neighborhoodSvg: {
         parameters: {
             query?: {
                 /** @description Hops, either direction */
