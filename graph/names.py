@@ -255,6 +255,15 @@ class NameIndex:
         d = self._g.nodes[node]
         return {"id": node, "name": d["name"], "type": d["type"]}
 
+    def named(self, text: str) -> list[str]:
+        """Every entity a name or alias of which has ``text``'s key, by id: exact only, never an id or a guess.
+
+        >>> from graph.testing import seed_index
+        >>> seed_index().names.named("REUTERS")
+        ['reuters']
+        """
+        return sorted(self._key_ids.get(normalize_name(text), ()))
+
     def resolve(self, ref: str, *, parameter: str | None = None) -> str:
         """The one entity an id, name or alias names.
 

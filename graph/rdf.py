@@ -58,10 +58,20 @@ The model, term by term:
   also ``prov:wasAttributedTo``.
 * **Articles** are ``schema:NewsArticle`` with ``schema:headline``,
   ``schema:datePublished`` (the publication date, kept apart from the dates of
-  the facts), ``schema:publisher``/``schema:author``/``schema:editor`` (a
-  named ``schema:Organization``/``schema:Person``), ``sg:photographer``,
-  ``schema:dateline``, ``schema:inLanguage``, ``schema:url``, ``sg:textSha256``
-  and ``schema:articleBody``, the text the offsets count into.
+  the facts), ``schema:publisher``/``schema:author``/``schema:editor``/
+  ``sg:photographer``, ``schema:dateline``, ``schema:inLanguage``,
+  ``schema:url``, ``sg:textSha256`` and ``schema:articleBody``, the text the
+  offsets count into. A credit is the graph's own entity when exactly one
+  entity of the right type (:data:`CREDITS`) has that name or alias, so
+  "every schema:Person" counts each person once; otherwise a named blank
+  node. The document entity whose name is the article's title *is* the
+  article (:func:`article_documents`): one resource, ``article:{id}``, rather
+  than two linked by ``owl:sameAs``, which a query without reasoning would
+  count twice.
+* **Blank nodes** (selectors, property values, unresolved credits) are
+  labelled from what they describe (:func:`_bnode`), so every serialization
+  of one graph is the same bytes in every process.
+* schema.org's namespace is ``https://schema.org/`` (not ``http://``).
 
 >>> from graph.testing import seed_index
 >>> g = rdf_graph(seed_index())
@@ -72,9 +82,11 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
+import weakref
 from collections import OrderedDict
 from functools import lru_cache
 from collections.abc import Iterator
@@ -84,6 +96,7 @@ import networkx as nx
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 import rdflib.namespace as ns
 
+from .names import normalize_name
 from .vocabulary import PREDICATES
 
 if TYPE_CHECKING:
@@ -141,6 +154,13 @@ SCHEMA_TYPES: dict[str, URIRef] = {
 # A document's class from the relations that reach it in the whole graph.
 DOCUMENT_TYPES: dict[str, URIRef] = {"photographed": SCHEMA.Photograph, "reported": SCHEMA.NewsArticle}
 ROLES: dict[str, URIRef] = {"asserts": SG.asserter, "denies": SG.denier}
+# An article's credits: (property, class of an unknown one, metadata field, the entity types that may be it).
+CREDITS: tuple[tuple[URIRef, URIRef, str, tuple[str, ...]], ...] = (
+    (SCHEMA.publisher, SCHEMA.Organization, "publisher", ("organization", "government")),
+    (SCHEMA.author, SCHEMA.Person, "authors", ("person",)),
+    (SCHEMA.editor, SCHEMA.Person, "editors", ("person",)),
+    (SG.photographer, SCHEMA.Person, "photographers", ("person",)),
+)
 
 # The inline JSON-LD context: prefixes, and short terms for the common properties.
 JSONLD_CONTEXT: dict[str, Any] = {
@@ -199,6 +219,13 @@ def entity_iri(node: str) -> URIRef:
     return ENTITY[node]
 
 
+def node_iri(ix: "GraphIndex", node: str) -> URIRef:
+    """The IRI the RDF view gives an entity: :func:`entity_iri`, or the article's for the document entity that is
+    the article (:func:`article_documents`)."""
+    aid = articles_of_documents(ix).get(node)
+    return entity_iri(node) if aid is None else article_iri(aid)
+
+
 def relation_iri(rel_id: str) -> URIRef:
     return RELATION[rel_id]
 
@@ -210,6 +237,69 @@ def article_iri(article_id: str) -> URIRef:
 def span_iri(article_id: str, start: int, end: int) -> URIRef:
     """An evidence span: the article's IRI with an RFC 5147 ``#char=start,end`` fragment."""
     return URIRef(f"{ARTICLE[article_id]}#char={start},{end}")
+
+
+def _bnode(*about: str) -> BNode:
+    """A blank node labelled by what it describes (its owner's IRI and its role), not at random.
+
+    rdflib's Turtle writer orders blank nodes by label, so random labels made the
+    same graph come out in a different order on every request (and its strong
+    ETag lie); these make it the same bytes in every process.
+
+    >>> _bnode("https://storygraph.dev/article/a#char=0,5", "quote") == _bnode("https://storygraph.dev/article/a#char=0,5", "quote")
+    True
+    """
+    return BNode("b" + hashlib.blake2b("\x1f".join(about).encode(), digest_size=16).hexdigest())
+
+
+def credits(meta: dict[str, Any]) -> Iterator[tuple[URIRef, URIRef, tuple[str, ...], str]]:
+    """``(property, class, entity types, name)`` of every credit in an article's metadata."""
+    for prop, cls, field, types in CREDITS:
+        names = [meta.get(field)] if field == "publisher" else meta.get(field) or []
+        for name in names:
+            if name:
+                yield prop, cls, types, name
+
+
+def article_documents(titles: Iterable[tuple[str, str | None]], documents: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Which document entities *are* an article: entity id -> article id.
+
+    A document entity whose name is an article's title (compared as name
+    lookups compare, :func:`graph.names.normalize_name`) is that article, as
+    the seed's ``the-article`` is: the RDF writes both as one resource, the
+    article's IRI, so the article is not counted twice. Only when the title
+    is unique on both sides: two articles or two documents with one headline
+    stay apart.
+
+    >>> article_documents([("a1", "Talks 'meaningful'"), ("a2", "Other")],
+    ...                   [("the-article", "talks meaningful"), ("photo", "A photo")])
+    {'the-article': 'a1'}
+    """
+    articles: dict[str, list[str]] = {}
+    for aid, title in titles:
+        if title and normalize_name(title):
+            articles.setdefault(normalize_name(title), []).append(aid)
+    docs: dict[str, list[str]] = {}
+    for node, name in documents:
+        docs.setdefault(normalize_name(name), []).append(node)
+    return {nodes[0]: articles[key][0] for key, nodes in sorted(docs.items())
+            if len(nodes) == 1 and len(articles.get(key, ())) == 1}
+
+
+_SAME: "weakref.WeakKeyDictionary[Any, tuple[str, dict[str, str]]]" = weakref.WeakKeyDictionary()
+
+
+def articles_of_documents(ix: "GraphIndex") -> dict[str, str]:
+    """:func:`article_documents` of the whole index (kept per revision: a neighbourhood needs it too)."""
+    with _CACHE_LOCK:
+        kept = _SAME.get(ix)
+    if kept is not None and kept[0] == ix.revision:
+        return kept[1]
+    found = article_documents(((a, m.get("title")) for a, m in ix.articles.items()),
+                              ((n, d["name"]) for n, d in ix.g.nodes(data=True) if d["type"] == "document"))
+    with _CACHE_LOCK:
+        _SAME[ix] = (ix.revision, found)
+    return found
 
 
 def _date(value: str | None) -> Literal | None:
@@ -229,6 +319,27 @@ class _Builder:
             self.out.bind(prefix, ns)
         self.spans: set[URIRef] = set()
         self.articles: set[str] = set()
+        self.same = articles_of_documents(ix)
+
+    def iri(self, node: str) -> URIRef:
+        """An entity's IRI; the article's, for the document entity that is the article (:func:`article_documents`)."""
+        aid = self.same.get(node)
+        if aid is None:
+            return entity_iri(node)
+        self.articles.add(aid)
+        return article_iri(aid)
+
+    def agent(self, name: str, types: tuple[str, ...]) -> str | None:
+        """The one entity of one of ``types`` with that name or alias, if exactly one."""
+        found = [n for n in self.ix.names.named(name) if self.ix.g.nodes[n]["type"] in types]
+        return found[0] if len(found) == 1 else None
+
+    def credited(self, node: str) -> None:
+        """A credited entity outside a neighbourhood keeps its class and name there."""
+        if node not in self.g:
+            d = self.ix.g.nodes[node]
+            self.out.add((self.iri(node), RDF.type, self.schema_type(node, d["type"])))
+            self.out.add((self.iri(node), SCHEMA.name, Literal(d["name"])))
 
     # --- evidence -------------------------------------------------------
     def evidence(self, fact: URIRef, items: Iterable[dict], motivation: URIRef, key: str) -> None:
@@ -256,14 +367,14 @@ class _Builder:
         out, start, end = self.out, int(ev["start"]), int(ev["end"])
         out.add((span, RDF.type, OA.SpecificResource))
         out.add((span, OA.hasSource, article_iri(ev["article_id"])))
-        quote = BNode()
+        quote = _bnode(str(span), "quote")
         out.add((span, OA.hasSelector, quote))
         out.add((quote, RDF.type, OA.TextQuoteSelector))
         out.add((quote, OA.exact, Literal(ev["quote"])))
         if text is not None:
             _add(out, quote, OA.prefix, text[max(0, start - CONTEXT_CHARS):start])
             _add(out, quote, OA.suffix, text[end:end + CONTEXT_CHARS])
-        position = BNode()
+        position = _bnode(str(span), "position")
         out.add((span, OA.hasSelector, position))
         out.add((position, RDF.type, OA.TextPositionSelector))
         out.add((position, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)))
@@ -273,7 +384,7 @@ class _Builder:
 
     # --- entities -------------------------------------------------------
     def entity(self, node: str, d: dict[str, Any]) -> None:
-        out, s = self.out, entity_iri(node)
+        out, s = self.out, self.iri(node)
         out.add((s, RDF.type, self.schema_type(node, d["type"])))
         out.add((s, SG.type, Literal(d["type"])))
         out.add((s, SCHEMA.name, Literal(d["name"])))
@@ -283,7 +394,7 @@ class _Builder:
         _add(out, s, SCHEMA.description, d.get("description"))
         _add(out, s, SG.modality, d.get("modality"))
         for key, value in sorted((d.get("attributes") or {}).items()):
-            pv = BNode()
+            pv = _bnode(str(s), "additionalProperty", key)
             out.add((s, SCHEMA.additionalProperty, pv))
             out.add((pv, RDF.type, SCHEMA.PropertyValue))
             out.add((pv, SCHEMA.name, Literal(key)))
@@ -322,11 +433,11 @@ class _Builder:
     def claim_triples(self, node: str, d: dict[str, Any], status: str | None, about: list[str],
                       sayings: list[tuple[str, str, str]]) -> None:
         """A claim's text, status, what it is about and, per (agent, relation id, predicate), who says it."""
-        out, s = self.out, entity_iri(node)
+        out, s = self.out, self.iri(node)
         out.add((s, SCHEMA.text, Literal(d["name"])))
         _add(out, s, SG.status, status)
         for v in about:
-            out.add((s, SCHEMA.about, entity_iri(v)))
+            out.add((s, SCHEMA.about, self.iri(v)))
         for u, rel_id, predicate in sayings:
             role = ROLES.get(predicate)
             if role is None:
@@ -334,15 +445,15 @@ class _Builder:
             st = relation_iri(rel_id)
             out.add((s, PROV.qualifiedAttribution, st))
             out.add((st, RDF.type, PROV.Attribution))
-            out.add((st, PROV.agent, entity_iri(u)))
+            out.add((st, PROV.agent, self.iri(u)))
             out.add((st, PROV.hadRole, role))
             if role == SG.asserter:
-                out.add((s, PROV.wasAttributedTo, entity_iri(u)))
+                out.add((s, PROV.wasAttributedTo, self.iri(u)))
 
     # --- relations ------------------------------------------------------
     def relation(self, u: str, v: str, e: dict[str, Any]) -> None:
         out = self.out
-        s, o, p = entity_iri(u), entity_iri(v), SG[e["predicate"]]
+        s, o, p = self.iri(u), self.iri(v), SG[e["predicate"]]
         out.add((s, p, o))
         st = relation_iri(e["id"])
         out.add((st, RDF.type, RDF.Statement))
@@ -365,9 +476,9 @@ class _Builder:
                 if time.get(flag):
                     out.add((st, SG["time" + flag.capitalize()], Literal(True)))
         if q.get("place"):
-            out.add((st, SG.place, entity_iri(q["place"])))
+            out.add((st, SG.place, self.iri(q["place"])))
         if q.get("source"):
-            out.add((st, SG.source, entity_iri(q["source"])))
+            out.add((st, SG.source, self.iri(q["source"])))
         _add(out, st, SG.role, q.get("role"))
         self.evidence(st, e.get("evidence") or [], OA.describing, f"relation/{e['id']}")
 
@@ -382,16 +493,16 @@ class _Builder:
         _add(out, a, SCHEMA.identifier, aid)
         _add(out, a, SCHEMA.headline, meta.get("title"))
         _add(out, a, SCHEMA.datePublished, _date(str(meta["published"])) if meta.get("published") else None)
-        for prop, cls, names in ((SCHEMA.publisher, SCHEMA.Organization, [meta.get("publisher")]),
-                                 (SCHEMA.author, SCHEMA.Person, meta.get("authors") or []),
-                                 (SCHEMA.editor, SCHEMA.Person, meta.get("editors") or []),
-                                 (SG.photographer, SCHEMA.Person, meta.get("photographers") or [])):
-            for name in names:
-                if name:
-                    agent = BNode()
-                    out.add((a, prop, agent))
-                    out.add((agent, RDF.type, cls))
-                    out.add((agent, SCHEMA.name, Literal(name)))
+        for prop, cls, types, name in credits(meta):
+            node = self.agent(name, types)
+            if node is None:  # no entity (or more than one) has that name: a named blank node, as before
+                agent: URIRef | BNode = _bnode(str(a), str(prop), name)
+                out.add((agent, RDF.type, cls))
+                out.add((agent, SCHEMA.name, Literal(name)))
+            else:
+                agent = self.iri(node)
+                self.credited(node)
+            out.add((a, prop, agent))
         _add(out, a, SCHEMA.dateline, meta.get("dateline"))
         _add(out, a, SCHEMA.inLanguage, meta.get("language"))
         if meta.get("url"):
@@ -521,6 +632,23 @@ class _StreamBuilder(_Builder):
         self.spans, self.articles = set(), set()
         self._into: dict[str, list] = {}
         self._out_of: dict[str, list] = {}
+        # read before the entities: which document is an article, and the credits' names to watch for
+        articles = source.articles
+        self.same = article_documents(((a, m.get("title")) for a, m in articles.items()), source.documents())
+        self._wanted = {normalize_name(name) for meta in articles.values() for *_, name in credits(meta)}
+        self._named: dict[str, dict[str, str]] = {}  # credited name's key -> {entity id: type}, met on the way
+
+    def entity(self, node: str, d: dict[str, Any]) -> None:
+        for form in {normalize_name(f) for f in [d["name"], *(d.get("aliases") or [])]} & self._wanted:
+            self._named.setdefault(form, {})[node] = d["type"]
+        super().entity(node, d)
+
+    def agent(self, name: str, types: tuple[str, ...]) -> str | None:
+        found = [n for n, t in self._named.get(normalize_name(name), {}).items() if t in types]
+        return found[0] if len(found) == 1 else None
+
+    def credited(self, node: str) -> None:  # the whole graph: every entity is in it
+        pass
 
     def span(self, ev: dict) -> URIRef:  # its triples come with its article (build)
         return span_iri(ev["article_id"], int(ev["start"]), int(ev["end"]))

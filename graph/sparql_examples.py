@@ -51,8 +51,15 @@ SELECT ?event ?edtf ?words ?earliest ?latest WHERE {
 }
 ORDER BY COALESCE(?earliest, ?latest) ?latest ?e"""
 
+# Every person, with the article credits among them: schema.org's namespace here is https://, not http://.
+EVERY_PERSON = """\
+PREFIX schema: <https://schema.org/>
+SELECT ?person ?name WHERE { ?person a schema:Person ; schema:name ?name }
+ORDER BY ?name"""
+
 EXAMPLES: dict[str, str] = {
     "who denies what claim": WHO_DENIES_WHAT,
     "everyone within two hops of Daskal": WITHIN_TWO_HOPS_OF_DASKAL,
     "events in date order": EVENTS_IN_DATE_ORDER,
+    "every person": EVERY_PERSON,
 }

@@ -300,6 +300,10 @@ class DbSource:
     def article_meta(self, aid: str) -> dict[str, Any]:
         return self.articles.get(aid, {})
 
+    def documents(self) -> list[tuple[str, str]]:
+        """``(id, name)`` of every document entity (a few per article), for :func:`graph.rdf.article_documents`."""
+        return [(i, name) for i, name in self.conn.execute(select(E.c.id, E.c.name).where(E.c.type == "document"))]
+
     def fact_article_ids(self) -> list[str]:
         stmt = union(select(EV.c.article_id).where(EV.c.entity_id.is_not(None)), select(R.c.article_id))
         return sorted(a for (a,) in self.conn.execute(stmt) if a)

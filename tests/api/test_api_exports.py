@@ -202,3 +202,27 @@ def test_openapi_declares_every_media_type(client):
         # Accept is read but not declared: OpenAPI ignores a header parameter named Accept (fuzzing found it)
         assert params["format"]["in"] == "query" and "accept" not in {name.lower() for name in params}
         assert set(FORMATS) <= set(params["format"]["schema"]["anyOf"][0]["enum"])
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", "application/ld+json"])
+def test_neighbourhood_rdf_is_the_same_bytes_under_its_strong_etag(client, accept):
+    """A strong ETag promises the same bytes: blank nodes no longer reorder from one request to the next."""
+    first, second = (client.get("/v1/entities/daskal/neighborhood", params={"depth": 2}, headers={"Accept": accept})
+                     for _ in range(2))
+    assert first.status_code == second.status_code == 200
+    assert first.headers["etag"] == second.headers["etag"]
+    assert first.content == second.content
+    again = client.get("/v1/entities/daskal/neighborhood", params={"depth": 2},
+                       headers={"Accept": accept, "If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_sparql_sees_the_articles_people_as_entities(client):
+    from graph.sparql_examples import EVERY_PERSON
+
+    r = client.get("/v1/sparql", params={"query": EVERY_PERSON}, headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 200
+    names = [b["name"]["value"] for b in r.json()["results"]["bindings"]]
+    assert names == sorted(["Jen Daskal", "Joe Biden", "Xi Jinping", "Wang Xiaohong", "Antoni Slodkowski",
+                            "Andrew Cawthorne", "Ng Han Guan"])
+    assert all(b["person"]["type"] == "uri" for b in r.json()["results"]["bindings"])

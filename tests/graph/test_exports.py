@@ -140,3 +140,18 @@ def test_a_dropped_stream_gives_back_its_connection(store):
         next(stream)
         stream.close()  # a client gone away: the transaction ends, the connection goes back to the pool
     assert b"".join(export_stream(engine, FORMATS["node-link"])).startswith(b'{"directed":true')
+
+
+def test_a_streamed_rdf_export_credits_the_articles_entities(store):
+    """The streamed whole graph resolves the article's credits and its document entity as the in-memory view."""
+    from rdflib import Graph
+
+    from graph.rdf import ARTICLE, ENTITY, SCHEMA
+
+    engine, *_ = store
+    g = Graph().parse(data=b"".join(export_stream(engine, FORMATS["turtle"])), format="turtle")
+    a = ARTICLE["fentanyl-talks-2024-01-31"]
+    assert list(g.objects(a, SCHEMA.author)) == [ENTITY["antoni-slodkowski"]]
+    assert list(g.objects(a, SCHEMA.publisher)) == [ENTITY["reuters"]]
+    assert not list(g.triples((ENTITY["the-article"], None, None)))
+    assert b"".join(export_stream(engine, FORMATS["turtle"])) == b"".join(export_stream(engine, FORMATS["turtle"]))

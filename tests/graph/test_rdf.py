@@ -9,7 +9,7 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 
 from graph.rdf import (ARTICLE, CONTEXT_CHARS, ENTITY, OA, PROV, RDF, RELATION, SCHEMA, SG, XSD, build_rdf,
-                       jsonld_bytes, rdf_graph, turtle_bytes)
+                       jsonld_bytes, node_iri, rdf_graph, turtle_bytes)
 from graph.testing import seed_index
 
 ARTICLE_ID = "fentanyl-talks-2024-01-31"
@@ -52,8 +52,10 @@ def test_jsonld_and_turtle_parse_back_to_the_same_triples(ix, scope):
 def test_a_neighbourhood_is_a_part_of_the_whole(ix, rdf):
     part = build_rdf(ix, _subgraph(ix, "wang-xiaohong", 1))
     assert len(part) < len(rdf)
-    named = {s for s in part.subjects(RDF.type, None) if isinstance(s, URIRef) and str(s).startswith(str(ENTITY))}
-    assert named == {ENTITY[n] for n in _subgraph(ix, "wang-xiaohong", 1)}
+    named = {s for s in part.subjects(SG.type, None)}
+    assert named == {node_iri(ix, n) for n in _subgraph(ix, "wang-xiaohong", 1)}
+    credited = {s for s in part.subjects(RDF.type, None) if str(s).startswith(str(ENTITY))} - named
+    assert credited == {ENTITY[n] for n in ("reuters", "antoni-slodkowski", "andrew-cawthorne", "ng-han-guan")}
 
 
 def test_jsonld_context_is_inline_and_output_is_stable(ix):
@@ -86,7 +88,7 @@ def test_entities_are_schema_org_types_with_names_and_aliases(ix, rdf):
     for node, cls in expected.items():
         assert (ENTITY[node], RDF.type, cls) in rdf, node
     for node, d in ix.g.nodes(data=True):
-        s = ENTITY[node]
+        s = node_iri(ix, node)
         assert rdf.value(s, SCHEMA.name) == Literal(d["name"])
         assert rdf.value(s, SG.type) == Literal(d["type"])
         assert set(rdf.objects(s, SCHEMA.alternateName)) == {Literal(a) for a in d["aliases"] if a != d["name"]}
@@ -113,10 +115,10 @@ def test_event_dates_keep_interval_edtf_and_words(rdf):
 def test_relations_are_direct_triples_and_statements_with_qualifiers(ix, rdf):
     for u, v, k, e in ix.g.edges(keys=True, data=True):
         st, p = RELATION[k], SG[e["predicate"]]
-        assert (ENTITY[u], p, ENTITY[v]) in rdf
-        assert rdf.value(st, RDF.subject) == ENTITY[u]
+        assert (node_iri(ix, u), p, node_iri(ix, v)) in rdf
+        assert rdf.value(st, RDF.subject) == node_iri(ix, u)
         assert rdf.value(st, RDF.predicate) == p
-        assert rdf.value(st, RDF.object) == ENTITY[v]
+        assert rdf.value(st, RDF.object) == node_iri(ix, v)
         assert rdf.value(st, SG.modality) == Literal(e["modality"])
         assert {(str(a), b) for a, b in
                 ((ev["article_id"], (ev["start"], ev["end"])) for ev in e["evidence"])} == \
@@ -185,3 +187,100 @@ def test_article_is_a_news_article_and_its_date_stays_apart(ix, rdf):
 def test_the_whole_view_is_cached_per_revision(ix):
     assert rdf_graph(ix) is rdf_graph(ix)
     assert rdf_graph(ix, _subgraph(ix, "china", 1)) is not rdf_graph(ix)
+
+
+# --- issue 12: the article's people are the graph's entities; one article; stable bytes -----------------------
+
+PEOPLE = {"jen-daskal", "joe-biden", "xi-jinping", "wang-xiaohong", "antoni-slodkowski", "andrew-cawthorne",
+          "ng-han-guan"}
+
+
+def test_every_person_is_one_of_the_graphs_people(ix, rdf):
+    """A schema:Person query returns the seed's seven people, not three more blank nodes for the credits."""
+    from graph.sparql_examples import EVERY_PERSON
+
+    assert {n for n, d in ix.g.nodes(data=True) if d["type"] == "person"} == PEOPLE
+    rows = list(rdf.query(EVERY_PERSON))
+    assert sorted(str(r.person) for r in rows) == sorted(str(ENTITY[n]) for n in PEOPLE)
+    assert sorted(str(r.name) for r in rows) == sorted(ix.g.nodes[n]["name"] for n in PEOPLE)
+    # the namespace is https://schema.org/: the http:// form many users write names nothing
+    assert not list(rdf.query(EVERY_PERSON.replace("https://schema.org/", "http://schema.org/")))
+
+
+def test_the_articles_people_are_its_entities(rdf):
+    a = ARTICLE[ARTICLE_ID]
+    assert list(rdf.objects(a, SCHEMA.author)) == [ENTITY["antoni-slodkowski"]]
+    assert list(rdf.objects(a, SCHEMA.editor)) == [ENTITY["andrew-cawthorne"]]
+    assert list(rdf.objects(a, SG.photographer)) == [ENTITY["ng-han-guan"]]
+    assert list(rdf.objects(a, SCHEMA.publisher)) == [ENTITY["reuters"]]
+    assert not any(isinstance(o, BNode) for p in (SCHEMA.author, SCHEMA.editor, SCHEMA.publisher, SG.photographer)
+                   for o in rdf.objects(None, p))
+
+
+def test_the_article_is_one_resource(ix, rdf):
+    """The document entity that is the article (its name is the headline) is written as the article itself."""
+    a = ARTICLE[ARTICLE_ID]
+    assert set(rdf.subjects(RDF.type, SCHEMA.NewsArticle)) == {a}
+    assert not set(rdf.triples((ENTITY["the-article"], None, None)))
+    assert not set(rdf.triples((None, None, ENTITY["the-article"])))
+    assert (ENTITY["antoni-slodkowski"], SG.reported, a) in rdf
+    assert rdf.value(RELATION["slodkowski-reported-article"], RDF.object) == a
+    assert rdf.value(a, SG.type) == Literal("document")
+    assert rdf.value(a, SCHEMA.name) == Literal(ix.g.nodes["the-article"]["name"])
+    assert set(rdf.objects(a, PROV.wasDerivedFrom))  # the entity's evidence came along
+    # a photograph stays its own entity
+    assert (ENTITY["daskal-wang-photo"], RDF.type, SCHEMA.Photograph) in rdf
+
+
+def test_a_credit_that_names_no_entity_stays_a_named_blank_node():
+    from graph.index import GraphIndex
+
+    seed = seed_index()  # shared (cached): its articles are copied, not changed
+    meta = dict(seed.articles[ARTICLE_ID], authors=["Antoni Slodkowski", "Somebody Else"],
+                publisher="Antoni Slodkowski")  # a person's name: not an organization, so not that entity
+    ix = GraphIndex(seed.g, {ARTICLE_ID: meta}, seed.texts)
+    g = build_rdf(ix)
+    a = ARTICLE[ARTICLE_ID]
+    authors = set(g.objects(a, SCHEMA.author))
+    assert ENTITY["antoni-slodkowski"] in authors and len(authors) == 2
+    other = next(x for x in authors if isinstance(x, BNode))
+    assert g.value(other, SCHEMA.name) == Literal("Somebody Else") and (other, RDF.type, SCHEMA.Person) in g
+    publisher = g.value(a, SCHEMA.publisher)
+    assert isinstance(publisher, BNode) and (publisher, RDF.type, SCHEMA.Organization) in g
+    assert build_rdf(ix).serialize(format="nt") == g.serialize(format="nt")  # its label is stable too
+
+
+def test_a_neighbourhood_still_names_the_articles_people(ix):
+    part = build_rdf(ix, _subgraph(ix, "wang-xiaohong", 1))
+    a = ARTICLE[ARTICLE_ID]
+    author = part.value(a, SCHEMA.author)
+    assert author == ENTITY["antoni-slodkowski"]
+    assert part.value(author, SCHEMA.name) == Literal("Antoni Slodkowski")
+    assert (author, RDF.type, SCHEMA.Person) in part
+
+
+@pytest.mark.parametrize("scope", ["whole", "daskal-1", "daskal-2"])
+def test_rdf_bytes_are_the_same_on_every_run(ix, scope):
+    """Blank nodes (selectors, property values) have labels made from what they describe, so rdflib orders them
+    the same way every time: the neighbourhood Turtle's strong ETag holds."""
+    from graph.exports import neighborhood_graph
+
+    def g():
+        return ix.g if scope == "whole" else neighborhood_graph(ix, "jen-daskal", depth=int(scope[-1]))
+
+    for render in (turtle_bytes, jsonld_bytes):
+        assert render(ix, g()) == render(ix, g())
+    assert build_rdf(ix, g()).serialize(format="nt") == build_rdf(ix, g()).serialize(format="nt")
+
+
+def test_rdf_bytes_are_the_same_in_another_process(ix):
+    import subprocess
+    import sys
+
+    program = ("import sys; from graph.testing import seed_index; from graph.exports import neighborhood_graph;"
+               "from graph.rdf import turtle_bytes; ix = seed_index();"
+               "sys.stdout.buffer.write(turtle_bytes(ix, neighborhood_graph(ix, 'jen-daskal', depth=2)))")
+    from graph.exports import neighborhood_graph
+
+    there = subprocess.run([sys.executable, "-c", program], capture_output=True, check=True).stdout
+    assert there == turtle_bytes(ix, neighborhood_graph(ix, "jen-daskal", depth=2))
