@@ -18,10 +18,18 @@ GraphML (``graphml_bytes``, decoded by ``graphml_graph``)
     - a ``None`` value is left out (GraphML has no null): the element simply
       has no ``<data>`` for that key.
 
-    ``graphml_graph(data)`` undoes both: it reads with
+    - a node's name and an edge's predicate are also in a ``label`` key (its
+      ``<desc>`` starts with ``COPY``), which Gephi shows instead of the id;
+    - an edge's ``id`` attribute (the relation id, also the XML edge id) is
+      the ``relation_id`` key: igraph turns the XML edge id into an ``id``
+      attribute of its own and warned on every load when a key had that name
+      (and igraph 1.0 fills that attribute unreliably: read ``relation_id``).
+
+    ``graphml_graph(data)`` undoes all of it: it reads with
     ``networkx.read_graphml(force_multigraph=True, edge_key_type=str)``,
     ``json.loads`` every value of a key whose ``<desc>`` starts with ``JSON``,
-    and sets ``None`` for each declared key an element lacks. Every node of a
+    drops the ``COPY`` keys, renames ``relation_id`` back to ``id``, and sets
+    ``None`` for each declared key an element lacks. Every node of a
     storygraph graph carries the same attribute names (and every edge), so the
     decoded graph equals the original, attribute for attribute.
 
@@ -84,6 +92,13 @@ _EDGE_DOCS = {
     "evidence": "list of {article_id, quote, start, end, sentence}: the article's words, offsets in code points",
 }
 _DOCS = {"node": _NODE_DOCS, "edge": _EDGE_DOCS, "graph": {}}
+
+# Attribute names GraphML readers take for something else, and the name each is written under: igraph makes
+# the XML edge id an ``id`` attribute and warned on every load that a data key already had that name.
+_RENAMED = {"edge": {"id": "relation_id"}}
+# The ``label`` key graph viewers (Gephi) show: a copy of this attribute. Its desc starts with COPY, and
+# graphml_graph leaves it out, so decoding still gives back the graph as it was.
+_LABELS = {"node": "name", "edge": "predicate"}
 
 
 def _json(value: Any) -> str:
@@ -199,14 +214,23 @@ def graphml_chunks(source) -> Iterator[bytes]:
             "storygraph: " + _summary(source) + " Attributes that GraphML cannot hold as scalars (lists, objects) "
             "are JSON text in string keys whose desc starts with 'JSON'; a None value has no data element."))
         keys = _graphml_keys(source)
+        names = {domain: set(declared) for domain, declared in keys.items()}
+        renamed = {domain: {old: new for old, new in _RENAMED.get(domain, {}).items() if new not in names[domain]}
+                   for domain in keys}
+        labels = {domain: of for domain, of in _LABELS.items()
+                  if "label" not in names[domain] and keys[domain].get(of, ("", ""))[1] == "string"}
         for domain, declared in keys.items():
             for name, (key_id, kind) in declared.items():
-                attrs = {"id": key_id, "for": domain, "attr.name": name,
+                attrs = {"id": key_id, "for": domain, "attr.name": renamed[domain].get(name, name),
                          "attr.type": "string" if kind == "json" else kind}
                 doc = _DOCS[domain].get(name, "")
                 if kind == "json":
                     doc = "JSON" + (f" {doc}" if doc else " text")
                 yield "\n " + _parent("key", attrs, [_leaf("desc", {}, doc)] if doc else [], 1)
+            if domain in labels:
+                attrs = {"id": f"{domain}.label", "for": domain, "attr.name": "label", "attr.type": "string"}
+                doc = f"COPY of {labels[domain]}, the label graph viewers show (graphml_graph leaves it out)"
+                yield "\n " + _parent("key", attrs, [_leaf("desc", {}, doc)], 1)
 
         def data(domain: str, attrs: dict[str, Any]) -> list[str]:
             out = []
@@ -215,6 +239,9 @@ def graphml_chunks(source) -> Iterator[bytes]:
                     continue
                 key_id, kind = keys[domain][str(name)]
                 out.append(_leaf("data", {"key": key_id}, _scalar(kind, v)))
+            label = attrs.get(labels[domain]) if domain in labels else None
+            if label is not None:
+                out.append(_leaf("data", {"key": f"{domain}.label"}, label))
             return out
 
         graph_attrs = {"id": "G", "edgedefault": "directed"}
@@ -245,19 +272,24 @@ def graphml_graph(data: bytes) -> nx.MultiDiGraph:
     g = nx.read_graphml(io.BytesIO(data), force_multigraph=True, edge_key_type=str)
     root = ET.fromstring(data)
     ns = {"g": GRAPHML_NS}
-    declared: dict[str, dict[str, bool]] = {"graph": {}, "node": {}, "edge": {}}
+    declared: dict[str, dict[str, str]] = {"graph": {}, "node": {}, "edge": {}}  # name -> JSON, COPY or ""
     for key in root.findall("g:key", ns):
         desc = key.findtext("g:desc", default="", namespaces=ns)
         domain = key.get("for", "all")
         for d in (declared if domain == "all" else {domain: declared.get(domain, {})}).values():
-            d[key.get("attr.name", key.get("id"))] = desc.split(" ", 1)[0] == "JSON"
+            d[key.get("attr.name", key.get("id"))] = desc.split(" ", 1)[0] if desc.startswith(("JSON", "COPY")) else ""
 
     def restore(attrs: dict[str, Any], domain: str) -> None:
-        for name, is_json in declared[domain].items():
-            if name not in attrs:
+        for name, kind in declared[domain].items():
+            if kind == "COPY":
+                attrs.pop(name, None)
+            elif name not in attrs:
                 attrs[name] = None
-            elif is_json and isinstance(attrs[name], str):
+            elif kind == "JSON" and isinstance(attrs[name], str):
                 attrs[name] = json.loads(attrs[name])
+        for old, new in _RENAMED.get(domain, {}).items():
+            if new in declared[domain] and old not in declared[domain]:
+                attrs[old] = attrs.pop(new)
 
     for key in ("node_default", "edge_default"):
         if not g.graph.get(key):

@@ -103,7 +103,8 @@ def test_networkx_reads_graphml_with_the_same_nodes_edges_and_attributes():
     assert sorted(raw.edges(keys=True)) == sorted(ix.g.edges(keys=True))
     for n, d in ix.g.nodes(data=True):
         got = raw.nodes[n]
-        assert got.keys() == {k for k, v in d.items() if v is not None}
+        assert got.keys() == {k for k, v in d.items() if v is not None} | {"label"}
+        assert got["label"] == d["name"]
         for k, v in d.items():
             if isinstance(v, (list, dict)):
                 assert json.loads(got[k]) == v
@@ -111,7 +112,8 @@ def test_networkx_reads_graphml_with_the_same_nodes_edges_and_attributes():
                 assert got[k] == v
     for u, v, k, d in ix.g.edges(keys=True, data=True):
         got = raw.edges[u, v, k]
-        assert got["id"] == k == d["id"]
+        assert got["relation_id"] == k == d["id"] and "id" not in got
+        assert got["label"] == d["predicate"]
         assert (got["predicate"], got["modality"], got["article_id"]) == (d["predicate"], d["modality"], d["article_id"])
         assert json.loads(got["qualifiers"]) == d["qualifiers"]
         assert json.loads(got["evidence"]) == d["evidence"]
@@ -132,7 +134,7 @@ def test_graphml_documents_its_json_keys(schemas):
     # Neither id nor None appears as data: Nones are left out.
     daskal = doc.find("g:graph/g:node[@id='jen-daskal']", ns)
     assert {d.get("key") for d in daskal.findall("g:data", ns)} == {
-        "node.name", "node.type", "node.aliases", "node.description", "node.attributes", "node.evidence"}
+        "node.name", "node.type", "node.aliases", "node.description", "node.attributes", "node.evidence", "node.label"}
 
 
 def test_graphml_round_trips_values_graphml_cannot_hold_plainly(schemas):
@@ -154,6 +156,45 @@ def test_graphml_of_an_empty_graph(schemas):
 def test_graphml_is_deterministic():
     ix = seed_index()
     assert graphml_bytes(ix, ix.g) == graphml_bytes(ix, ix.g.copy())
+
+
+def test_graphml_labels_nodes_with_names_and_edges_with_predicates(schemas):
+    """Gephi shows a node's ``label`` key: its name, not its id; an edge's is its predicate."""
+    ix = seed_index()
+    data = graphml_bytes(ix, ix.g)
+    doc = assert_valid(schemas["graphml"], data)
+    ns = {"g": GRAPHML_NS}
+    labels = {k.get("for"): k.get("id") for k in doc.findall("g:key", ns) if k.get("attr.name") == "label"}
+    assert set(labels) == {"node", "edge"}
+    for node in doc.findall("g:graph/g:node", ns):
+        label = node.find(f"g:data[@key='{labels['node']}']", ns)
+        assert label is not None and label.text == ix.g.nodes[node.get("id")]["name"]
+    raw = nx.read_graphml(io.BytesIO(data))
+    assert raw.nodes["jen-daskal"]["label"] == "Jen Daskal"
+    assert raw.edges["jen-daskal", "us-delegation", "daskal-led-us-delegation"]["label"] == "led"
+    same(graphml_graph(data), ix.g)  # the labels are a display copy: decoding leaves them out
+
+
+def test_igraph_reads_graphml_without_a_warning(tmp_path):
+    """igraph turns XML edge ids into an ``id`` attribute; a data key of that name beside it made it warn on
+    every load. The relation id is the ``relation_id`` key (igraph 1.0 fills its edge ``id`` unreliably)."""
+    import warnings
+
+    import igraph
+
+    ix = seed_index()
+    path = tmp_path / "seed.graphml"  # igraph reads a file, not a stream
+    path.write_bytes(graphml_bytes(ix, ix.g))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        g = igraph.Graph.Read_GraphML(str(path))
+    assert [str(w.message) for w in caught] == []
+    assert sorted(g.vs["id"]) == sorted(ix.g)
+    names = dict(zip(g.vs["id"], g.vs["label"]))
+    assert names["jen-daskal"] == "Jen Daskal"
+    assert sorted(g.es["relation_id"]) == sorted(k for _, _, k in ix.g.edges(keys=True))
+    assert dict(zip(g.es["relation_id"], g.es["label"]))["daskal-led-us-delegation"] == "led"
+    assert g.vcount() == ix.g.number_of_nodes() and g.ecount() == ix.g.number_of_edges()
 
 
 # --- GEXF ------------------------------------------------------------------------------------------
