@@ -35,3 +35,24 @@ def test_the_limits_table_is_the_gates():
     for kind, lim in LIMITS.items():
         row = f"| {kind} | {lim.what} | {lim.slots} | {lim.queue} | {lim.wait:g} s | {lim.retry_after} s |"
         assert row in README, row
+
+
+def test_the_readme_node_link_example_loads_the_graph(tmp_path, monkeypatch):
+    """The README's Python for node-link runs as written, on the file its curl saves."""
+    import re
+
+    import networkx as nx
+
+    from graph.exports import node_link_bytes
+    from graph.testing import seed_index
+
+    examples = [b for b in re.findall(r"^```python\n(.*?)^```", README, re.M | re.S) if "node_link_graph" in b]
+    assert len(examples) == 1, "the README shows how to load node-link with NetworkX"
+    ix = seed_index()
+    (tmp_path / "g.json").write_bytes(node_link_bytes(ix, ix.g))
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(compile(examples[0], "README.md", "exec"), scope)
+    g = scope["g"]
+    assert isinstance(g, nx.MultiDiGraph) and nx.utils.graphs_equal(g, ix.g)
+    assert 'edges="edges"' in examples[0] and 'link="edges"' in examples[0]
