@@ -239,6 +239,9 @@ def span_iri(article_id: str, start: int, end: int) -> URIRef:
     return URIRef(f"{ARTICLE[article_id]}#char={start},{end}")
 
 
+_CREDITED = frozenset(t for *_, types in CREDITS for t in types)  # the entity types a credit can name
+
+
 def _bnode(*about: str) -> BNode:
     """A blank node labelled by what it describes (its owner's IRI and its role), not at random.
 
@@ -639,8 +642,9 @@ class _StreamBuilder(_Builder):
         self._named: dict[str, dict[str, str]] = {}  # credited name's key -> {entity id: type}, met on the way
 
     def entity(self, node: str, d: dict[str, Any]) -> None:
-        for form in {normalize_name(f) for f in [d["name"], *(d.get("aliases") or [])]} & self._wanted:
-            self._named.setdefault(form, {})[node] = d["type"]
+        if self._wanted and d["type"] in _CREDITED:
+            for form in {normalize_name(f) for f in [d["name"], *(d.get("aliases") or [])]} & self._wanted:
+                self._named.setdefault(form, {})[node] = d["type"]
         super().entity(node, d)
 
     def agent(self, name: str, types: tuple[str, ...]) -> str | None:
