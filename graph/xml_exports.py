@@ -217,8 +217,7 @@ def graphml_chunks(source) -> Iterator[bytes]:
         names = {domain: set(declared) for domain, declared in keys.items()}
         renamed = {domain: {old: new for old, new in _RENAMED.get(domain, {}).items() if new not in names[domain]}
                    for domain in keys}
-        labels = {domain: of for domain, of in _LABELS.items()
-                  if "label" not in names[domain] and keys[domain].get(of, ("", ""))[1] == "string"}
+        labels = {domain: of for domain, of in _LABELS.items() if of in names[domain] and "label" not in names[domain]}
         for domain, declared in keys.items():
             for name, (key_id, kind) in declared.items():
                 attrs = {"id": key_id, "for": domain, "attr.name": renamed[domain].get(name, name),
@@ -240,7 +239,7 @@ def graphml_chunks(source) -> Iterator[bytes]:
                 key_id, kind = keys[domain][str(name)]
                 out.append(_leaf("data", {"key": key_id}, _scalar(kind, v)))
             label = attrs.get(labels[domain]) if domain in labels else None
-            if label is not None:
+            if isinstance(label, str):  # a display copy: an odd name (kept exactly as JSON above) shows as it can
                 out.append(_leaf("data", {"key": f"{domain}.label"}, label))
             return out
 

@@ -145,6 +145,7 @@ def test_graphml_round_trips_values_graphml_cannot_hold_plainly(schemas):
     raw = nx.read_graphml(io.BytesIO(data))
     assert raw.nodes["a"]["count"] == 3 and raw.nodes["a"]["share"] == 0.25 and raw.nodes["a"]["flag"] is True
     assert raw.graph["version"] == 2
+    assert raw.nodes["b"]["label"] == "line\nbreak" and raw.edges["a", "b", "r2"]["label"] == "met_with"
 
 
 def test_graphml_of_an_empty_graph(schemas):
