@@ -172,9 +172,42 @@
     }, ev.quote.replace(/\s+/g, " "));
   }
 
-  function quotes(evidence) {
+  function quotes(evidence, contexts) {
     if (!evidence || !evidence.length) return null;
-    return h("ul", { class: "quotes" }, evidence.map((ev) => h("li", {}, quoteLink(ev))));
+    return h("ul", { class: "quotes" }, evidence.map((ev) => h("li", {},
+      (contexts && snippet(ev, contexts.get(ev.article_id))) || quoteLink(ev))));
+  }
+
+  // The sentence(s) a quote sits in, the quote marked and linked to the article; null when unknown (page furniture).
+  function snippet(ev, ctx) {
+    if (!ctx) return null;
+    const hit = ctx.sentences.filter((s) => s.start < ev.end && ev.start < s.end);
+    if (!hit.length) return null;
+    const from = Math.min(...hit.map((s) => s.start));
+    const to = Math.max(...hit.map((s) => s.end));
+    const words = (a, b) => ctx.points.slice(a, b).join("").replace(/\s+/g, " ");
+    return h("p", { class: "snippet", "data-start": ev.start, "data-end": ev.end },
+      words(from, ev.start),
+      h("a", { class: "quote in-context", href: quoteHash(ev), "data-start": ev.start, "data-end": ev.end,
+        title: "Show this quote in the article" }, h("mark", {}, words(ev.start, ev.end))),
+      words(ev.end, to));
+  }
+
+  // Each article's text (as code points) and sentence bounds, for snippets; an article that fails is left out.
+  const coverageCache = new Map();
+  async function contextsFor(evidenceLists) {
+    const ids = [...new Set(evidenceLists.flat().map((ev) => ev.article_id))];
+    const out = new Map();
+    await Promise.all(ids.map(async (id) => {
+      try {
+        if (!coverageCache.has(id)) coverageCache.set(id, api(`/articles/${encodeURIComponent(id)}/coverage`));
+        const [a, cov] = await Promise.all([article(id), coverageCache.get(id)]);
+        if (a) out.set(id, { points: Array.from(a.text), sentences: cov.sentences });
+      } catch (err) {
+        coverageCache.delete(id); // plain quotes this time; asked again next time
+      }
+    }));
+    return out;
   }
 
   function modalityBadge(modality) {
@@ -350,7 +383,7 @@
   async function renderHome() {
     const [a, entities, claims, events] = await Promise.all([
       article(null), api("/entities", { limit: 500 }), api("/claims", { limit: 1, status: "disputed" }),
-      api("/events", { limit: 1 }),
+      api("/events", { limit: 1, include_undated: "false" }),
     ]);
     const people = entities.items.filter((e) => ["person", "country", "organization", "government"].includes(e.type))
       .sort((x, y) => y.degree - x.degree || x.name.localeCompare(y.name)).slice(0, 10);
@@ -388,6 +421,7 @@
       if (!groups.has(key)) groups.set(key, { predicate: rel.predicate, out, items: [] });
       groups.get(key).items.push(rel);
     }
+    const contexts = await contextsFor([e.evidence || [], ...rels.items.map((rel) => rel.evidence)]);
     const sorted = [...groups.values()].sort((x, y) => (y.out - x.out) || x.predicate.localeCompare(y.predicate));
     const titles = (e.attributes && e.attributes.titles) || [];
     const aliases = (e.aliases || []).filter((a) => a !== e.name);
@@ -415,11 +449,11 @@
           return h("li", { class: "relation", "data-relation": rel.id },
             h("div", { class: "rel-head" }, entityChip(other), modalityBadge(rel.modality)),
             qualifierList(rel.qualifiers, e.id),
-            quotes(rel.evidence));
+            quotes(rel.evidence, contexts));
         })))) : h("p", { class: "muted" }, "No relations.")),
-      e.evidence && e.evidence.length ? h("section", { class: "card" },
+      e.evidence && e.evidence.length ? h("section", { class: "card mentions" },
         h("h2", {}, "Mentions ", h("span", { class: "count" }, String(e.evidence.length))),
-        quotes(e.evidence)) : null);
+        quotes(e.evidence, contexts)) : null);
   }
 
   async function renderNeighborhood(r) {
@@ -652,7 +686,14 @@
         h("dt", {}, "Denied by"), h("dd", { class: "deniers" }, c.denied_by.length
           ? c.denied_by.map((x) => entityChip(x)) : h("span", { class: "muted" }, "no one")),
         c.about && c.about.length ? [h("dt", {}, "About"), h("dd", {}, c.about.map((x) => entityChip(x)))] : null),
-      quotes(c.evidence)))) : h("section", { class: "card" }, h("p", {}, "No claim has this status.")));
+      quotes(c.evidence),
+      c.attributions && c.attributions.length ? h("div", { class: "said" },
+        h("h2", { class: "said-title" }, "In their words"),
+        h("ul", { class: "attributions" }, c.attributions.map((a) => h("li", {
+          class: `attribution p-${a.predicate}`, "data-relation": a.id, "data-predicate": a.predicate,
+        }, h("p", { class: "said-head" }, h("span", { class: "who" }, a.subject.name), " ",
+          h("span", { class: "verb" }, predicateLabel(a.predicate)), " ", modalityBadge(a.modality)),
+        quotes(a.evidence))))) : null))) : h("section", { class: "card" }, h("p", {}, "No claim has this status.")));
   }
 
   async function renderTimeline() {
