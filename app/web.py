@@ -113,6 +113,13 @@ def install(app: FastAPI) -> None:
     def explorer() -> FileResponse:
         return FileResponse(EXPLORER_DIR / "index.html", media_type="text/html; charset=utf-8")
 
+    # Browsers ask /favicon.ico of every page without <link rel=icon> (a JSON answer, /v1/graph.svg): the
+    # explorer's SVG icon, so that asking is no 404 and no console error. Every browser we serve draws SVG icons.
+    @app.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(EXPLORER_DIR / "favicon.svg", media_type="image/svg+xml",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
     def _docs(html: HTMLResponse) -> HTMLResponse:
         html.headers["Content-Security-Policy"] = docs_csp(bytes(html.body))
         html.headers["Referrer-Policy"] = "no-referrer"

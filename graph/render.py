@@ -15,6 +15,12 @@ convergence with no bound on its iterations. The seed's 70 entities took
 1.8 s, a 60-entity chain 5.7 s and a 200-entity one 40 s, where
 :func:`_layout` takes tenths of a second at 200 entities whatever their shape.
 
+The drawing's size is its ``viewBox``; ``width`` and ``height`` are 100%, so a
+browser tab, an ``<img>`` or a slide scales the whole picture to its box
+(a fixed pixel size made a browser crop a big graph instead). Each edge label
+names its ends (``data-source``, ``data-target``), so a page can show the
+labels of the node under the pointer only.
+
 The SVG is written with :mod:`xml.etree.ElementTree` and uses presentation
 attributes only (no ``<style>``, no script), so it shows the same in a
 browser, in Inkscape or embedded in a page with a strict
@@ -293,7 +299,7 @@ def render_svg(g: nx.MultiDiGraph, *, title: str = "storygraph", focus: str | No
     centre = {v: (b[0] + dx, b[1] - b[3] + _radius(degree[v], v == focus) + dy) for v, b in boxes.items()}
 
     svg = ET.Element("svg", {
-        "xmlns": SVG_NS, "version": "1.1", "width": _fmt(width), "height": _fmt(height),
+        "xmlns": SVG_NS, "version": "1.1", "width": "100%", "height": "100%",
         "viewBox": f"0 0 {_fmt(width)} {_fmt(height)}", "font-family": FONT, "font-size": str(FONT_SIZE),
         "role": "img", "aria-labelledby": "sg-title", "class": "storygraph"})
     _sub(svg, "title", title, id="sg-title")
@@ -347,7 +353,7 @@ def render_svg(g: nx.MultiDiGraph, *, title: str = "storygraph", focus: str | No
         mx, my = 0.25 * sx + 0.5 * cx + 0.25 * ex, 0.25 * sy + 0.5 * cy + 0.25 * ey
         _sub(label_layer, "text", ", ".join(predicates), x=_fmt(mx), y=_fmt(my + 3), text_anchor="middle",
              font_size=str(EDGE_FONT_SIZE), fill=EDGE_TEXT, stroke="#ffffff", stroke_width="3",
-             paint_order="stroke", stroke_linejoin="round", class_="edge-label")
+             paint_order="stroke", stroke_linejoin="round", class_="edge-label", data_source=u, data_target=v)
 
     node_layer = _sub(svg, "g", class_="nodes")
     for v in nodes:
@@ -366,7 +372,7 @@ def render_svg(g: nx.MultiDiGraph, *, title: str = "storygraph", focus: str | No
                     fill=TEXT, stroke="#ffffff", stroke_width="3", paint_order="stroke", stroke_linejoin="round",
                     font_weight="600" if v == focus else "400", class_="label")
         for i, line in enumerate(labels[v]):
-            _sub(text, "tspan", line, x=_fmt(x), dy="0" if i == 0 else _fmt(FONT_SIZE * 1.2))
+            _sub(text, "tspan", line, x=_fmt(x), dy="0" if i == 0 else "1.2em")  # em: a page may enlarge a label
 
     ET.indent(svg, space="  ")
     return ET.tostring(svg, encoding="utf-8", xml_declaration=True) + b"\n"

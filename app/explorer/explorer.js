@@ -3,7 +3,7 @@
 // Views live in the URL hash, so each has its own address and the back button works:
 //   #/                                   home
 //   #/entity/{id}                        an entity, its relations grouped by predicate, their quotes
-//   #/neighborhood/{id}?depth=1|2        a picture of its neighbourhood (the server's SVG)
+//   #/neighborhood/{id}?depth=1|2|3      a picture of its neighbourhood (the server's SVG), panned and zoomed
 //   #/article/{id}?start=&end=           the article, the span [start, end) highlighted (code points), and the
 //                                        clauses no statement cites marked, with the figures per sentence
 //   #/paths?from=&to=                    shortest connections between two entities
@@ -128,6 +128,7 @@
     }
     if (seq !== renderSeq) return; // a newer navigation won
     clear(view).append(content);
+    content.dispatchEvent(new CustomEvent("storygraph:shown"));
     const heading = view.querySelector("h1");
     if (heading) document.title = `${heading.textContent} · storygraph`;
     const target = view.querySelector("mark.highlight");
@@ -456,19 +457,214 @@
         quotes(e.evidence, contexts)) : null);
   }
 
+  // ---- the neighbourhood picture: the server's SVG, panned and zoomed by changing its viewBox ----
+
+  const MIN_LABEL_PX = 10; // labels drawn smaller wait for a zoom, a hover or a focus
+  const ZOOM_STEP = 1.25;
+  const MAX_ZOOM = 12;
+
+  function panZoom(svg, frame, focusId) {
+    const [x0, y0, w0, h0] = svg.getAttribute("viewBox").split(/[\s,]+/).map(Number);
+    const fit = { x: x0, y: y0, w: w0, h: h0 };
+    let vb = { ...fit };
+    const fonts = { label: 12, edge: 10 };
+    const nodeFont = svg.querySelector("g.nodes text.label");
+    const edgeFont = svg.querySelector("text.edge-label");
+    if (svg.getAttribute("font-size")) fonts.label = Number(svg.getAttribute("font-size"));
+    if (edgeFont && edgeFont.getAttribute("font-size")) fonts.edge = Number(edgeFont.getAttribute("font-size"));
+    if (nodeFont && nodeFont.getAttribute("font-size")) fonts.label = Number(nodeFont.getAttribute("font-size"));
+
+    const scale = () => { const m = svg.getScreenCTM(); return m ? m.a : 1; };
+    // Labels: never drawn under MIN_LABEL_PX on screen (a label too small at this zoom is drawn larger), and
+    // never over one another: the entity the picture is about first, then the best connected (the biggest
+    // circles), each shown only where it overlaps none shown before, as a map names its towns. Edge labels
+    // follow, at their own size only, where they fit; the rest wait for a zoom, or for a hover or a focus.
+    const nodeLabels = [...svg.querySelectorAll("g.node")].map((g) => {
+      const text = g.querySelector("text.label");
+      const circles = g.querySelectorAll("circle");
+      const r = Number(circles[circles.length - 1].getAttribute("r"));
+      return { g, text, r, y: Number(text.getAttribute("y")), focus: g.classList.contains("focus") };
+    }).filter((l) => l.text).sort((a, b) => (b.focus - a.focus) || (b.r - a.r) ||
+      a.g.dataset.id.localeCompare(b.g.dataset.id));
+    const edgeLabels = [...svg.querySelectorAll("text.edge-label")];
+    let laidAt = null;
+    const layoutLabels = (s) => {
+      if (laidAt === s) return;
+      laidAt = s;
+      const size = Math.max(fonts.label, MIN_LABEL_PX / s);
+      const pad = 3 / s;
+      const placed = [];
+      const fits = (b) => !placed.some((p) => b.x - pad < p.x + p.width && p.x - pad < b.x + b.width &&
+        b.y - pad < p.y + p.height && p.y - pad < b.y + b.height);
+      for (const l of nodeLabels) {
+        l.text.setAttribute("font-size", String(size));
+        l.text.setAttribute("y", String(l.y + size - fonts.label));
+      }
+      for (const l of nodeLabels) {
+        const b = l.text.getBBox();
+        const ok = l.focus || fits(b);
+        l.text.classList.toggle("crowded", !ok);
+        if (ok) placed.push(b);
+      }
+      const edgeSize = Math.max(fonts.edge, MIN_LABEL_PX / s);
+      for (const t of edgeLabels) {
+        t.setAttribute("font-size", String(edgeSize));
+        let ok = fonts.edge * s >= MIN_LABEL_PX;
+        if (ok) {
+          const b = t.getBBox();
+          ok = fits(b);
+          if (ok) placed.push(b);
+        }
+        t.classList.toggle("crowded", !ok);
+      }
+    };
+    const apply = () => {
+      svg.setAttribute("viewBox", `${vb.x} ${vb.y} ${vb.w} ${vb.h}`);
+      const s = scale();
+      layoutLabels(s);
+      frame.dataset.scale = s.toFixed(3);
+      frame.dataset.zoom = (fit.w / vb.w).toFixed(3);
+    };
+    // The point of the picture under (clientX, clientY), in viewBox units.
+    const at = (cx, cy) => {
+      const m = svg.getScreenCTM();
+      if (!m) return { x: vb.x + vb.w / 2, y: vb.y + vb.h / 2 };
+      const p = new DOMPoint(cx, cy).matrixTransform(m.inverse());
+      return { x: p.x, y: p.y };
+    };
+    const centre = () => { const r = svg.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; };
+    const zoom = (factor, cx, cy) => {
+      const z = fit.w / vb.w;
+      const next = Math.min(MAX_ZOOM, Math.max(1, z * factor));
+      if (next === z) return;
+      const [px, py] = cx === undefined ? centre() : [cx, cy];
+      const p = at(px, py);
+      const k = z / next;
+      vb = { x: p.x - (p.x - vb.x) * k, y: p.y - (p.y - vb.y) * k, w: vb.w * k, h: vb.h * k };
+      if (next === 1) vb = { ...fit };
+      apply();
+    };
+    const pan = (dx, dy) => { vb.x += dx; vb.y += dy; apply(); }; // in viewBox units
+    const reset = () => { vb = { ...fit }; apply(); };
+
+    // A node under the pointer or the keyboard focus names itself, its neighbours and its relations.
+    const light = (id, on) => {
+      for (const el of svg.querySelectorAll(`[data-source="${CSS.escape(id)}"], [data-target="${CSS.escape(id)}"]`)) {
+        el.classList.toggle("lit", on);
+        if (el.matches("g.edge")) {
+          for (const end of [el.dataset.source, el.dataset.target]) {
+            const n = svg.querySelector(`g.node[data-id="${CSS.escape(end)}"]`);
+            if (n) n.classList.toggle("lit", on);
+          }
+        }
+      }
+      const self = svg.querySelector(`g.node[data-id="${CSS.escape(id)}"]`);
+      if (self) self.classList.toggle("lit", on);
+      frame.classList.toggle("lighting", on); // the other labels step back while one node speaks
+    };
+    for (const node of svg.querySelectorAll("g.node")) {
+      const id = node.getAttribute("data-id");
+      node.addEventListener("pointerenter", () => light(id, true));
+      node.addEventListener("pointerleave", () => light(id, false));
+      node.addEventListener("focus", () => {
+        light(id, true);
+        // Bring a node reached by Tab into view.
+        const c = node.querySelector("circle:last-of-type");
+        const x = Number(c.getAttribute("cx"));
+        const y = Number(c.getAttribute("cy"));
+        if (x < vb.x || x > vb.x + vb.w || y < vb.y || y > vb.y + vb.h) {
+          vb.x = x - vb.w / 2;
+          vb.y = y - vb.h / 2;
+          apply();
+        }
+      });
+      node.addEventListener("blur", () => light(id, false));
+    }
+    if (focusId) svg.querySelector(`g.node[data-id="${CSS.escape(focusId)}"]`)?.classList.add("focus");
+
+    frame.addEventListener("wheel", (ev) => {
+      ev.preventDefault();
+      const unit = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
+      zoom(Math.pow(1.0015, -ev.deltaY * unit), ev.clientX, ev.clientY);
+    }, { passive: false });
+
+    // Drag to pan; a press that moves less than a few pixels stays a click (it opens the node under it).
+    let drag = null;
+    let dragged = false;
+    frame.addEventListener("pointerdown", (ev) => {
+      if (ev.button !== 0) return;
+      drag = { id: ev.pointerId, x: ev.clientX, y: ev.clientY, vx: vb.x, vy: vb.y, moved: false };
+      dragged = false;
+    });
+    frame.addEventListener("pointermove", (ev) => {
+      if (!drag || ev.pointerId !== drag.id) return;
+      const dx = ev.clientX - drag.x;
+      const dy = ev.clientY - drag.y;
+      if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+      if (!drag.moved) {
+        drag.moved = true;
+        frame.setPointerCapture(ev.pointerId);
+        frame.classList.add("dragging");
+      }
+      const s = scale();
+      vb.x = drag.vx - dx / s;
+      vb.y = drag.vy - dy / s;
+      apply();
+    });
+    const end = (ev) => {
+      if (!drag || ev.pointerId !== drag.id) return;
+      dragged = drag.moved;
+      drag = null;
+      frame.classList.remove("dragging");
+    };
+    frame.addEventListener("pointerup", end);
+    frame.addEventListener("pointercancel", end);
+    // A drag ends in a click on whatever is under the pointer: swallow it.
+    frame.addEventListener("click", (ev) => { if (dragged) { ev.stopPropagation(); ev.preventDefault(); dragged = false; } }, true);
+
+    frame.addEventListener("keydown", (ev) => {
+      if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      const step = 60 / scale();
+      const keys = {
+        "+": () => zoom(ZOOM_STEP), "=": () => zoom(ZOOM_STEP), "-": () => zoom(1 / ZOOM_STEP),
+        "_": () => zoom(1 / ZOOM_STEP), "0": reset,
+        ArrowLeft: () => pan(-step, 0), ArrowRight: () => pan(step, 0),
+        ArrowUp: () => pan(0, -step), ArrowDown: () => pan(0, step),
+      };
+      const act = keys[ev.key];
+      if (!act) return;
+      ev.preventDefault();
+      act();
+    });
+    const button = (label, act, key) => h("button", {
+      type: "button", class: "button secondary", "aria-controls": frame.id, "aria-keyshortcuts": key,
+      onclick: act,
+    }, label);
+    apply();
+    const observer = new ResizeObserver(() => apply());
+    observer.observe(frame);
+    return {
+      controls: h("div", { class: "zoom", role: "group", "aria-label": "Zoom" },
+        button("Zoom in", () => zoom(ZOOM_STEP), "+"), button("Zoom out", () => zoom(1 / ZOOM_STEP), "-"),
+        button("Fit", reset, "0")),
+    };
+  }
+
   async function renderNeighborhood(r) {
     const id = r.args[0];
     if (!id) return renderNotFound();
-    const depth = r.params.get("depth") === "2" ? 2 : 1;
+    const depth = ["2", "3"].includes(r.params.get("depth")) ? Number(r.params.get("depth")) : 1;
     const e = await api(`/entities/${encodeURIComponent(id)}`);
     const url = `${API}/entities/${encodeURIComponent(e.id)}/neighborhood.svg?depth=${depth}`;
     const res = await fetch(url, { headers: { Accept: "image/svg+xml" } });
     if (!res.ok) throw new ApiError(await res.json().catch(() => null), res.status);
     const doc = new DOMParser().parseFromString(await res.text(), "image/svg+xml");
     const svg = document.importNode(doc.documentElement, true);
-    svg.removeAttribute("width");
-    svg.removeAttribute("height");
+    svg.setAttribute("width", "100%");
+    svg.setAttribute("height", "100%");
     svg.classList.add("graph-svg");
+    // A group of links, not an image: axe's "nested-interactive" forbids focusable parts in role=img.
+    svg.setAttribute("role", "group");
     for (const node of svg.querySelectorAll("g.node")) {
       const target = node.getAttribute("data-id");
       node.setAttribute("tabindex", "0");
@@ -479,29 +675,36 @@
       node.addEventListener("click", open);
       node.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); open(); } });
     }
-    const frame = h("div", { class: "picture" }, svg);
-    const toggle = h("button", { type: "button", class: "button secondary", "aria-pressed": "false" }, "Actual size");
-    toggle.addEventListener("click", () => {
-      const on = frame.classList.toggle("actual");
-      toggle.setAttribute("aria-pressed", String(on));
-      toggle.textContent = on ? "Fit to width" : "Actual size";
-    });
+    const help = h("p", { class: "muted", id: "picture-help" },
+      "Drag or use the arrow keys to move; the wheel, + and − to zoom; 0 to fit. ",
+      "Point at or Tab to a node to name its relations; click it or press Enter to open it.");
+    const frame = h("div", {
+      class: "picture", id: "picture", tabindex: "0", role: "group",
+      "aria-label": `Picture of the entities around ${e.name}`, "aria-describedby": "picture-help",
+    }, svg);
     const nodes = svg.querySelectorAll("g.node").length;
-    return h("div", { class: "stack" },
+    const content = h("div", { class: "stack" },
       h("section", { class: "card" },
         h("div", { class: "title-row" }, h("h1", {}, `Around ${e.name}`), typeBadge(e.type)),
         h("p", { class: "muted" }, `${nodes} entities within ${depth} hop${depth > 1 ? "s" : ""}. `,
-          "Click a node to open it; arrows point from subject to object."),
+          "Arrows point from subject to object."),
+        help,
         h("div", { class: "toolbar" },
           h("div", { class: "segmented", role: "group", "aria-label": "Depth" },
-            [1, 2].map((d) => h("a", {
+            [1, 2, 3].map((d) => h("a", {
               href: `#/neighborhood/${encodeURIComponent(e.id)}?depth=${d}`,
               "aria-current": d === depth ? "page" : null,
             }, `Depth ${d}`))),
-          toggle,
+          h("span", { class: "zoom-slot" }),
           h("a", { class: "button secondary", href: entityHash(e.id) }, "Back to entity"),
           h("a", { class: "button secondary", href: url, download: `${e.id}-depth-${depth}.svg` }, "Download SVG")),
         frame));
+    // The viewBox maths needs the picture on the page: wire it up once route() has put it there.
+    content.addEventListener("storygraph:shown", () => {
+      const { controls } = panZoom(svg, frame, e.id);
+      content.querySelector(".zoom-slot").replaceWith(controls);
+    }, { once: true });
+    return content;
   }
 
   // The code points [from, to) of the article as text, each uncovered clause in it marked (clauses never overlap).
@@ -691,7 +894,7 @@
         h("h2", { class: "said-title" }, "In their words"),
         h("ul", { class: "attributions" }, c.attributions.map((a) => h("li", {
           class: `attribution p-${a.predicate}`, "data-relation": a.id, "data-predicate": a.predicate,
-        }, h("p", { class: "said-head" }, h("span", { class: "who" }, a.subject.name), " ",
+        }, h("p", { class: "said-head" }, h("span", { class: "claimant" }, a.subject.name), " ",
           h("span", { class: "verb" }, predicateLabel(a.predicate)), " ", modalityBadge(a.modality)),
         quotes(a.evidence))))) : null))) : h("section", { class: "card" }, h("p", {}, "No claim has this status.")));
   }

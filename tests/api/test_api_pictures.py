@@ -19,7 +19,8 @@ def parse(r) -> ET.Element:
     assert r.headers["x-content-type-options"] == "nosniff"
     root = ET.fromstring(r.content)
     assert root.tag == f"{SVG}svg"
-    assert float(root.get("width")) > 0 and float(root.get("height")) > 0
+    assert root.get("width") == root.get("height") == "100%"  # scaled to its box: the size is the viewBox's
+    assert all(float(v) > 0 for v in root.get("viewBox").split()[2:])
     return root
 
 

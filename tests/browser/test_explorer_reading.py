@@ -43,7 +43,7 @@ def test_claims_board_shows_each_claimants_words(any_page, server):
         for a in c["attributions"]:
             li = card.locator(f"li.attribution[data-relation='{a['id']}']")
             assert li.get_attribute("data-predicate") == a["predicate"]
-            assert squash(li.locator(".who").inner_text()) == a["subject"]["name"]
+            assert squash(li.locator(".claimant").inner_text()) == a["subject"]["name"]
             assert [(q.get_attribute("data-start"), q.get_attribute("data-end"), squash(q.inner_text()))
                     for q in li.locator("a.quote").all()] == [
                 (str(e["start"]), str(e["end"]), squash(e["quote"])) for e in a["evidence"]]

@@ -119,3 +119,18 @@ def test_a_failed_drawing_is_not_kept():
     with pytest.raises(RuntimeError):
         flight.get("k", fail)
     assert flight.get("k", lambda: "drawn") == "drawn" and flight.get("k", lambda: "again") == "drawn"
+
+
+def test_a_picture_scales_to_its_box_instead_of_being_cropped():
+    """The drawing's size is in the viewBox only: a browser tab, an <img> or a slide scales it to fit."""
+    from graph.exports import neighborhood_graph
+    from graph.testing import seed_index
+
+    for g in (seed_index().g, neighborhood_graph(seed_index(), "jen-daskal", depth=2)):
+        root = ET.fromstring(render.render_svg(g))
+        x, y, w, h = (float(v) for v in root.get("viewBox").split())
+        assert (x, y) == (0.0, 0.0) and w > 0 and h > 0
+        assert root.get("width") == "100%" and root.get("height") == "100%"
+        assert root.get("preserveAspectRatio", "xMidYMid meet") == "xMidYMid meet"
+        background = next(r for r in root.iter(f"{SVG}rect"))
+        assert (float(background.get("width")), float(background.get("height"))) == (w, h)
