@@ -758,7 +758,9 @@
       h("p", { class: "muted" }, "Clauses are cut at the article's own punctuation and conjunctions; a clause is ",
         "cited when some statement's quote overlaps it. A sheet may give a reason for a gap (",
         h("code", {}, "# uncovered:"), "), which ", h("code", {}, "storygraph coverage"), " prints."),
-      h("div", { class: "table-wrap" }, h("table", { class: "coverage-table" },
+      // Focusable: on a phone the table scrolls sideways, and a keyboard must be able to scroll it too.
+      h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Coverage by sentence" },
+        h("table", { class: "coverage-table" },
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Sentence"), h("th", { scope: "col" }, "Cited"),
           h("th", { scope: "col" }, "Clauses no statement cites"))),
         h("tbody", {}, rows))));
