@@ -519,12 +519,17 @@
       }
     };
     const apply = () => {
+      if (!svg.isConnected) { observer.disconnect(); return; } // the view was left
       svg.setAttribute("viewBox", `${vb.x} ${vb.y} ${vb.w} ${vb.h}`);
       const s = scale();
+      if (!(s > 0 && Number.isFinite(s))) return; // not laid out (hidden): next resize
       layoutLabels(s);
       frame.dataset.scale = s.toFixed(3);
       frame.dataset.zoom = (fit.w / vb.w).toFixed(3);
+      // At the fitted size a vertical swipe scrolls the page; zoomed in, every swipe pans the picture.
+      frame.classList.toggle("fitted", vb.w >= fit.w);
     };
+    const observer = new ResizeObserver(() => apply());
     // The point of the picture under (clientX, clientY), in viewBox units.
     const at = (cx, cy) => {
       const m = svg.getScreenCTM();
@@ -536,13 +541,14 @@
     const zoom = (factor, cx, cy) => {
       const z = fit.w / vb.w;
       const next = Math.min(MAX_ZOOM, Math.max(1, z * factor));
-      if (next === z) return;
+      if (next === z) return false;
       const [px, py] = cx === undefined ? centre() : [cx, cy];
       const p = at(px, py);
       const k = z / next;
       vb = { x: p.x - (p.x - vb.x) * k, y: p.y - (p.y - vb.y) * k, w: vb.w * k, h: vb.h * k };
       if (next === 1) vb = { ...fit };
       apply();
+      return true;
     };
     const pan = (dx, dy) => { vb.x += dx; vb.y += dy; apply(); }; // in viewBox units
     const reset = () => { vb = { ...fit }; apply(); };
@@ -582,10 +588,10 @@
     }
     if (focusId) svg.querySelector(`g.node[data-id="${CSS.escape(focusId)}"]`)?.classList.add("focus");
 
+    // The wheel zooms; past the fitted size or the deepest zoom it scrolls the page as usual.
     frame.addEventListener("wheel", (ev) => {
-      ev.preventDefault();
       const unit = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
-      zoom(Math.pow(1.0015, -ev.deltaY * unit), ev.clientX, ev.clientY);
+      if (zoom(Math.pow(1.0015, -ev.deltaY * unit), ev.clientX, ev.clientY)) ev.preventDefault();
     }, { passive: false });
 
     // Drag to pan; a press that moves less than a few pixels stays a click (it opens the node under it).
@@ -641,7 +647,6 @@
       onclick: act,
     }, label);
     apply();
-    const observer = new ResizeObserver(() => apply());
     observer.observe(frame);
     return {
       controls: h("div", { class: "zoom", role: "group", "aria-label": "Zoom" },
