@@ -9,7 +9,8 @@ ReDoc's page loads its logo from the vendor's CDN whatever it is told.
 Every answer carries ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``; the explorer's
 answers a strict Content-Security-Policy (no inline script or style, nothing
 from another origin); the docs pages one that allows only their own inline
-start-up script, by hash.
+start-up script, by hash. ``/favicon.ico`` answers with the explorer's SVG icon (browsers ask for it on
+pages that name no icon, such as ``/v1/graph.svg``; a 404 there is a console error).
 """
 
 from __future__ import annotations
