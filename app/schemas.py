@@ -20,12 +20,11 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from graph.queries import ClaimStatus
 from graph.vocabulary import EntityType, Modality
 
 T = TypeVar("T")
 
-# The derived status of a claim (graph.queries.CLAIM_STATUSES), also the `status` filter of /v1/claims.
-ClaimStatus = Literal["disputed", "asserted", "denied", "unattributed"]
 # How precise a date is (graph.dates.EdtfDate.precision).
 Precision = Literal["day", "month", "season", "year", "interval"]
 

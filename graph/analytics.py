@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Literal, get_args
 
 import networkx as nx
 
@@ -22,7 +22,8 @@ from .errors import InvalidParameter
 from .index import GraphIndex
 from .vocabulary import PREDICATES, EntityType
 
-MEASURES = ("degree", "betweenness", "pagerank")
+Measure = Literal["degree", "betweenness", "pagerank"]
+MEASURES: tuple[Measure, ...] = get_args(Measure)
 SEED = 20240131  # Louvain's random seed: fixed, so communities are the same on every call
 _DIGITS = 12  # scores are rounded so float noise never breaks a tie
 _CACHE_SIZE = 128

@@ -10,7 +10,7 @@ import bisect
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 
 from .dates import parse_edtf, parse_partial_date
@@ -271,7 +271,9 @@ def claim_status(asserted_by: list, denied_by: list) -> str:
     return _status({r["id"] for r in asserted_by}, {r["id"] for r in denied_by})
 
 
-CLAIM_STATUSES = ("disputed", "asserted", "denied", "unattributed")
+# A claim's derived status (also the `status` filter of /v1/claims).
+ClaimStatus = Literal["disputed", "asserted", "denied", "unattributed"]
+CLAIM_STATUSES: tuple[ClaimStatus, ...] = get_args(ClaimStatus)
 
 
 def claim(ix: GraphIndex, node: str) -> dict[str, Any]:

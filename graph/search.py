@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import Integer, String, bindparam, case, cast, delete, insert, literal, null, select, text, union_all
 from sqlalchemy.engine import Engine
@@ -35,7 +35,8 @@ from sqlmodel import select as select_rows
 from .errors import InvalidParameter
 from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, RelationRow, SearchDocRow
 
-KINDS = ("entity", "relation", "claim")
+Kind = Literal["entity", "relation", "claim"]  # what a search document is (the API's `kind` parameter)
+KINDS: tuple[Kind, ...] = get_args(Kind)
 FIELDS = ("evidence", "text", "name", "alias", "description")
 
 _FTS = "search_fts"

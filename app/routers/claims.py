@@ -16,7 +16,6 @@ from .events import FromParam, ToParam, UndatedParam, time_window
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"], responses=responses(422, 500, 503))
 
-assert set(ClaimStatus.__args__) == set(queries.CLAIM_STATUSES)
 
 
 @router.get("", response_model=Page[Claim], summary="Claims", responses=responses(404, 409))

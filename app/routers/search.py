@@ -15,8 +15,7 @@ from ..schemas import EntityRef, Evidence, Out, Page
 
 router = APIRouter(prefix="/v1/search", tags=["search"], responses=responses(422, 500, 503))
 
-Kind = Literal["entity", "relation", "claim"]
-assert set(Kind.__args__) == set(fulltext.KINDS)
+Kind = fulltext.Kind
 
 
 class Matched(Out):
