@@ -41,7 +41,8 @@ revision). :func:`run_query` answers one query:
 
 Serialisers write the SPARQL 1.1 results formats (JSON, CSV, TSV) and, for
 graph results, Turtle or N-Triples. CSV is safe to open in a spreadsheet
-(:func:`results_csv`).
+(:func:`results_csv`). The XML formats (results XML, RDF/XML) and JSON-LD
+are in :mod:`graph.sparql_formats`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,148 @@
+"""The SPARQL answer formats that are XML or JSON-LD: results XML, RDF/XML and JSON-LD.
+
+Why a module of its own: these are what SPARQLWrapper and rdflib's
+``SPARQLStore`` ask for by default (``application/sparql-results+xml`` for
+``SELECT``/``ASK``, ``application/rdf+xml`` for ``CONSTRUCT``/``DESCRIBE``), and
+XML needs care that the JSON, CSV, TSV, Turtle and N-Triples writers in
+:mod:`graph.sparql` do not:
+
+* **Every document is well-formed XML 1.0.** A literal may hold a character
+  XML 1.0 cannot carry at all (``"a\\x01b"``, from the data or from a ``BIND``
+  in the query); it is written as U+FFFD (:func:`graph.xmlsafe.xml_safe`), as
+  in every other XML the service writes. JSON-LD keeps it exactly.
+* **RDF/XML cannot write every graph.** A predicate IRI must end in an XML
+  name (``<http://e/p>`` can be written, ``<http://e/1>`` cannot). pyoxigraph
+  writes such a graph anyway, as a document no XML parser reads; so the
+  document is parsed once before it is sent, and an answer RDF/XML cannot carry
+  is a :class:`~graph.errors.NotAcceptable` (406) naming the formats that can.
+
+>>> from graph.sparql import QueryResult
+>>> print(results_xml(QueryResult("ask", boolean=True)).decode())
+<?xml version='1.0' encoding='utf-8'?>
+<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head /><boolean>true</boolean></sparql>
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from .errors import NotAcceptable
+from .rdf import PREFIXES
+from .xmlsafe import not_xml, xml_safe
+
+if TYPE_CHECKING:
+    from .sparql import QueryResult
+
+RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+RDF_XML = "application/rdf+xml"
+# What a graph answer RDF/XML cannot carry can still be sent as (see app/routers/sparql.py).
+GRAPH_ALTERNATIVES = ["text/turtle", "application/n-triples", "application/ld+json"]
+
+
+def _binding_term(parent: ET.Element, term: dict[str, Any]) -> None:
+    """Append the results-XML element of one SPARQL JSON term (``uri``, ``bnode``, ``literal``, ``triple``)."""
+    kind = term["type"]
+    if kind == "triple":
+        triple = ET.SubElement(parent, "triple")
+        for part in ("subject", "predicate", "object"):
+            _binding_term(ET.SubElement(triple, part), term["value"][part])
+        return
+    element = ET.SubElement(parent, {"uri": "uri", "bnode": "bnode"}.get(kind, "literal"))
+    element.text = xml_safe(term["value"])
+    if "xml:lang" in term:
+        element.set(XML_LANG, xml_safe(term["xml:lang"]))
+    elif "datatype" in term:
+        element.set("datatype", xml_safe(term["datatype"]))
+
+
+def results_xml(result: "QueryResult") -> bytes:
+    """SPARQL 1.1 Query Results XML (https://www.w3.org/TR/rdf-sparql-XMLres/) of a SELECT or ASK answer.
+
+    Unbound variables have no ``binding`` element, as the format says; text
+    XML cannot carry becomes U+FFFD.
+
+    >>> from graph.sparql import QueryResult
+    >>> r = QueryResult("select", variables=["x", "n"], rows=[
+    ...     {"x": {"type": "literal", "value": "a\\x01<b>", "xml:lang": "en"}},
+    ...     {"n": {"type": "literal", "value": "3", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}])
+    >>> xml = results_xml(r).decode()
+    >>> '<head><variable name="x" /><variable name="n" /></head>' in xml
+    True
+    >>> xml.split("<results>")[1].split("</result>")[0]
+    '<result><binding name="x"><literal xml:lang="en">a\ufffd&lt;b&gt;</literal></binding>'
+    """
+    root = ET.Element("sparql", xmlns=RESULTS_NS)
+    head = ET.SubElement(root, "head")
+    if result.form == "ask":
+        ET.SubElement(root, "boolean").text = "true" if result.boolean else "false"
+    else:
+        for name in result.variables:
+            ET.SubElement(head, "variable", name=name)
+        results = ET.SubElement(root, "results")
+        for row in result.rows:
+            element = ET.SubElement(results, "result")
+            for name in result.variables:
+                if name in row:
+                    _binding_term(ET.SubElement(element, "binding", name=name), row[name])
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _xml_safe_triples(data: bytes) -> list[ox.Triple]:
+    """The triples of an N-Triples answer, each literal XML 1.0 cannot carry made safe."""
+    out = []
+    for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES):
+        o = t.object
+        if isinstance(o, ox.Literal) and not_xml(o.value):
+            o = (ox.Literal(xml_safe(o.value), language=o.language) if o.language
+                 else ox.Literal(xml_safe(o.value), datatype=o.datatype))
+            t = ox.Triple(t.subject, t.predicate, o)
+        out.append(t)
+    return out
+
+
+def graph_rdfxml(result: "QueryResult") -> bytes:
+    """A CONSTRUCT/DESCRIBE answer as RDF/XML with the export's prefixes, or 406 if RDF/XML cannot carry it.
+
+    >>> from graph.sparql import QueryResult
+    >>> ok = QueryResult("graph", triples=b'<http://e/a> <http://e/p> "a\\x01b" .\\n')
+    >>> b"a\\xef\\xbf\\xbdb" in graph_rdfxml(ok)
+    True
+    >>> graph_rdfxml(QueryResult("graph", triples=b'<http://e/a> <http://e/1> "x" .\\n'))
+    Traceback (most recent call last):
+    graph.errors.NotAcceptable: This answer cannot be written as RDF/XML (a predicate IRI that does not end in an XML name, such as <http://e/1>?); ask for text/turtle, application/n-triples or application/ld+json
+    """
+    triples = _xml_safe_triples(result.triples) if result.triples else []
+    data = ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES)
+    try:
+        ET.fromstring(data)
+    except ET.ParseError:
+        example = next((t.predicate.value for t in triples if not _ends_in_name(t.predicate.value)), None)
+        hint = f" (a predicate IRI that does not end in an XML name, such as <{example}>?)" if example else ""
+        raise NotAcceptable(f"This answer cannot be written as RDF/XML{hint}; ask for "
+                            f"{', '.join(GRAPH_ALTERNATIVES[:-1])} or {GRAPH_ALTERNATIVES[-1]}",
+                            GRAPH_ALTERNATIVES) from None
+    return data
+
+
+def _ends_in_name(iri: str) -> bool:
+    """Whether ``iri`` ends in something that could be an XML element's local name (a rough check, for the hint)."""
+    local = iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    return bool(local) and (local[0].isalpha() or local[0] == "_")
+
+
+def graph_jsonld(result: "QueryResult") -> bytes:
+    """A CONSTRUCT/DESCRIBE answer as JSON-LD (expanded form, every IRI in full).
+
+    >>> from graph.sparql import QueryResult
+    >>> graph_jsonld(QueryResult("graph", triples=b'<http://e/a> <http://e/p> "x" .\\n')).decode()
+    '[{"@id":"http://e/a","http://e/p":[{"@value":"x"}]}]'
+    >>> graph_jsonld(QueryResult("graph"))
+    b'[]'
+    """
+    if not result.triples:
+        return b"[]"
+    return ox.serialize(ox.parse(result.triples, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.JSON_LD)
