@@ -206,6 +206,37 @@ class QueryRefused(StorygraphError):
     title = "SPARQL operation not allowed"
     type = "https://storygraph.dev/problems/query-not-allowed"
 
+    def __init__(self, detail: str, *, parameter: str | None = None, location: str = "query") -> None:
+        super().__init__(detail)
+        self.parameter, self.location = parameter, location
+
+    def extra(self) -> dict:
+        return _named(self.parameter, self.location, self.detail)
+
+
+class ProtocolViolation(StorygraphError):
+    """400: a request the SPARQL 1.1 Protocol does not allow (``query`` twice, a GET with a body, a dataset).
+
+    The protocol answers a request it cannot read as one query with 400; the
+    problem names the parameter (or header, or body) that is wrong.
+    """
+
+    status = 400
+    title = "Invalid SPARQL request"
+    type = "https://storygraph.dev/problems/invalid-sparql-request"
+
+    def __init__(self, parameter: str, location: str, reason: str) -> None:
+        super().__init__(reason)
+        self.parameter, self.location = parameter, location
+
+    def extra(self) -> dict:
+        return _named(self.parameter, self.location, self.detail)
+
+
+def _named(parameter: str | None, location: str, reason: str) -> dict:
+    """The ``errors`` member naming what is wrong and where, shaped as a request validation error's."""
+    return {"errors": [{"parameter": parameter, "location": location, "reason": reason}]} if parameter else {}
+
 
 class QueryTooComplex(QueryInvalid):
     """400: the query is nested or chained too deeply for the parser (brackets, UNIONs, operators).
@@ -278,12 +309,14 @@ class UnsupportedMediaType(StorygraphError):
     title = "Unsupported media type"
     type = "https://storygraph.dev/problems/unsupported-media-type"
 
-    def __init__(self, detail: str, supported: list[str]) -> None:
+    def __init__(self, detail: str, supported: list[str], *, parameter: str | None = None,
+                 location: str = "header") -> None:
         self.supported = supported
+        self.parameter, self.location = parameter, location
         super().__init__(detail)
 
     def extra(self) -> dict:
-        return {"supported": self.supported}
+        return {"supported": self.supported} | _named(self.parameter, self.location, self.detail)
 
 
 class SchemaBehind(StorygraphError):

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any, Callable, Literal, Union
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.datastructures import QueryParams
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 from starlette.concurrency import run_in_threadpool
 
-from graph import sparql
-from graph.errors import InvalidParameter, NotAcceptable, QueryInvalid, UnsupportedMediaType
+from graph import sparql, sparql_formats
+from graph.errors import (InvalidParameter, NotAcceptable, ProtocolViolation, QueryInvalid, QueryRefused,
+                          UnsupportedMediaType)
 from graph.index import GraphIndex
 
 from ..deps import IndexDep
@@ -20,34 +24,57 @@ from ..problems import responses
 router = APIRouter(prefix="/v1/sparql", tags=["sparql"])
 
 JSON = "application/sparql-results+json"
+XML = "application/sparql-results+xml"
 CSV = "text/csv"
 TSV = "text/tab-separated-values"
 TURTLE = "text/turtle"
 NTRIPLES = "application/n-triples"
+RDF_XML = "application/rdf+xml"
+JSON_LD = "application/ld+json"
 SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
 FORM = "application/x-www-form-urlencoded"
+DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")
 
-# Media types by answer form, the first the default; "application/json" is answered as SPARQL JSON.
+# Media types by answer form, in the server's order of preference (the first is the default when
+# Accept leaves the choice open). "application/json" and "application/xml" get the answer form's JSON
+# and XML format: SPARQL JSON/XML results for SELECT and ASK, JSON-LD and RDF/XML for a graph.
 RESULT_TYPES: dict[str, tuple[str, Callable[[sparql.QueryResult], bytes]]] = {
     JSON: (JSON, sparql.results_json),
-    "application/json": (JSON, sparql.results_json),
+    XML: (XML, sparql_formats.results_xml),
     CSV: (CSV, sparql.results_csv),
     TSV: (TSV, sparql.results_tsv),
+    "application/json": (JSON, sparql.results_json),
+    "application/xml": (XML, sparql_formats.results_xml),
 }
 GRAPH_TYPES: dict[str, tuple[str, Callable[[sparql.QueryResult], bytes]]] = {
     TURTLE: (TURTLE, sparql.graph_turtle),
     NTRIPLES: (NTRIPLES, sparql.graph_ntriples),
+    RDF_XML: (RDF_XML, sparql_formats.graph_rdfxml),
+    JSON_LD: (JSON_LD, sparql_formats.graph_jsonld),
+    "application/json": (JSON_LD, sparql_formats.graph_jsonld),
+    "application/xml": (RDF_XML, sparql_formats.graph_rdfxml),
 }
 TRUNCATED_HEADER = "Storygraph-Truncated"
 
 DESCRIPTION = f"""\
 Read-only [SPARQL 1.1](https://www.w3.org/TR/sparql11-query/) over the RDF view of the graph (the triples of
 `GET /v1/graph?format=turtle`), evaluated by pyoxigraph, following the
-[SPARQL 1.1 Protocol](https://www.w3.org/TR/sparql11-protocol/).
+[SPARQL 1.1 Protocol](https://www.w3.org/TR/sparql11-protocol/): SPARQLWrapper and rdflib's `SPARQLStore`
+work with their default settings.
 
-**Answers by `Accept`.** `SELECT` and `ASK`: `{JSON}` (the default; `application/json` gets the same),
-`{CSV}` or `{TSV}`. `CONSTRUCT` and `DESCRIBE`: `{TURTLE}` (the default) or `{NTRIPLES}`. A media type that
-cannot carry the answer is a 406 listing those that can.
+**Answers by `Accept`** (q-values honoured; among equal q-values the more specific range wins).
+`SELECT` and `ASK`: `{JSON}` (the default; `application/json` gets the same), `{XML}` (`application/xml`
+gets the same), `{CSV}` or `{TSV}`. `CONSTRUCT` and `DESCRIBE`: `{TURTLE}` (the default), `{NTRIPLES}`,
+`{RDF_XML}` (also for `application/xml`) or `{JSON_LD}` (expanded form; also for `application/json`).
+A media type that cannot carry the answer is a 406 listing those that can. A graph RDF/XML cannot write
+(a predicate IRI that does not end in an XML name) comes in the next format `Accept` names, or is a 406. In XML, characters XML 1.0 cannot carry
+are written as U+FFFD.
+
+**Protocol.** One `query` per request (two are a 400). The dataset is the one default graph:
+`default-graph-uri` and `named-graph-uri` are refused (400) rather than ignored. An update
+(`update=`, `Content-Type: {SPARQL_UPDATE}`) is the 400 read-only answer. A GET with a body is a 400.
+Each such problem names the parameter in `errors`.
 
 **Limits.** Queries only: an update (`INSERT`, `DELETE`, `LOAD`, `CLEAR`, ...) or a federated `SERVICE` is
 a 400, as is a malformed query (with the parser's message, `line` and `column`), one longer than 100 000
@@ -64,27 +91,106 @@ and the JSON member `truncated` say whether more were cut off. Add a `LIMIT` to 
 `rdf:`, `rdfs:` and `xsd:` as usual. Queries must declare the prefixes they use.
 """
 
-_EXAMPLE_JSON = {"head": {"vars": ["denier", "claim"]},
+
+# --- the JSON results, typed (SPARQL 1.1 Query Results JSON Format, section 3) ---------------------------
+
+class SparqlIri(BaseModel):
+    """An IRI."""
+
+    type: Literal["uri"]
+    value: str
+
+
+class SparqlBlankNode(BaseModel):
+    """A blank node, by its label in this answer."""
+
+    type: Literal["bnode"]
+    value: str
+
+
+class SparqlLiteral(BaseModel):
+    """A literal: a language-tagged string has `xml:lang`, a typed literal other than a plain string `datatype`."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    type: Literal["literal"]
+    value: str
+    datatype: str | SkipJsonSchema[None] = Field(None, description="The datatype IRI; absent for xsd:string")
+    xml_lang: str | SkipJsonSchema[None] = Field(None, alias="xml:lang", description="The language tag")
+
+
+class SparqlTriple(BaseModel):
+    """The parts of a quoted triple (RDF 1.2)."""
+
+    subject: "SparqlTerm"
+    predicate: "SparqlTerm"
+    object: "SparqlTerm"
+
+
+class SparqlTripleTerm(BaseModel):
+    """A quoted triple (RDF 1.2 / SPARQL 1.2), as `TRIPLE(...)` makes."""
+
+    type: Literal["triple"]
+    value: SparqlTriple
+
+
+SparqlTerm = Annotated[Union[SparqlIri, SparqlBlankNode, SparqlLiteral, SparqlTripleTerm],
+                       Field(discriminator="type")]
+SparqlTriple.model_rebuild()
+
+
+class SparqlHead(BaseModel):
+    vars: list[str] | SkipJsonSchema[None] = Field(None, description="The SELECT's variables; absent for ASK")
+
+
+class SparqlBindings(BaseModel):
+    bindings: list[dict[str, SparqlTerm]] = Field(
+        description="One object per solution: variable name to term; an unbound variable is absent")
+
+
+class SparqlResults(BaseModel):
+    """SPARQL 1.1 Query Results JSON: `results` for SELECT, `boolean` for ASK; plus `truncated`."""
+
+    head: SparqlHead
+    truncated: bool = Field(description="Whether rows beyond `STORYGRAPH_SPARQL_MAX_ROWS` were cut off")
+    results: SparqlBindings | SkipJsonSchema[None] = Field(None, description="SELECT only")
+    boolean: bool | SkipJsonSchema[None] = Field(None, description="ASK only")
+
+
+class SparqlResultsResponse(JSONResponse):
+    """Only so that the OpenAPI document puts :class:`SparqlResults` under the SPARQL JSON media type."""
+
+    media_type = JSON
+
+
+_EXAMPLE_JSON = {"head": {"vars": ["denier", "claim"]}, "truncated": False,
                  "results": {"bindings": [{"denier": {"type": "literal", "value": "China"},
                                            "claim": {"type": "literal", "value": "China is the primary source of "
                                                      "the precursor chemicals synthesized into fentanyl by drug "
-                                                     "cartels in Mexico."}}]},
-                 "truncated": False}
+                                                     "cartels in Mexico."}}]}}
+
+
+def _text(**example: Any) -> dict[str, Any]:
+    return {"schema": {"type": "string"}, **example}
+
 
 _OK: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The answer, in the media type chosen by `Accept`",
+        "model": SparqlResults,
         "headers": {TRUNCATED_HEADER: {"description": "`true` when rows (or triples) beyond the cap were cut off",
                                        "schema": {"type": "string", "enum": ["true", "false"]}}},
         "content": {
-            JSON: {"schema": {"type": "object", "description": "SPARQL 1.1 Query Results JSON (SELECT: head.vars and "
-                              "results.bindings; ASK: boolean), plus `truncated`"}, "example": _EXAMPLE_JSON},
-            CSV: {"schema": {"type": "string"},
-                  "example": "denier,claim\r\nChina,China is the primary source ...\r\n"},
-            TSV: {"schema": {"type": "string"},
-                  "example": '?denier\t?claim\n"China"\t"China is the primary source ..."\n'},
-            TURTLE: {"schema": {"type": "string"}, "example": "@prefix sg: <https://storygraph.dev/vocab#> .\n..."},
-            NTRIPLES: {"schema": {"type": "string"}},
+            JSON: {"example": _EXAMPLE_JSON},
+            XML: _text(example='<?xml version="1.0" encoding="utf-8"?>\n<sparql xmlns="http://www.w3.org/'
+                          '2005/sparql-results#"><head><variable name="denier" />...'),
+            CSV: _text(example="denier,claim\r\nChina,China is the primary source ...\r\n"),
+            TSV: _text(example='?denier\t?claim\n"China"\t"China is the primary source ..."\n'),
+            TURTLE: _text(example="@prefix sg: <https://storygraph.dev/vocab#> .\n..."),
+            NTRIPLES: _text(),
+            RDF_XML: _text(),
+            JSON_LD: {"schema": {"type": "array", "description": "JSON-LD in expanded form: one object per subject",
+                                 "items": {"type": "object", "additionalProperties": True}}},
         },
     },
     **responses(400, 406, 415, 422, 500, 503, 504),
@@ -94,8 +200,10 @@ _QUERY_EXAMPLE = ("PREFIX schema: <https://schema.org/>\n"
                   "SELECT ?name WHERE { ?person a schema:Person ; schema:name ?name } ORDER BY ?name")
 
 
+# --- content negotiation ----------------------------------------------------------------------------------
+
 def _ranges(accept: str | None) -> list[tuple[str, float]]:
-    """The media ranges of an ``Accept`` header with their q-values."""
+    """The media ranges of an ``Accept`` header with their q-values (a malformed q counts as 0)."""
     out = []
     for part in (accept or "").split(","):
         fields = [f.strip() for f in part.split(";")]
@@ -106,7 +214,7 @@ def _ranges(accept: str | None) -> list[tuple[str, float]]:
             name, _, value = f.partition("=")
             if name.strip().lower() == "q":
                 try:
-                    q = float(value)
+                    q = min(max(float(value), 0.0), 1.0)
                 except ValueError:
                     q = 0.0
         out.append((fields[0].lower(), q))
@@ -114,21 +222,33 @@ def _ranges(accept: str | None) -> list[tuple[str, float]]:
 
 
 def negotiate(accept: str | None, offers: list[str]) -> str | None:
-    """The offer ``Accept`` prefers (most specific matching range decides its q; ties: offer order)."""
+    """The offer ``Accept`` prefers, or None if it accepts none (RFC 9110, section 12.5.1).
+
+    An offer's q is that of the most specific range matching it. The highest q
+    wins; among equal q, an offer named exactly beats one reached through a
+    wildcard (a client listing ``application/sparql-results+xml, */*`` means
+    XML), then the order of ``offers`` (the server's preference) decides.
+
+    >>> negotiate("application/sparql-results+xml, application/rdf+xml, */*", ["a/json", "application/rdf+xml"])
+    'application/rdf+xml'
+    >>> negotiate("text/csv;q=0.5, */*;q=0.1", ["a/json", "text/csv"]), negotiate("", ["a/json", "text/csv"])
+    ('text/csv', 'a/json')
+    >>> negotiate("text/csv;q=0", ["text/csv"]) is None
+    True
+    """
     ranges = _ranges(accept)
     if not ranges:
         return offers[0]
-    best, best_q = None, 0.0
+    best, best_key = None, (0.0, -1)
     for offer in offers:
         kind = offer.split("/")[0] + "/*"
-        q = None
-        for specificity in (offer, kind, "*/*"):
-            matches = [rq for r, rq in ranges if r == specificity]
+        for specificity, candidate in ((2, offer), (1, kind), (0, "*/*")):
+            matches = [rq for r, rq in ranges if r == candidate]
             if matches:
-                q = max(matches)
+                key = (max(matches), specificity)
+                if key[0] > 0 and key > best_key:
+                    best, best_key = offer, key
                 break
-        if q is not None and q > best_q:
-            best, best_q = offer, q
     return best
 
 
@@ -137,25 +257,73 @@ def _answer(ix: GraphIndex, request: Request, query: str) -> Response:
     offers = list(RESULT_TYPES) + list(GRAPH_TYPES)
     if negotiate(accept, offers) is None:  # nothing could be served: say so before running anything
         raise NotAcceptable(f"Accept '{accept}' names no media type this endpoint serves",
-                            [JSON, CSV, TSV, TURTLE, NTRIPLES])
+                            list(dict.fromkeys(mt for mt, _ in [*RESULT_TYPES.values(), *GRAPH_TYPES.values()])))
     settings = getattr(request.app.state, "settings", None)
     result = sparql.run_query(ix, query, timeout=getattr(settings, "sparql_timeout_seconds", sparql.DEFAULT_TIMEOUT),
                               max_rows=getattr(settings, "sparql_max_rows", sparql.DEFAULT_MAX_ROWS))
-    table = GRAPH_TYPES if result.form == "graph" else RESULT_TYPES
+    table = dict(GRAPH_TYPES if result.form == "graph" else RESULT_TYPES)
     chosen = negotiate(accept, list(table))
     if chosen is None:
         kind = "CONSTRUCT/DESCRIBE" if result.form == "graph" else result.form.upper()
-        available = [mt for mt, _ in table.values()]
-        raise NotAcceptable(f"A {kind} answer comes as {', '.join(dict.fromkeys(available))}; "
-                            f"Accept '{accept}' names none of them", list(dict.fromkeys(available)))
-    media_type, render = table[chosen]
-    return Response(render(result), media_type=media_type,
+        available = list(dict.fromkeys(mt for mt, _ in table.values()))
+        raise NotAcceptable(f"A {kind} answer comes as {', '.join(available)}; "
+                            f"Accept '{accept}' names none of them", available)
+    while True:
+        media_type, render = table[chosen]
+        try:
+            body = render(result)
+            break
+        except NotAcceptable:  # this answer cannot be written in that format (RDF/XML): the next one Accept names
+            table = {k: v for k, v in table.items() if v[0] != media_type}
+            chosen = negotiate(accept, list(table))
+            if chosen is None:
+                raise
+    return Response(body, media_type=media_type,
                     headers={TRUNCATED_HEADER: "true" if result.truncated else "false", "Vary": "Accept"})
 
 
-@router.get("", summary="Run a SPARQL query (query in the URL)", response_class=Response, responses=_OK,
-            description=DESCRIPTION, dependencies=[slot("sparql")])
-async def sparql_get(
+# --- the protocol's rules for a request ---------------------------------------------------------------------
+
+def _read_only(parameter: str, location: str) -> QueryRefused:
+    return QueryRefused("SPARQL updates are not allowed: this endpoint is read-only (the request sends "
+                        f"'{parameter}'); send a SELECT, ASK, CONSTRUCT or DESCRIBE query",
+                        parameter=parameter, location=location)
+
+
+def _refuse_dataset(names: Any, location: str) -> None:
+    """``default-graph-uri`` / ``named-graph-uri``: refused, not ignored (the answer would not be what was asked)."""
+    for name in DATASET_PARAMETERS:
+        if name in names:
+            raise ProtocolViolation(name, location, f"'{name}' is not supported: this service has one default "
+                                                    f"graph (the whole story graph) and no named graphs; leave "
+                                                    f"'{name}' out")
+
+
+def _one_query(values: list[str], location: str) -> None:
+    if len(values) > 1:
+        raise ProtocolViolation("query", location, f"The request has {len(values)} 'query' parameters; the SPARQL "
+                                                   f"protocol takes exactly one")
+
+
+def _check_url(params: QueryParams) -> None:
+    """What the URL's parameters may not be, on GET and POST alike: an update, a dataset, two queries."""
+    if "update" in params:
+        raise _read_only("update", "query")
+    _refuse_dataset(params, "query")
+    _one_query(params.getlist("query"), "query")
+
+
+async def _get_request(request: Request) -> None:
+    """A GET carries one query in its URL and nothing in its body (checked before a slot is taken)."""
+    _check_url(request.query_params)
+    if await request.body():
+        raise ProtocolViolation("body", "body", "A GET request carries its query in the URL and has no body; "
+                                                "send the query as the 'query' parameter, or POST it")
+
+
+@router.get("", summary="Run a SPARQL query (query in the URL)", response_class=SparqlResultsResponse,
+            responses=_OK, description=DESCRIPTION, dependencies=[Depends(_get_request), slot("sparql")])
+async def sparql_query(
     ix: IndexDep,
     request: Request,
     query: Annotated[str, Query(description=_QUERY_DOC, examples=[_QUERY_EXAMPLE], min_length=1)],
@@ -163,34 +331,54 @@ async def sparql_get(
     return await run_in_threadpool(_answer, ix, request, query)
 
 
+async def _post_request(request: Request) -> None:
+    """The POST's one query into ``request.state.sparql_query`` (checked before a slot is taken)."""
+    request.state.sparql_query = await _post_query(request)
+
+
+async def _post_query(request: Request) -> str:
+    """The one query of a POST, by its ``Content-Type``; everything the protocol does not allow is refused."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    _check_url(request.query_params)
+    if content_type == SPARQL_UPDATE:
+        raise _read_only("Content-Type", "header")
+    if content_type not in (SPARQL_QUERY, FORM):
+        raise UnsupportedMediaType(f"Send the query as {SPARQL_QUERY} or as a {FORM} form with a 'query' field, "
+                                   f"not '{content_type or 'no Content-Type'}'", [SPARQL_QUERY, FORM],
+                                   parameter="Content-Type")
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise QueryInvalid("The request body is not UTF-8") from None
+    if content_type == SPARQL_QUERY:
+        if "query" in request.query_params:
+            raise ProtocolViolation("query", "query", "The body is the query (application/sparql-query); a "
+                                                      "'query' parameter in the URL as well makes two")
+        return text
+    fields = parse_qs(text, keep_blank_values=True)
+    if "update" in fields:
+        raise _read_only("update", "body")
+    _refuse_dataset(fields, "body")
+    values = fields.get("query", [])
+    if "query" in request.query_params:
+        values.append(request.query_params["query"])
+    _one_query(values, "body")
+    if not values:
+        raise InvalidParameter("query", "the form has no 'query' field")
+    return values[0]
+
+
 @router.post(
-    "", summary="Run a SPARQL query (query in the body)", response_class=Response, responses=_OK,
-    dependencies=[slot("sparql")],
+    "", summary="Run a SPARQL query (query in the body)", response_class=SparqlResultsResponse, responses=_OK,
+    dependencies=[Depends(_post_request), slot("sparql")],
     description=DESCRIPTION + f"\n\nThe body is the query itself (`Content-Type: {SPARQL_QUERY}`) or a form "
-                              f"with a `query` field (`Content-Type: {FORM}`). POST is only for long queries: "
-                              f"nothing is ever written.",
+                              f"with a `query` field (`Content-Type: {FORM}`); any other `Content-Type` is a 415. "
+                              f"POST is only for long queries: nothing is ever written.",
     openapi_extra={"requestBody": {"required": True, "content": {
         SPARQL_QUERY: {"schema": {"type": "string"}, "example": _QUERY_EXAMPLE},
         FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string", "description": _QUERY_DOC}},
                           "required": ["query"]}},
     }}},
 )
-async def sparql_post(ix: IndexDep, request: Request) -> Response:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise QueryInvalid("The request body is not UTF-8") from None
-    if content_type == SPARQL_QUERY:
-        query = text
-    elif content_type == FORM:
-        values = parse_qs(text, keep_blank_values=True).get("query", [])
-        if len(values) != 1:
-            raise InvalidParameter("query", "the form must have exactly one 'query' field" if values
-                                   else "the form has no 'query' field")
-        query = values[0]
-    else:
-        raise UnsupportedMediaType(f"Send the query as {SPARQL_QUERY} or as a {FORM} form with a 'query' field, "
-                                   f"not '{content_type or 'no Content-Type'}'", [SPARQL_QUERY, FORM])
-    return await run_in_threadpool(_answer, ix, request, query)
+async def sparql_query_post(ix: IndexDep, request: Request) -> Response:
+    return await run_in_threadpool(_answer, ix, request, request.state.sparql_query)

@@ -9,7 +9,11 @@ from typing import Iterator
 import pandas
 import pytest
 from fastapi.testclient import TestClient
-from rdflib import Graph
+from lxml import etree
+from rdflib import Graph, URIRef
+from rdflib import Literal as RDFLiteral
+from rdflib.compare import isomorphic
+from rdflib.query import Result
 
 from app.settings import REPO_SEEDS
 from graph.sparql_examples import EVENTS_IN_DATE_ORDER, WHO_DENIES_WHAT, WITHIN_TWO_HOPS_OF_DASKAL
@@ -18,6 +22,7 @@ from apitools import problem, start
 
 URL = "/v1/sparql"
 JSON = "application/sparql-results+json"
+XML = "application/sparql-results+xml"
 PERSONS = ('PREFIX schema: <https://schema.org/>\nPREFIX sg: <https://storygraph.dev/vocab#>\n'
            'SELECT ?name WHERE { ?p sg:type "person" ; schema:name ?name } ORDER BY ?name')
 # A cube of the store counted as it streams: CPU for far longer than the budget, little memory.
@@ -105,9 +110,11 @@ def test_construct_is_turtle_or_ntriples(client):
 
 
 def test_an_unservable_accept_is_406(client):
-    r = client.get(URL, params={"query": PERSONS}, headers={"Accept": "application/sparql-results+xml"})
+    r = client.get(URL, params={"query": PERSONS}, headers={"Accept": "image/png, text/html;q=0.9"})
     body = problem(r, 406)
-    assert JSON in body["available"] and "text/csv" in body["available"]
+    assert {JSON, XML, "text/csv", "text/tab-separated-values"} <= set(body["available"])
+    r = client.get(URL, params={"query": PERSONS}, headers={"Accept": "application/rdf+xml"})  # a graph's type
+    assert set(problem(r, 406)["available"]) == {JSON, XML, "text/csv", "text/tab-separated-values"}
 
 
 def test_malformed_query_is_400_with_the_parsers_message(client):
@@ -212,3 +219,202 @@ def test_csv_answers_are_safe_in_a_spreadsheet(client):
     assert frame["name"][0].startswith("'=") and frame["n"][0] == -3
     r = client.get(URL, params={"query": q}, headers={"Accept": "text/tab-separated-values"})
     assert r.text.splitlines()[1].startswith('"=HYPERLINK(')  # a quoted N-Triples term: no formula
+
+
+# --- every format of the SPARQL 1.1 Query Results and Protocol specs (issue 12) -------------------------------
+
+RESULTS_NS = "{http://www.w3.org/2005/sparql-results#}"
+PERSONS_GRAPH = ('PREFIX schema: <https://schema.org/>\nPREFIX sg: <https://storygraph.dev/vocab#>\n'
+                 'CONSTRUCT { ?p schema:name ?n } WHERE { ?p sg:type "person" ; schema:name ?n }')
+# Every kind of term, and a literal holding a character XML 1.0 cannot carry.
+TERMS = ('SELECT ?iri ?num ?lang ?ctl ?unbound WHERE { BIND(<https://storygraph.dev/id/china> AS ?iri) '
+         'BIND(42 AS ?num) BIND("Pékin"@fr AS ?lang) BIND("a\\u0001b <&>" AS ?ctl) }')
+
+
+def test_select_as_sparql_results_xml(client):
+    r = client.get(URL, params={"query": PERSONS}, headers={"Accept": XML})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == XML and r.headers["storygraph-truncated"] == "false"
+    root = etree.fromstring(r.content)  # lxml: well-formed, namespaced as the format says
+    assert root.tag == RESULTS_NS + "sparql"
+    assert [v.get("name") for v in root.iter(RESULTS_NS + "variable")] == ["name"]
+    names = [lit.text for lit in root.iter(RESULTS_NS + "literal")]
+    assert names == _names(client.get(URL, params={"query": PERSONS}))
+    parsed = Result.parse(io.BytesIO(r.content), format="xml")  # rdflib's reader of the format
+    assert [str(row.name) for row in parsed] == names
+
+
+def test_every_term_kind_in_xml_matches_json(client):
+    r = client.get(URL, params={"query": TERMS}, headers={"Accept": XML})
+    assert r.status_code == 200, r.text
+    row = next(iter(Result.parse(io.BytesIO(r.content), format="xml")))
+    assert row.iri == URIRef("https://storygraph.dev/id/china") and row.num == RDFLiteral(42)
+    assert row.lang == RDFLiteral("Pékin", lang="fr") and row.unbound is None
+    assert row.ctl == RDFLiteral("a\ufffdb <&>")  # XML 1.0 has no form for U+0001: the replacement character
+    root = etree.fromstring(r.content)
+    assert root.find(f".//{RESULTS_NS}binding[@name='unbound']") is None  # unbound: no binding element
+    json_row = client.get(URL, params={"query": TERMS}).json()["results"]["bindings"][0]
+    assert json_row["ctl"]["value"] == "a\x01b <&>"  # JSON carries it exactly
+
+
+def test_ask_as_sparql_results_xml(client):
+    for query, answer in (("ASK { <https://storygraph.dev/id/china> ?p ?o }", True), ("ASK { <urn:x:no> ?p ?o }",
+                                                                                        False)):
+        r = client.get(URL, params={"query": query}, headers={"Accept": "application/xml"})
+        assert r.status_code == 200 and r.headers["content-type"] == XML
+        assert Result.parse(io.BytesIO(r.content), format="xml").askAnswer is answer
+        assert etree.fromstring(r.content).find(RESULTS_NS + "boolean").text == str(answer).lower()
+
+
+def test_construct_as_rdfxml_and_jsonld_is_the_same_graph(client):
+    turtle = Graph().parse(data=client.get(URL, params={"query": PERSONS_GRAPH}).text, format="turtle")
+    assert len(turtle) == 7
+    for accept, fmt in (("application/rdf+xml", "xml"), ("application/ld+json", "json-ld"),
+                        ("application/xml", "xml"), ("application/json", "json-ld")):
+        r = client.get(URL, params={"query": PERSONS_GRAPH}, headers={"Accept": accept})
+        assert r.status_code == 200, (accept, r.text)
+        assert r.headers["content-type"].split(";")[0] == {"xml": "application/rdf+xml",
+                                                           "json-ld": "application/ld+json"}[fmt]
+        assert isomorphic(Graph().parse(data=r.content, format=fmt), turtle), accept
+    r = client.get(URL, params={"query": PERSONS_GRAPH}, headers={"Accept": "application/rdf+xml"})
+    etree.fromstring(r.content)  # lxml reads it too
+
+
+def test_describe_is_a_graph_in_every_format(client):
+    q = "DESCRIBE <https://storygraph.dev/id/china>"
+    sizes = set()
+    for accept, fmt in (("text/turtle", "turtle"), ("application/n-triples", "nt"),
+                        ("application/rdf+xml", "xml"), ("application/ld+json", "json-ld")):
+        r = client.get(URL, params={"query": q}, headers={"Accept": accept})
+        assert r.status_code == 200, (accept, r.text)
+        sizes.add(len(Graph().parse(data=r.content, format=fmt)))
+    assert len(sizes) == 1 and sizes.pop() > 0
+
+
+def test_rdfxml_of_a_control_character_is_well_formed(client):
+    q = 'CONSTRUCT { <urn:x:a> <urn:x:p> ?v } WHERE { BIND("a\\u0001b" AS ?v) }'
+    r = client.get(URL, params={"query": q}, headers={"Accept": "application/rdf+xml"})
+    assert r.status_code == 200, r.text
+    graph = Graph().parse(data=r.content, format="xml")
+    assert list(graph.objects()) == [RDFLiteral("a\ufffdb")]
+    r = client.get(URL, params={"query": q}, headers={"Accept": "application/ld+json"})
+    assert list(Graph().parse(data=r.content, format="json-ld").objects()) == [RDFLiteral("a\x01b")]
+
+
+def test_a_graph_rdfxml_cannot_write_is_406_naming_the_formats_that_can(client):
+    q = 'CONSTRUCT { <urn:x:a> <http://example.org/1> "x" } WHERE {}'
+    r = client.get(URL, params={"query": q}, headers={"Accept": "application/rdf+xml"})
+    body = problem(r, 406, title="Not acceptable")
+    assert "RDF/XML" in body["detail"] and "application/rdf+xml" not in body["available"]
+    assert {"text/turtle", "application/ld+json"} <= set(body["available"])
+    r = client.get(URL, params={"query": q}, headers={"Accept": "application/rdf+xml, text/turtle;q=0.5"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")  # the next it accepts
+    assert len(Graph().parse(data=r.text, format="turtle")) == 1
+
+
+@pytest.mark.parametrize("accept, select, construct", [
+    ("application/sparql-results+xml", XML, None),  # SPARQLWrapper's default for SELECT and ASK
+    ("application/rdf+xml, application/sparql-results+xml", XML, "application/rdf+xml"),  # rdflib's SPARQLStore
+    ("application/sparql-results+xml, application/rdf+xml, */*", XML, "application/rdf+xml"),
+    ("application/sparql-results+json,application/json,text/javascript,application/javascript", JSON,
+     "application/ld+json"),  # SPARQLWrapper asking for JSON
+    ("*/*", JSON, "text/turtle"),
+    ("text/*;q=0.9, application/sparql-results+xml;q=0.5", "text/csv", "text/turtle"),
+    ("application/sparql-results+json;q=0.2, application/sparql-results+xml;q=0.8", XML, None),
+])
+def test_accept_is_negotiated_as_the_spec_says(client, accept, select, construct):
+    r = client.get(URL, params={"query": PERSONS}, headers={"Accept": accept})
+    assert r.status_code == 200 and r.headers["content-type"].split(";")[0] == select
+    r = client.get(URL, params={"query": PERSONS_GRAPH}, headers={"Accept": accept})
+    if construct is None:
+        problem(r, 406)
+    else:
+        assert r.status_code == 200 and r.headers["content-type"].split(";")[0] == construct
+
+
+# --- the protocol's errors, each with its status and the parameter named (issue 12) --------------------------
+
+def _names_parameter(body: dict, parameter: str, location: str) -> None:
+    assert body["errors"] == [{"parameter": parameter, "location": location, "reason": body["detail"]}]
+
+
+def test_update_parameter_is_the_read_only_400(client):
+    update = "INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }"
+    for r, location in ((client.get(URL, params={"update": update}), "query"),
+                        (client.post(URL, data={"update": update}), "body"),
+                        (client.post(URL, params={"update": update}, content=PERSONS, headers=SPARQL_QUERY), "query")):
+        body = problem(r, 400, title="SPARQL operation not allowed",
+                       type="https://storygraph.dev/problems/query-not-allowed")
+        assert "read-only" in body["detail"]
+        _names_parameter(body, "update", location)
+    r = client.post(URL, content=update, headers={"Content-Type": "application/sparql-update; charset=UTF-8"})
+    body = problem(r, 400, title="SPARQL operation not allowed")
+    assert "read-only" in body["detail"]
+    _names_parameter(body, "Content-Type", "header")
+    assert client.get(URL, params={"query": "ASK { <urn:x:a> ?p ?o }"}).json()["boolean"] is False
+
+
+@pytest.mark.parametrize("name", ["default-graph-uri", "named-graph-uri"])
+def test_dataset_parameters_are_refused_not_ignored(client, name):
+    graph = "https://storygraph.dev/graph"
+    for r, location in ((client.get(URL, params={"query": PERSONS, name: graph}), "query"),
+                        (client.post(URL, params={name: graph}, content=PERSONS, headers=SPARQL_QUERY), "query"),
+                        (client.post(URL, data={"query": PERSONS, name: graph}), "body")):
+        body = problem(r, 400, type="https://storygraph.dev/problems/invalid-sparql-request")
+        assert name in body["detail"]
+        _names_parameter(body, name, location)
+
+
+def test_two_queries_are_400(client):
+    ask = "ASK {}"
+    for r, location in ((client.get(URL, params=[("query", PERSONS), ("query", ask)]), "query"),
+                        (client.post(URL, content="query=ASK%20%7B%7D&query=ASK%20%7B%7D",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"}), "body"),
+                        (client.post(URL, params={"query": ask}, data={"query": ask}), "body"),
+                        (client.post(URL, params={"query": ask}, content=ask, headers=SPARQL_QUERY), "query")):
+        body = problem(r, 400, type="https://storygraph.dev/problems/invalid-sparql-request")
+        _names_parameter(body, "query", location)
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/json", "application/sparql-results+json"])
+def test_a_post_without_the_right_content_type_is_415_naming_it(client, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    r = client.post(URL, content=PERSONS.encode(), headers=headers)
+    body = problem(r, 415, title="Unsupported media type")
+    assert body["supported"] == ["application/sparql-query", "application/x-www-form-urlencoded"]
+    _names_parameter(body, "Content-Type", "header")
+
+
+def test_a_get_with_a_body_is_400(client):
+    r = client.request("GET", URL, params={"query": PERSONS}, content=b"query=ASK%20%7B%7D",
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    body = problem(r, 400, type="https://storygraph.dev/problems/invalid-sparql-request")
+    _names_parameter(body, "body", "body")
+    assert client.get(URL, params={"query": PERSONS}).status_code == 200  # without one it runs
+
+
+def test_unknown_parameters_are_ignored_as_the_protocol_allows(client):
+    """SPARQLWrapper adds format=, output= and results= to every request; Accept decides."""
+    r = client.get(URL, params={"query": PERSONS, "format": "xml", "output": "xml", "results": "xml"},
+                   headers={"Accept": XML})
+    assert r.status_code == 200 and r.headers["content-type"] == XML
+
+
+def test_openapi_types_the_json_results(client):
+    spec = client.get("/openapi.json").json()
+    ops = spec["paths"][URL]
+    for method in ("get", "post"):
+        content = ops[method]["responses"]["200"]["content"]
+        assert content[JSON]["schema"] == {"$ref": "#/components/schemas/SparqlResults"}
+        assert {XML, "application/rdf+xml", "application/ld+json"} <= set(content)
+    schemas = spec["components"]["schemas"]
+    results = schemas["SparqlResults"]
+    assert set(results["properties"]) == {"head", "results", "boolean", "truncated"}
+    assert set(results["required"]) == {"head", "truncated"}
+    assert schemas["SparqlHead"]["properties"]["vars"]["items"] == {"type": "string"}
+    term = schemas["SparqlBindings"]["properties"]["bindings"]["items"]["additionalProperties"]
+    assert term["discriminator"]["propertyName"] == "type"
+    assert set(term["discriminator"]["mapping"]) == {"uri", "bnode", "literal", "triple"}
+    literal = schemas["SparqlLiteral"]
+    assert set(literal["required"]) == {"type", "value"} and {"datatype", "xml:lang"} <= set(literal["properties"])
+    assert ops["get"]["operationId"] != ops["post"]["operationId"]
