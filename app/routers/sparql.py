@@ -19,6 +19,7 @@ from graph.index import GraphIndex
 
 from ..deps import IndexDep
 from ..gates import slot
+from ..problems import MEDIA_TYPE as PROBLEM
 from ..problems import responses
 
 router = APIRouter(prefix="/v1/sparql", tags=["sparql"])
@@ -193,7 +194,11 @@ _OK: dict[int | str, dict[str, Any]] = {
                                  "items": {"type": "object", "additionalProperties": True}}},
         },
     },
-    **responses(400, 406, 415, 422, 500, 503, 504),
+    # The problems' schema named outright: FastAPI would put a response "model" under this route's
+    # media type (SPARQL JSON, see SparqlResultsResponse), not application/problem+json.
+    **{status: {k: v for k, v in entry.items() if k != "model"} | {"content": {PROBLEM: {"schema": {
+        "$ref": "#/components/schemas/Problem"}}}} for status, entry in responses(400, 406, 415, 422, 500, 503,
+                                                                                    504).items()},
 }
 _QUERY_DOC = "A SPARQL 1.1 query: SELECT, ASK, CONSTRUCT or DESCRIBE"
 _QUERY_EXAMPLE = ("PREFIX schema: <https://schema.org/>\n"

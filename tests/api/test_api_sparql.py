@@ -418,3 +418,7 @@ def test_openapi_types_the_json_results(client):
     literal = schemas["SparqlLiteral"]
     assert set(literal["required"]) == {"type", "value"} and {"datatype", "xml:lang"} <= set(literal["properties"])
     assert ops["get"]["operationId"] != ops["post"]["operationId"]
+    for method in ("get", "post"):  # a problem stays a problem, whatever the 200s are
+        for status in ("400", "406", "415", "422", "500", "503", "504"):
+            assert ops[method]["responses"][status]["content"] == {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}, (method, status)
