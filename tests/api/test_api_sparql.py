@@ -228,7 +228,7 @@ PERSONS_GRAPH = ('PREFIX schema: <https://schema.org/>\nPREFIX sg: <https://stor
                  'CONSTRUCT { ?p schema:name ?n } WHERE { ?p sg:type "person" ; schema:name ?n }')
 # Every kind of term, and a literal holding a character XML 1.0 cannot carry.
 TERMS = ('SELECT ?iri ?num ?lang ?ctl ?unbound WHERE { BIND(<https://storygraph.dev/id/china> AS ?iri) '
-         'BIND(42 AS ?num) BIND("Pékin"@fr AS ?lang) BIND("a\\u0001b <&>" AS ?ctl) }')
+         'BIND(42 AS ?num) BIND("Pékin"@fr AS ?lang) BIND("a\\u0001b <&>\\r\\n" AS ?ctl) }')
 
 
 def test_select_as_sparql_results_xml(client):
@@ -250,11 +250,11 @@ def test_every_term_kind_in_xml_matches_json(client):
     row = next(iter(Result.parse(io.BytesIO(r.content), format="xml")))
     assert row.iri == URIRef("https://storygraph.dev/id/china") and row.num == RDFLiteral(42)
     assert row.lang == RDFLiteral("Pékin", lang="fr") and row.unbound is None
-    assert row.ctl == RDFLiteral("a\ufffdb <&>")  # XML 1.0 has no form for U+0001: the replacement character
+    assert row.ctl == RDFLiteral("a\ufffdb <&>\r\n")  # XML 1.0 has no form for U+0001: the replacement character
     root = etree.fromstring(r.content)
     assert root.find(f".//{RESULTS_NS}binding[@name='unbound']") is None  # unbound: no binding element
     json_row = client.get(URL, params={"query": TERMS}).json()["results"]["bindings"][0]
-    assert json_row["ctl"]["value"] == "a\x01b <&>"  # JSON carries it exactly
+    assert json_row["ctl"]["value"] == "a\x01b <&>\r\n"  # JSON carries it exactly
 
 
 def test_ask_as_sparql_results_xml(client):
