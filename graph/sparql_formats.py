@@ -129,12 +129,16 @@ def graph_rdfxml(result: "QueryResult") -> bytes:
     >>> ok = QueryResult("graph", triples=b'<http://e/a> <http://e/p> "a\\x01b" .\\n')
     >>> b"a\\xef\\xbf\\xbdb" in graph_rdfxml(ok)
     True
+    >>> b">a&#13;\\nb<" in graph_rdfxml(QueryResult("graph", triples=b'<http://e/a> <http://e/p> "a\\\\r\\\\nb" .\\n'))
+    True
     >>> graph_rdfxml(QueryResult("graph", triples=b'<http://e/a> <http://e/1> "x" .\\n'))
     Traceback (most recent call last):
     graph.errors.NotAcceptable: This answer cannot be written as RDF/XML (a predicate IRI that does not end in an XML name, such as <http://e/1>?); ask for text/turtle, application/n-triples or application/ld+json
     """
     triples = _xml_safe_triples(result.triples) if result.triples else []
-    data = ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES)
+    # pyoxigraph writes a literal's carriage return raw, which a parser reads as a line feed; only a
+    # literal can hold one (the writer indents with tabs and line feeds), so a reference keeps it.
+    data = ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES).replace(b"\r", b"&#13;")
     try:
         ET.fromstring(data)
     except ET.ParseError:
