@@ -69,8 +69,8 @@ work with their default settings.
 gets the same), `{CSV}` or `{TSV}`. `CONSTRUCT` and `DESCRIBE`: `{TURTLE}` (the default), `{NTRIPLES}`,
 `{RDF_XML}` (also for `application/xml`) or `{JSON_LD}` (expanded form; also for `application/json`).
 A media type that cannot carry the answer is a 406 listing those that can. A graph RDF/XML cannot write
-(a predicate IRI that does not end in an XML name) comes in the next format `Accept` names, or is a 406. In XML, characters XML 1.0 cannot carry
-are written as U+FFFD.
+(a predicate IRI that does not end in an XML name) comes in the next format `Accept` names, or is a 406.
+In XML, characters XML 1.0 cannot carry are written as U+FFFD.
 
 **Protocol.** One `query` per request (two are a 400). The dataset is the one default graph:
 `default-graph-uri` and `named-graph-uri` are refused (400) rather than ignored. An update
