@@ -328,7 +328,7 @@ async def _get_request(request: Request) -> None:
 
 @router.get("", summary="Run a SPARQL query (query in the URL)", response_class=SparqlResultsResponse,
             responses=_OK, description=DESCRIPTION, dependencies=[Depends(_get_request), slot("sparql")])
-async def sparql_query(
+async def sparql_get(
     ix: IndexDep,
     request: Request,
     query: Annotated[str, Query(description=_QUERY_DOC, examples=[_QUERY_EXAMPLE], min_length=1)],
@@ -385,5 +385,5 @@ async def _post_query(request: Request) -> str:
                           "required": ["query"]}},
     }}},
 )
-async def sparql_query_post(ix: IndexDep, request: Request) -> Response:
+async def sparql_post(ix: IndexDep, request: Request) -> Response:
     return await run_in_threadpool(_answer, ix, request, request.state.sparql_query)
