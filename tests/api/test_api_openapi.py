@@ -73,9 +73,13 @@ OPTIONAL = {
     "Candidate": {"score"},  # a 404's candidates are scored, a 409's are not
     "ProblemError": {"parameter", "field", "location", "file", "fact_id"},  # a parameter's, a body field's, a fact's
     "JsonLdDocument": {"@context", "@graph"},  # JSON-LD compaction decides
+    # SPARQL 1.1 Query Results JSON leaves them out: a SELECT has results, an ASK boolean and no vars, and a
+    # literal has a datatype or a language tag only when it has one.
+    "SparqlResults": {"results", "boolean"},
+    "SparqlHead": {"vars"},
+    "SparqlLiteral": {"datatype", "xml:lang"},
 }
-# Helper A (issue 12, SPARQL protocol) types the SPARQL results; until then they are the one bare object.
-UNTYPED_PATHS = {"/v1/sparql"}
+UNTYPED_PATHS: set[str] = set()  # every response is typed, the SPARQL results included
 
 
 @pytest.fixture(scope="module")

@@ -506,11 +506,21 @@ export interface paths {
          * Run a SPARQL query (query in the URL)
          * @description Read-only [SPARQL 1.1](https://www.w3.org/TR/sparql11-query/) over the RDF view of the graph (the triples of
          *     `GET /v1/graph?format=turtle`), evaluated by pyoxigraph, following the
-         *     [SPARQL 1.1 Protocol](https://www.w3.org/TR/sparql11-protocol/).
+         *     [SPARQL 1.1 Protocol](https://www.w3.org/TR/sparql11-protocol/): SPARQLWrapper and rdflib's `SPARQLStore`
+         *     work with their default settings.
          *
-         *     **Answers by `Accept`.** `SELECT` and `ASK`: `application/sparql-results+json` (the default; `application/json` gets the same),
-         *     `text/csv` or `text/tab-separated-values`. `CONSTRUCT` and `DESCRIBE`: `text/turtle` (the default) or `application/n-triples`. A media type that
-         *     cannot carry the answer is a 406 listing those that can.
+         *     **Answers by `Accept`** (q-values honoured; among equal q-values the more specific range wins).
+         *     `SELECT` and `ASK`: `application/sparql-results+json` (the default; `application/json` gets the same), `application/sparql-results+xml` (`application/xml`
+         *     gets the same), `text/csv` or `text/tab-separated-values`. `CONSTRUCT` and `DESCRIBE`: `text/turtle` (the default), `application/n-triples`,
+         *     `application/rdf+xml` (also for `application/xml`) or `application/ld+json` (expanded form; also for `application/json`).
+         *     A media type that cannot carry the answer is a 406 listing those that can. A graph RDF/XML cannot write
+         *     (a predicate IRI that does not end in an XML name) comes in the next format `Accept` names, or is a 406.
+         *     In XML, characters XML 1.0 cannot carry are written as U+FFFD.
+         *
+         *     **Protocol.** One `query` per request (two are a 400). The dataset is the one default graph:
+         *     `default-graph-uri` and `named-graph-uri` are refused (400) rather than ignored. An update
+         *     (`update=`, `Content-Type: application/sparql-update`) is the 400 read-only answer. A GET with a body is a 400.
+         *     Each such problem names the parameter in `errors`.
          *
          *     **Limits.** Queries only: an update (`INSERT`, `DELETE`, `LOAD`, `CLEAR`, ...) or a federated `SERVICE` is
          *     a 400, as is a malformed query (with the parser's message, `line` and `column`), one longer than 100 000
@@ -532,11 +542,21 @@ export interface paths {
          * Run a SPARQL query (query in the body)
          * @description Read-only [SPARQL 1.1](https://www.w3.org/TR/sparql11-query/) over the RDF view of the graph (the triples of
          *     `GET /v1/graph?format=turtle`), evaluated by pyoxigraph, following the
-         *     [SPARQL 1.1 Protocol](https://www.w3.org/TR/sparql11-protocol/).
+         *     [SPARQL 1.1 Protocol](https://www.w3.org/TR/sparql11-protocol/): SPARQLWrapper and rdflib's `SPARQLStore`
+         *     work with their default settings.
          *
-         *     **Answers by `Accept`.** `SELECT` and `ASK`: `application/sparql-results+json` (the default; `application/json` gets the same),
-         *     `text/csv` or `text/tab-separated-values`. `CONSTRUCT` and `DESCRIBE`: `text/turtle` (the default) or `application/n-triples`. A media type that
-         *     cannot carry the answer is a 406 listing those that can.
+         *     **Answers by `Accept`** (q-values honoured; among equal q-values the more specific range wins).
+         *     `SELECT` and `ASK`: `application/sparql-results+json` (the default; `application/json` gets the same), `application/sparql-results+xml` (`application/xml`
+         *     gets the same), `text/csv` or `text/tab-separated-values`. `CONSTRUCT` and `DESCRIBE`: `text/turtle` (the default), `application/n-triples`,
+         *     `application/rdf+xml` (also for `application/xml`) or `application/ld+json` (expanded form; also for `application/json`).
+         *     A media type that cannot carry the answer is a 406 listing those that can. A graph RDF/XML cannot write
+         *     (a predicate IRI that does not end in an XML name) comes in the next format `Accept` names, or is a 406.
+         *     In XML, characters XML 1.0 cannot carry are written as U+FFFD.
+         *
+         *     **Protocol.** One `query` per request (two are a 400). The dataset is the one default graph:
+         *     `default-graph-uri` and `named-graph-uri` are refused (400) rather than ignored. An update
+         *     (`update=`, `Content-Type: application/sparql-update`) is the 400 read-only answer. A GET with a body is a 400.
+         *     Each such problem names the parameter in `errors`.
          *
          *     **Limits.** Queries only: an update (`INSERT`, `DELETE`, `LOAD`, `CLEAR`, ...) or a federated `SERVICE` is
          *     a 400, as is a malformed query (with the parser's message, `line` and `column`), one longer than 100 000
@@ -553,7 +573,7 @@ export interface paths {
          *     `rdf:`, `rdfs:` and `xsd:` as usual. Queries must declare the prefixes they use.
          *
          *
-         *     The body is the query itself (`Content-Type: application/sparql-query`) or a form with a `query` field (`Content-Type: application/x-www-form-urlencoded`). POST is only for long queries: nothing is ever written.
+         *     The body is the query itself (`Content-Type: application/sparql-query`) or a form with a `query` field (`Content-Type: application/x-www-form-urlencoded`); any other `Content-Type` is a 415. POST is only for long queries: nothing is ever written.
          */
         post: operations["sparqlPost"];
         delete?: never;
@@ -1437,6 +1457,119 @@ export interface components {
             entity: components["schemas"]["EntityRef"] | null;
             /** @description Relations: its triple, to link with /v1/relations */
             relation: components["schemas"]["RelationRefOut"] | null;
+        };
+        /** SparqlBindings */
+        SparqlBindings: {
+            /**
+             * Bindings
+             * @description One object per solution: variable name to term; an unbound variable is absent
+             */
+            bindings: {
+                [key: string]: components["schemas"]["SparqlIri"] | components["schemas"]["SparqlBlankNode"] | components["schemas"]["SparqlLiteral"] | components["schemas"]["SparqlTripleTerm"];
+            }[];
+        };
+        /**
+         * SparqlBlankNode
+         * @description A blank node, by its label in this answer.
+         */
+        SparqlBlankNode: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "bnode";
+            /** Value */
+            value: string;
+        };
+        /** SparqlHead */
+        SparqlHead: {
+            /**
+             * Vars
+             * @description The SELECT's variables; absent for ASK
+             */
+            vars?: string[];
+        };
+        /**
+         * SparqlIri
+         * @description An IRI.
+         */
+        SparqlIri: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "uri";
+            /** Value */
+            value: string;
+        };
+        /**
+         * SparqlLiteral
+         * @description A literal: a language-tagged string has `xml:lang`, a typed literal other than a plain string `datatype`.
+         */
+        SparqlLiteral: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "literal";
+            /** Value */
+            value: string;
+            /**
+             * Datatype
+             * @description The datatype IRI; absent for xsd:string
+             */
+            datatype?: string;
+            /**
+             * Xml:Lang
+             * @description The language tag
+             */
+            "xml:lang"?: string;
+        };
+        /**
+         * SparqlResults
+         * @description SPARQL 1.1 Query Results JSON: `results` for SELECT, `boolean` for ASK; plus `truncated`.
+         */
+        SparqlResults: {
+            head: components["schemas"]["SparqlHead"];
+            /**
+             * Truncated
+             * @description Whether rows beyond `STORYGRAPH_SPARQL_MAX_ROWS` were cut off
+             */
+            truncated: boolean;
+            /**
+             * Results
+             * @description SELECT only
+             */
+            results?: components["schemas"]["SparqlBindings"];
+            /**
+             * Boolean
+             * @description ASK only
+             */
+            boolean?: boolean;
+        };
+        /**
+         * SparqlTriple
+         * @description The parts of a quoted triple (RDF 1.2).
+         */
+        SparqlTriple: {
+            /** Subject */
+            subject: components["schemas"]["SparqlIri"] | components["schemas"]["SparqlBlankNode"] | components["schemas"]["SparqlLiteral"] | components["schemas"]["SparqlTripleTerm"];
+            /** Predicate */
+            predicate: components["schemas"]["SparqlIri"] | components["schemas"]["SparqlBlankNode"] | components["schemas"]["SparqlLiteral"] | components["schemas"]["SparqlTripleTerm"];
+            /** Object */
+            object: components["schemas"]["SparqlIri"] | components["schemas"]["SparqlBlankNode"] | components["schemas"]["SparqlLiteral"] | components["schemas"]["SparqlTripleTerm"];
+        };
+        /**
+         * SparqlTripleTerm
+         * @description A quoted triple (RDF 1.2 / SPARQL 1.2), as `TRIPLE(...)` makes.
+         */
+        SparqlTripleTerm: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "triple";
+            value: components["schemas"]["SparqlTriple"];
         };
         /** Status */
         Status: {
@@ -3898,6 +4031,7 @@ export interface operations {
                      *           "claim"
                      *         ]
                      *       },
+                     *       "truncated": false,
                      *       "results": {
                      *         "bindings": [
                      *           {
@@ -3911,11 +4045,15 @@ export interface operations {
                      *             }
                      *           }
                      *         ]
-                     *       },
-                     *       "truncated": false
+                     *       }
                      *     }
                      */
-                    "application/sparql-results+json": Record<string, never>;
+                    "application/sparql-results+json": components["schemas"]["SparqlResults"];
+                    /**
+                     * @example <?xml version="1.0" encoding="utf-8"?>
+                     *     <sparql xmlns="http://www.w3.org/2005/sparql-results#"><head><variable name="denier" />...
+                     */
+                    "application/sparql-results+xml": string;
                     /**
                      * @example denier,claim
                      *     China,China is the primary source ...
@@ -3932,6 +4070,10 @@ export interface operations {
                      */
                     "text/turtle": string;
                     "application/n-triples": string;
+                    "application/rdf+xml": string;
+                    "application/ld+json": {
+                        [key: string]: unknown;
+                    }[];
                 };
             };
             /** @description Malformed or refused request (e.g. a SPARQL syntax error or update, or a body that is not JSON in UTF-8) */
@@ -4045,6 +4187,7 @@ export interface operations {
                      *           "claim"
                      *         ]
                      *       },
+                     *       "truncated": false,
                      *       "results": {
                      *         "bindings": [
                      *           {
@@ -4058,11 +4201,15 @@ export interface operations {
                      *             }
                      *           }
                      *         ]
-                     *       },
-                     *       "truncated": false
+                     *       }
                      *     }
                      */
-                    "application/sparql-results+json": Record<string, never>;
+                    "application/sparql-results+json": components["schemas"]["SparqlResults"];
+                    /**
+                     * @example <?xml version="1.0" encoding="utf-8"?>
+                     *     <sparql xmlns="http://www.w3.org/2005/sparql-results#"><head><variable name="denier" />...
+                     */
+                    "application/sparql-results+xml": string;
                     /**
                      * @example denier,claim
                      *     China,China is the primary source ...
@@ -4079,6 +4226,10 @@ export interface operations {
                      */
                     "text/turtle": string;
                     "application/n-triples": string;
+                    "application/rdf+xml": string;
+                    "application/ld+json": {
+                        [key: string]: unknown;
+                    }[];
                 };
             };
             /** @description Malformed or refused request (e.g. a SPARQL syntax error or update, or a body that is not JSON in UTF-8) */
