@@ -42,7 +42,8 @@ def etag_for(revision: str, scope: Scope, accept: bytes | None = None) -> str:
 
 
 def add_headers(message: Message, extra: list[tuple[bytes, bytes]]) -> None:
-    """Set ``extra`` on a ``http.response.start`` message: a header replaces any of its name, ``vary`` appends.
+    """Set ``extra`` on a ``http.response.start`` message: a header replaces any of its name, ``vary`` adds
+    the fields it does not name yet.
 
     The same result as Starlette's ``MutableHeaders`` (``headers[k] = v``, ``add_vary_header``), without
     building one per response.
@@ -51,14 +52,20 @@ def add_headers(message: Message, extra: list[tuple[bytes, bytes]]) -> None:
     >>> add_headers(m, [(b"etag", b'"y"'), (b"vary", b"Accept")])
     >>> m["headers"]
     [(b'vary', b'Origin, Accept'), (b'etag', b'"y"')]
+    >>> add_headers(m, [(b"vary", b"accept")])
+    >>> m["headers"]
+    [(b'vary', b'Origin, Accept'), (b'etag', b'"y"')]
     """
     headers = list(message.get("headers") or ())
     for name, value in extra:
         at = [i for i, (k, _) in enumerate(headers) if k.lower() == name]
         if not at:
             headers.append((name, value))
-        elif name == b"vary":
-            headers[at[0]] = (name, headers[at[0]][1] + b", " + value)
+        elif name == b"vary":  # a field already named (a route's own "Vary: Accept") is not named twice
+            have = headers[at[0]][1]
+            named = {f.strip().lower() for f in have.split(b",")}
+            fresh = [f.strip() for f in value.split(b",") if f.strip().lower() not in named]
+            headers[at[0]] = (name, b", ".join([have, *fresh]) if fresh else have)
             headers = [h for i, h in enumerate(headers) if i not in at[1:]]
         else:
             headers[at[0]] = (name, value)

@@ -23,6 +23,7 @@ from . import logs, problems, web
 from . import openapi as spec
 from .bodylimit import BodyLimit
 from .caching import ConditionalGet
+from .compression import Compression
 from .gates import gates
 from .reload import GraphReloader
 from .routers import (analytics, articles, articles_write, claims, entities, events, export, health, merges, paths,
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    export, search, sparql, analytics, svg):
         app.include_router(module.router)
     web.install(app)  # the explorer at /, /docs offline, security headers
+    app.add_middleware(Compression)  # outside CORS and caching: it merges every Vary and weakens the ETag it encodes
 
     def openapi() -> dict:
         if app.openapi_schema is None:

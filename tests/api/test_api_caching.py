@@ -22,7 +22,9 @@ def test_if_none_match_gives_304_without_a_body(client):
     r = client.get("/v1/claims", headers={"If-None-Match": etag})
     assert r.status_code == 304 and r.content == b""
     assert r.headers["etag"] == etag
-    assert client.get("/v1/claims", headers={"If-None-Match": f'"other", W/{etag}'}).status_code == 304
+    strong = etag.removeprefix("W/")  # a gzip answer's tag is weak already
+    assert client.get("/v1/claims", headers={"If-None-Match": f'"other", W/{strong}'}).status_code == 304
+    assert client.get("/v1/claims", headers={"If-None-Match": strong}).status_code == 304
     assert client.get("/v1/claims", headers={"If-None-Match": '"stale"'}).status_code == 200
 
 
