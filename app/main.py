@@ -25,6 +25,7 @@ from .bodylimit import BodyLimit
 from .caching import ConditionalGet
 from .compression import Compression
 from .gates import gates
+from .head import Head
 from .reload import GraphReloader
 from .routers import (analytics, articles, articles_write, claims, entities, events, export, health, merges, paths,
                       predicates, relations, search, sparql, svg)
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     web.install(app)  # the explorer at /, /docs offline, security headers
     app.add_middleware(Compression)  # outside CORS and caching: it merges every Vary and weakens the ETag it encodes
+    app.add_middleware(Head)  # outermost: a HEAD is the GET it stands for, all the way down
 
     def openapi() -> dict:
         if app.openapi_schema is None:

@@ -142,6 +142,8 @@ def allowed_methods(request: Request) -> list[str]:
         scope = {**request.scope, "method": method}
         if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
             allowed.append(method)
+    if "GET" in allowed and "HEAD" not in allowed:  # app.head answers HEAD wherever GET is served
+        allowed.insert(allowed.index("GET") + 1, "HEAD")
     return allowed
 
 

@@ -45,7 +45,7 @@ def test_routing_errors_are_problems(client):
     assert body["detail"] == "No endpoint at this URL; see /docs for the API"
     r = client.post("/v1/entities")
     body = problem(r, 405, title="Method Not Allowed", type="about:blank")
-    assert body["detail"] == "Method POST is not allowed here; use GET" and r.headers["allow"] == "GET"
+    assert body["detail"] == "Method POST is not allowed here; use GET, HEAD" and r.headers["allow"] == "GET, HEAD"
 
 
 def test_unexpected_error_is_a_bare_500(client, monkeypatch):

@@ -65,12 +65,12 @@ def test_unparsable_body_was_an_undocumented_400(writer):
 
 
 def test_405_allow_named_only_the_first_routes_methods(client):
-    for url, allow in (("/v1/articles", "GET, POST"), (f"/v1/articles/{ARTICLE_ID}", "GET, PUT, DELETE"),
-                       ("/v1/sparql", "GET, POST"), ("/v1/merges/1/undo", "POST")):
+    for url, allow in (("/v1/articles", "GET, HEAD, POST"), (f"/v1/articles/{ARTICLE_ID}", "GET, HEAD, PUT, DELETE"),
+                       ("/v1/sparql", "GET, HEAD, POST"), ("/v1/merges/1/undo", "POST")):
         r = client.options(url)
         problem(r, 405)
         assert r.headers["allow"] == allow, url
-    assert client.patch("/v1/articles").headers["allow"] == "GET, POST"
+    assert client.patch("/v1/articles").headers["allow"] == "GET, HEAD, POST"
 
 
 def test_neighborhood_node_link_broke_its_documented_schema(client):
