@@ -6,6 +6,7 @@ Every route is found by walking the app's routes (not a list kept here), so a ro
 from __future__ import annotations
 
 import asyncio
+import doctest
 import gzip
 import http.client
 import re
@@ -65,6 +66,15 @@ def vary(headers) -> list[str]:
 
 
 # --- compression ------------------------------------------------------------------------------------------
+
+def test_the_modules_examples_hold():
+    """app/ is not collected for doctests (pytest collects graph/): the examples of these two run here."""
+    from app import caching, compression
+
+    for module in (compression, caching):
+        failures, tried = doctest.testmod(module)
+        assert tried and not failures, module.__name__
+
 
 @pytest.mark.parametrize("url", LARGE)
 def test_large_answers_are_gzipped_for_a_client_that_asks(api, url):
