@@ -134,7 +134,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],  # writes need `Authorization: Bearer` (app/auth.py)
+        # writes need `Authorization: Bearer` (app/auth.py); HEAD is app.head's
+        allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
         allow_headers=["*"],
         expose_headers=["ETag", "Content-Disposition", "Storygraph-Truncated", "Location"],
     )

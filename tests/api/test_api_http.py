@@ -224,6 +224,14 @@ def test_405_names_head_where_get_is_served(api):
     assert r.headers["allow"] == "GET, HEAD"
 
 
+def test_a_browser_may_send_head_across_origins(api):
+    """A HEAD with a header that is not CORS-safelisted is preflighted: the preflight must allow HEAD."""
+    pre = api.options("/v1/entities/china", headers={"Origin": "https://example.org",
+                                                       "Access-Control-Request-Method": "HEAD",
+                                                       "Access-Control-Request-Headers": "authorization"})
+    assert pre.status_code == 200 and "HEAD" in pre.headers["access-control-allow-methods"]
+
+
 def test_head_stops_a_streamed_answer_after_its_headers():
     """A whole-graph export is streamed without a length: HEAD sends its headers and stops it."""
     made = 0
