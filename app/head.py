@@ -36,16 +36,12 @@ class Head:
         done = anyio.Event()
 
         async def sending(message: Message) -> None:
-            if done.is_set():
-                return
+            if done.is_set() or message["type"] == "http.response.body":
+                return  # the body is dropped: the answer ended with its headers
+            await send(message)
             if message["type"] == "http.response.start":
-                await send(message)
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 done.set()  # a stream still writing learns from `receive` that nobody listens
-            elif message["type"] == "http.response.body":
-                pass  # only reached if the start was not sent: never
-            else:
-                await send(message)
 
         async def receiving() -> Message:
             if done.is_set():
