@@ -34,6 +34,7 @@ def loopback_only(url: str) -> tuple[str, int]:
 
 
 def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now: the one place tests, benchmarks and CI pick a port for a server."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

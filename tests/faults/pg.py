@@ -10,7 +10,8 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tests.graph.pgserver import _binary, _free_port, unavailable
+from bench.http import free_port
+from tests.graph.pgserver import _binary, unavailable
 
 
 class PgServer:
@@ -43,7 +44,7 @@ def own_postgres() -> Iterator[PgServer]:
         owner = pwd.getpwnam("postgres")
         os.chown(root, owner.pw_uid, owner.pw_gid)
         run_as = [shutil.which("runuser") or "runuser", "-u", "postgres", "--"]
-    server = PgServer(root, run_as, pg_ctl, _free_port())
+    server = PgServer(root, run_as, pg_ctl, free_port())
     try:
         subprocess.run([*run_as, initdb, "-D", server.data, "-U", "storygraph", "--auth=trust", "-E", "UTF8",
                         "--locale=C", "--no-instructions"], check=True, capture_output=True, timeout=120)

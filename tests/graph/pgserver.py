@@ -14,13 +14,14 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+
+from bench.http import free_port
 
 _names = itertools.count()
 
@@ -30,12 +31,6 @@ def unavailable(reason: str):
     if os.environ.get("CI"):
         pytest.fail(f"PostgreSQL is required on CI: {reason}", pytrace=False)
     pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _binary(name: str) -> str | None:
@@ -74,7 +69,7 @@ def postgres_server() -> Iterator[str]:
     root = tempfile.mkdtemp(prefix="storygraph-pg-")
     if owner is not None:
         os.chown(root, owner.pw_uid, owner.pw_gid)
-    data, port = os.path.join(root, "data"), _free_port()
+    data, port = os.path.join(root, "data"), free_port()
     try:
         subprocess.run([*run_as, initdb, "-D", data, "-U", "storygraph", "--auth=trust", "-E", "UTF8",
                         "--locale=C", "--no-instructions"], check=True, capture_output=True, timeout=120)
