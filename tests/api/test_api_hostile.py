@@ -1,6 +1,6 @@
 """Hostile input: every test asserts the status, the problem body, and that the store is unchanged.
 
-Limits decided here (README, "Robustness"): a URL (path + query) over 8192 bytes is a 414; a body over
+Limits decided here (docs/operations.md, "Robustness"): a URL (path + query) over 8192 bytes is a 414; a body over
 2 MB a 413; a URL that is not UTF-8 a 400 (NUL in a URL is plain text: it names nothing); a body that is
 not JSON (NaN and Infinity included), not UTF-8 or nested too deeply a 400, once the token is checked (without
 one, a 401 whatever the body); a control character anywhere in a story a 422 fault; paging and depth out of

@@ -251,7 +251,7 @@ def test_a_malformed_sheet_is_422_with_every_fault_and_writes_nothing(writer):
     p = problem(writer.post("/v1/articles", json={"article": {}}, headers=ALICE), 422)
     assert [e["field"] for e in p["errors"]] == ["sheet"]
     r = writer.post("/v1/articles", content=b"{not json", headers={**ALICE, "Content-Type": "application/json"})
-    problem(r, 400, type="https://storygraph.dev/problems/malformed-body")  # not JSON: the README's 400, not a 422
+    problem(r, 400, type="https://storygraph.dev/problems/malformed-body")  # not JSON: the 400 of docs/writing.md, not a 422
     assert snapshot(writer) == before
 
 

@@ -1,4 +1,4 @@
-"""Read-only SPARQL over the RDF view: the README's questions, refusals, the time budget, the caps."""
+"""Read-only SPARQL over the RDF view: the docs' questions (docs/rdf-sparql.md), refusals, the time budget, the caps."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from graph.errors import QueryAborted, QueryInvalid, QueryRefused, QueryTimeout
 from graph.sparql_examples import (EVENTS_IN_DATE_ORDER, EXAMPLES, WHO_DENIES_WHAT, WITHIN_TWO_HOPS_OF_DASKAL)
 from graph.testing import seed_index
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+DOCS = (Path(__file__).resolve().parents[2] / "docs" / "rdf-sparql.md").read_text(encoding="utf-8")
 AGENTS = ("person", "organization", "government", "country")
 # Every triple with every triple with every triple, sorted: ~10^11 rows, never finishes.
 EXPLOSIVE = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"  # time and memory
@@ -40,7 +40,7 @@ def _values(result: sparql.QueryResult) -> list[dict[str, str]]:
     return [{k: v["value"] for k, v in row.items()} for row in result.rows]
 
 
-# --- the README's three research questions ---------------------------------
+# --- the docs' three research questions (docs/rdf-sparql.md) ---------------------------------
 
 def test_who_denies_what_claim(ix):
     rows = _values(sparql.run_query(ix, WHO_DENIES_WHAT))
@@ -80,13 +80,13 @@ def test_events_in_date_order(ix):
 
 
 def _has_sparql_section() -> bool:
-    return re.search(r"^#+ .*SPARQL", README, re.M) is not None
+    return re.search(r"^#+ .*SPARQL", DOCS, re.M) is not None
 
 
-@pytest.mark.skipif(not _has_sparql_section(), reason="the README has no SPARQL section yet")
+@pytest.mark.skipif(not _has_sparql_section(), reason="docs/rdf-sparql.md has no SPARQL section yet")
 @pytest.mark.parametrize("name", list(EXAMPLES))
-def test_the_readme_shows_each_example_verbatim(name):
-    assert EXAMPLES[name] in README
+def test_the_docs_show_each_example_verbatim(name):
+    assert EXAMPLES[name] in DOCS
 
 
 # --- what is refused --------------------------------------------------------

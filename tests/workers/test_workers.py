@@ -4,7 +4,7 @@ Real uvicorn processes on 127.0.0.1 (free ports), each with its own graph in
 memory: a write through one (or through ``storygraph ingest``, another
 process again) is served by every other without a restart, concurrent
 writers all land, and writers of one article queue instead of losing a write.
-How soon (the README promises one second) is measured by ``bench/``, which
+How soon (docs/operations.md promises one second) is measured by ``bench/``, which
 prints it: a test that asserts a duration fails on a busy machine while the
 code is right.
 Every process is stopped at the end of its test, pass or fail.
