@@ -1,4 +1,4 @@
-"""The tables the docs print from the code: the predicate vocabulary, the settings, the command line.
+"""The tables the docs print from the code: the predicate vocabulary, the settings, the command line, the gates.
 
 The docs call these from cog blocks (``<!-- [[[cog ... ]]] -->``), as datasette does, and
 ``tests/test_docs.py`` runs ``cog --check`` on them, so a predicate, a setting or a command added to
@@ -34,6 +34,16 @@ def _types(types: frozenset[EntityType]) -> str:
         return "any but " + ", ".join(sorted(ANY - types))
     words = sorted(types - AGENTS) if AGENTS <= types else sorted(types)
     return ", ".join((["agent"] if AGENTS <= types else []) + list(words))
+
+
+def limits() -> str:
+    """The gates on expensive work (``app/gates.py``): one row per kind."""
+    from app.gates import LIMITS
+
+    rows = ["| kind | what | slots | queue | wait | Retry-After |", "|---|---|---|---|---|---|"]
+    rows += [f"| {kind} | {lim.what} | {lim.slots} | {lim.queue} | {lim.wait:g} s | {lim.retry_after} s |"
+             for kind, lim in LIMITS.items()]
+    return "\n".join(rows)
 
 
 def vocabulary() -> str:
