@@ -2,7 +2,7 @@
 FROM python:3.11-slim
 
 # One worker on the SQLite file in /data by default; for several, point DATABASE_URL at PostgreSQL and set
-# STORYGRAPH_WORKERS (README: "Running several workers"). The plain DATABASE_URL is set here so that either
+# STORYGRAPH_WORKERS (docs/operations.md: "Running several workers"). The plain DATABASE_URL is set here so that either
 # -e DATABASE_URL=... or -e STORYGRAPH_DATABASE_URL=... overrides it.
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DATABASE_URL=sqlite:////data/storygraph.db STORYGRAPH_WORKERS=1
@@ -13,7 +13,7 @@ WORKDIR /srv/storygraph
 # The locked dependencies first, in their own layer, so a code change does not reinstall them.
 COPY requirements.lock ./
 RUN pip install -q -r requirements.lock
-# Then the README's install command (its dependencies are already there); seeds/ stays beside the code.
+# Then the README's install command (its dependencies are already there); seeds/ stays beside the code (a built wheel carries its own copy).
 COPY pyproject.toml README.md ./
 COPY app ./app
 COPY graph ./graph

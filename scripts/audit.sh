@@ -6,7 +6,7 @@
 # It needs the vulnerability service: PyPI's per-release JSON API (https://pypi.org/pypi/NAME/VERSION/json,
 # the default) or OSV (https://api.osv.dev, `-s osv`). Where neither is reachable -- a package mirror that
 # serves only the simple index -- every package is "not found on PyPI" and this script fails, as it should:
-# run it where the service is reachable. It is not part of .ci/run for that reason (see README, Robustness).
+# run it where the service is reachable. It is not part of .ci/run for that reason (see docs/operations.md, Robustness).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${AUDIT_VENV:-${TMPDIR:-/tmp}/storygraph-audit}"
