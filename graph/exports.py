@@ -144,8 +144,9 @@ def is_text(fmt: Format) -> bool:
 def neighborhood_graph(ix: "GraphIndex", node: str, *, depth: int = 1) -> nx.MultiDiGraph:
     """The entities within ``depth`` hops of ``node`` (either direction) and every relation among them.
 
-    The same selection as :func:`graph.queries.neighborhood` (cut around a hub:
-    :func:`graph.pathfind.neighbourhood`), as a new MultiDiGraph with the index's
+    The one neighbourhood builder: :func:`graph.queries.neighborhood` (the JSON)
+    and the exports use it (cut around a hub: :func:`graph.pathfind.neighbourhood`).
+    A new MultiDiGraph with the index's
     attributes: nodes nearest first, then by id; relations those of the nearest
     entities first. Nothing outside the neighbourhood is read.
 

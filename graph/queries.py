@@ -220,20 +220,25 @@ def match_relations(ix: GraphIndex, *, subject: str | None = None, predicate: st
 
 
 def neighborhood(ix: GraphIndex, node: str, *, depth: int = 1) -> tuple[list[dict], list[dict]]:
-    """Entities within ``depth`` hops (either direction) and the relations among them.
+    """Entities within ``depth`` hops (either direction) and the relations among them, as the API shows them.
 
-    Nearest first, then by id, at most :data:`graph.pathfind.BALL_MAX_NODES`
-    entities (the centre included) and :data:`graph.pathfind.BALL_MAX_RELATIONS`
-    relations: a hub's neighbourhood is cut there, and
-    :func:`graph.pathfind.neighbourhood` says whether it was.
+    The selection is :func:`graph.exports.neighborhood_graph`'s (one builder for
+    the JSON, the exports and the picture): nearest first, then by id, at most
+    :data:`graph.pathfind.BALL_MAX_NODES` entities (the centre included) and
+    :data:`graph.pathfind.BALL_MAX_RELATIONS` relations, so a hub's
+    neighbourhood is cut there, and :func:`graph.pathfind.neighbourhood` says
+    whether it was. Relations come by id.
+
+    >>> from graph.testing import seed_index
+    >>> nodes, edges = neighborhood(seed_index(), "wang-xiaohong")
+    >>> [n["id"] for n in nodes][0], len(nodes), len(edges) >= 3
+    ('wang-xiaohong', 4, True)
     """
-    from .pathfind import neighbourhood
+    from .exports import neighborhood_graph
 
-    if not 1 <= depth <= 3:
-        raise InvalidParameter("depth", "must be 1, 2 or 3")
-    reach, among, _ = neighbourhood(ix.g, node, depth)
-    nodes = [entity(ix, n) for n in reach]
-    edges = sorted((relation(ix, u, v, d) for u, v, _, d in among), key=lambda r: r["id"])
+    h = neighborhood_graph(ix, node, depth=depth)
+    nodes = [entity(ix, n) for n in h]
+    edges = sorted((relation(ix, u, v, d) for u, v, d in h.edges(data=True)), key=lambda r: r["id"])
     return nodes, edges
 
 
