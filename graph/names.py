@@ -24,6 +24,10 @@ did first) took over a second. So every lookup goes through an index:
   within milliseconds, and a query that shares no near word with a name no
   longer drags in thousands of weak partial matches.
 
+Resolving a reference (an id, else exactly one name or alias, else
+candidates) is one cascade, :func:`resolve_reference`, which the API's
+lookup and a fact sheet's references both run.
+
 The index moves forward with the graph: :meth:`NameIndex.refresh` re-reads
 the touched entities and costs a few dict operations and sorted-list inserts
 per name, never a pass over every entity.
@@ -35,8 +39,9 @@ import heapq
 import re
 import unicodedata
 from bisect import bisect_left, insort
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 from rapidfuzz import fuzz, process
@@ -68,6 +73,7 @@ EXACT, PREFIX, WORD_PREFIX, FUZZY_MAX = 1.0, 0.9, 0.8, 0.7
 FUZZY_CUTOFF = 70  # rapidfuzz WRatio, 0-100
 TYPO_MIN_LEN = 4  # shorter query words only find keys holding them as they are
 FUZZY_CANDIDATES = 500  # most keys scored by WRatio per query
+CANDIDATES = 5  # "did you mean": the most candidates a reference naming nothing offers (API and fact sheets)
 
 _HIGH = "\U0010ffff"  # sorts after every character: [p, p + _HIGH) is every string starting with p
 
@@ -137,6 +143,60 @@ def _remove_sorted(items: list[str], item: str) -> None:
     i = bisect_left(items, item)
     if i < len(items) and items[i] == item:
         del items[i]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """What a reference names: one ``node``, else the ``ambiguous`` nodes (by id), else fuzzy ``candidates``."""
+
+    node: str | None = None
+    ambiguous: tuple[str, ...] = ()
+    candidates: tuple[Any, ...] = ()
+
+
+def resolve_reference(ref: str, *, by_id: Callable[[str], str | None], named: Callable[[str], Iterable[str]],
+                      suggest: Callable[[str, int], Sequence[Any]]) -> Resolution:
+    """The one name-resolution cascade: the API's lookup (:meth:`NameIndex.resolve`) and a fact
+    sheet's references (:class:`graph.resolution.Resolver`) both run it, over their own tables.
+
+    1. An id: ``by_id(ref)`` is the node it names (a sheet's own ids and ids
+       merged away count too); an id is never ambiguous.
+    2. Else the key (:func:`normalize_name`): ``named(key)`` is every node a
+       name *or alias* of which has it. A canonical name does not win over
+       another node's alias ("Washington" may be the city or the U.S.
+       government, "Beijing" the city or China's government): only the writer
+       knows which.
+    3. One node: that one. Several: ambiguous, listed by id.
+    4. None: at most :data:`CANDIDATES` candidates, ``suggest(ref, CANDIDATES)``,
+       best first, fuzzy ones scored by rapidfuzz's WRatio at :data:`FUZZY_CUTOFF`
+       or better (the API ranks them as its search does, a sheet by WRatio alone).
+
+    Each side turns the answer into its own error: the API raises
+    :class:`EntityNotFound` or :class:`AmbiguousReference`, a sheet's
+    verification records a fault's reason.
+
+    >>> forms = {"jen-daskal": ["Jen Daskal", "Daskal"], "dc": ["Washington"], "us": ["United States", "Washington"]}
+    >>> ask = dict(by_id=lambda ref: ref if ref in forms else None,
+    ...            named=lambda key: [n for n, f in forms.items() if key in map(normalize_name, f)],
+    ...            suggest=lambda ref, limit: ["jen-daskal", "dc", "us"][:limit])
+    >>> resolve_reference("us", **ask)
+    Resolution(node='us', ambiguous=(), candidates=())
+    >>> resolve_reference("DASKAL", **ask).node
+    'jen-daskal'
+    >>> resolve_reference("washington", **ask).ambiguous
+    ('dc', 'us')
+    >>> resolve_reference("Daskel", **ask).candidates
+    ('jen-daskal', 'dc', 'us')
+    """
+    node = by_id(ref)
+    if node is not None:
+        return Resolution(node)
+    ids = set(named(normalize_name(ref)))
+    if len(ids) == 1:
+        return Resolution(ids.pop())
+    if ids:
+        return Resolution(ambiguous=tuple(sorted(ids)))
+    return Resolution(candidates=tuple(suggest(ref, CANDIDATES))[:CANDIDATES])
 
 
 class NameIndex:
@@ -265,23 +325,24 @@ class NameIndex:
         return sorted(self._key_ids.get(normalize_name(text), ()))
 
     def resolve(self, ref: str, *, parameter: str | None = None) -> str:
-        """The one entity an id, name or alias names.
+        """The one entity an id, name or alias names (:func:`resolve_reference`, over this index).
 
-        Raises :class:`EntityNotFound` (with up to five candidates) or
-        :class:`AmbiguousReference` when names and aliases together name more
-        than one entity: a canonical name does not win over another entity's
-        alias ("Beijing" may be the city or China's government), the same rule
-        a fact sheet's references follow (:class:`graph.resolution.Resolver`).
-        An id is never ambiguous.
+        Raises :class:`EntityNotFound` (with up to :data:`CANDIDATES` candidates,
+        ranked as :meth:`search` ranks) or :class:`AmbiguousReference` when names
+        and aliases together name more than one entity.
+
+        >>> from graph.testing import seed_index
+        >>> seed_index().names.resolve("daskal")
+        'jen-daskal'
         """
-        if ref in self._g:
-            return ref
-        ids = self._key_ids.get(normalize_name(ref), ())
-        if len(ids) == 1:
-            return next(iter(ids))
-        if len(ids) > 1:
-            raise AmbiguousReference(ref, [self.ref(i) for i in sorted(ids)], parameter=parameter)
-        raise EntityNotFound(ref, [self.ref(m.id) | {"score": m.score} for m in self.search(ref, limit=5)],
+        found = resolve_reference(ref, by_id=lambda r: r if r in self._g else None,
+                                  named=lambda key: self._key_ids.get(key, ()),
+                                  suggest=lambda r, limit: self.search(r, limit=limit))
+        if found.node is not None:
+            return found.node
+        if found.ambiguous:
+            raise AmbiguousReference(ref, [self.ref(i) for i in found.ambiguous], parameter=parameter)
+        raise EntityNotFound(ref, [self.ref(m.id) | {"score": m.score} for m in found.candidates],
                              parameter=parameter)
 
     def search(self, q: str, *, limit: int | None = None) -> list[Match]:

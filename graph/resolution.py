@@ -27,7 +27,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import union
 from sqlmodel import Session, select
 
-from .names import normalize_name
+from .names import CANDIDATES, FUZZY_CUTOFF, normalize_name, resolve_reference
 from .tables import AliasRow, EntityRow, EvidenceRow, MergeRow, RelationRow
 
 
@@ -444,26 +444,26 @@ class Resolver:
         return names, aliases
 
     def resolve(self, ref: str) -> tuple[str | None, str | None]:
-        """``(node, None)``, or ``(None, reason)`` naming the candidates."""
-        if ref in self.local:
-            return self.local[ref], None
-        if self.catalog.entity(ref) is not None:
-            return ref, None
-        target = self._live_target(ref)
-        if target is not None:
-            return target, None
-        names, aliases = self._named(normalize_name(ref))
-        ids = names | aliases  # a canonical name does not win over an alias: either may be what the writer meant
-        if len(ids) == 1:
-            return next(iter(ids)), None
-        if len(ids) > 1:
-            named = ", ".join(self._label(i) for i in sorted(ids))
-            return None, f"'{ref}' names {len(ids)} entities ({named}); use an id"
+        """``(node, None)``, or ``(None, reason)`` naming the candidates (:func:`graph.names.resolve_reference`)."""
+        found = resolve_reference(ref, by_id=self._by_id, named=lambda key: set.union(*self._named(key)),
+                                  suggest=self.candidates)
+        if found.node is not None:
+            return found.node, None
+        if found.ambiguous:
+            named = ", ".join(self._label(i) for i in found.ambiguous)
+            return None, f"'{ref}' names {len(found.ambiguous)} entities ({named}); use an id"
         reason = f"'{ref}' is not an entity, event or claim defined in the sheet or stored in the graph"
-        candidates = self.candidates(ref)
-        if candidates:
-            reason += "; did you mean " + ", ".join(self._label(c) for c in candidates) + "?"
+        if found.candidates:
+            reason += "; did you mean " + ", ".join(self._label(c) for c in found.candidates) + "?"
         return None, reason
+
+    def _by_id(self, ref: str) -> str | None:
+        """The node an id names: the sheet's own, a stored one, or the live target of one merged away."""
+        if ref in self.local:
+            return self.local[ref]
+        if self.catalog.entity(ref) is not None:
+            return ref
+        return self._live_target(ref)
 
     def _label(self, node: str) -> str:
         name = self.display.get(node)
@@ -471,7 +471,9 @@ class Resolver:
             name = stored.name
         return f"'{node}' ({name})" if name and name != node else f"'{node}'"
 
-    def candidates(self, ref: str, limit: int = 3) -> list[str]:
+    def candidates(self, ref: str, limit: int = CANDIDATES) -> list[str]:
+        """Nodes a name or alias of which is near ``ref`` (WRatio at :data:`graph.names.FUZZY_CUTOFF`
+        or better), best first."""
         key = normalize_name(ref)
         if not key:
             return []
@@ -483,8 +485,8 @@ class Resolver:
         surfaces: list[tuple[str, str]] = [(k, n) for t in (names, aliases) for k, ids in t.items() for n in ids]
         surfaces += [(normalize_name(n), n) for n in display]
         out: list[str] = []
-        for _, _score, i in process.extract(key, [k for k, _ in surfaces], scorer=fuzz.WRatio, score_cutoff=70,
-                                            limit=None):
+        for _, _score, i in process.extract(key, [k for k, _ in surfaces], scorer=fuzz.WRatio,
+                                            score_cutoff=FUZZY_CUTOFF, limit=None):
             node = surfaces[i][1]
             if node not in out:
                 out.append(node)

@@ -236,7 +236,8 @@ def test_a_malformed_sheet_is_422_with_every_fault_and_writes_nothing(writer):
          "reason": "'daskal-wang-meetng' is not an entity, event or claim defined in the sheet or stored in the "
                    "graph; did you mean 'daskal-wang-meeting' (Meeting of Jen Daskal and Wang Xiaohong), "
                    "'jen-daskal' (Jen Daskal), 'daskal-wang-photo' (Photo of Jen Daskal speaking during a meeting "
-                   "with Wang Xiaohong)?"},
+                   "with Wang Xiaohong), 'reuters-interview' (Reuters interview with Jen Daskal), "
+                   "'followup-meeting' (Daskal-Wang follow-up meeting)?"},
         {"file": "sheet", "fact_id": "daskal-in-followup", "field": "predicate",
          "reason": "'commanded' is not in the vocabulary (GET /v1/predicates)"},
         {"file": "sheet", "fact_id": "wang-in-followup", "field": "evidence[0].quote",
