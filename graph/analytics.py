@@ -6,18 +6,17 @@ predicate is one of ``predicates`` and whose two entities are of one of
 Entities no selected relation touches are left out.
 
 The graph is immutable for a given revision of the store, so answers are
-cached per (revision, measure, filters) on the index.
+kept per (measure, filters) in the index's memo (:mod:`graph.memo`).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, get_args
 
 import networkx as nx
 
+from . import memo
 from .errors import InvalidParameter
 from .index import GraphIndex
 from .vocabulary import PREDICATES, EntityType
@@ -26,8 +25,7 @@ Measure = Literal["degree", "betweenness", "pagerank"]
 MEASURES: tuple[Measure, ...] = get_args(Measure)
 SEED = 20240131  # Louvain's random seed: fixed, so communities are the same on every call
 _DIGITS = 12  # scores are rounded so float noise never breaks a tie
-_CACHE_SIZE = 128
-_LOCK = threading.Lock()  # the API computes in a thread pool
+_CACHE_SIZE = 128  # answers kept per index
 
 
 def _names(values: Iterable[str] | None, known: Iterable[str], parameter: str, what: str) -> frozenset[str]:
@@ -109,19 +107,8 @@ def _simple(sub: nx.MultiDiGraph) -> nx.Graph:
 
 
 def _cached(ix: GraphIndex, key: tuple, compute: Callable[[], Any]) -> Any:
-    """An LRU of answers on the index itself, keyed by its revision: it goes when the index does."""
-    key = (ix.revision, *key)
-    with _LOCK:
-        cache: OrderedDict = ix.__dict__.setdefault("_analytics_cache", OrderedDict())
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-    value = compute()  # outside the lock: two threads may both compute, and agree
-    with _LOCK:
-        cache[key] = value
-        if len(cache) > _CACHE_SIZE:
-            cache.popitem(last=False)
-    return value
+    """An answer kept in the index's memo at its revision: it goes when the index moves on or goes."""
+    return memo.get(ix, "analytics", key, compute, size=_CACHE_SIZE)
 
 
 def _scores(sub: nx.MultiDiGraph, measure: str) -> dict[str, float]:

@@ -18,10 +18,10 @@ Bounds
     The layout's own work is bounded too (:mod:`graph.render`).
 
 One drawing per picture
-    Pictures are kept per index and revision (the last :data:`CACHE_SIZE`).
-    A request for a picture that is being drawn waits for that drawing
-    instead of starting its own ("single flight"): eight identical requests
-    at once make one layout. How many different pictures are drawn at once
+    Pictures are kept in the index's memo (:mod:`graph.memo`), the last
+    :data:`CACHE_SIZE` of its revision. A request for a picture that is being
+    drawn waits for that drawing instead of starting its own ("single flight"):
+    eight identical requests at once make one layout. How many different pictures are drawn at once
     is the HTTP layer's concern (its gates), not this module's.
 
 >>> from graph.testing import seed_index
@@ -36,15 +36,13 @@ One drawing per picture
 from __future__ import annotations
 
 import heapq
-import threading
-import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Hashable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from . import pathfind, render
+from . import memo, pathfind, render
 from .errors import InvalidParameter
 
 if TYPE_CHECKING:
@@ -61,84 +59,13 @@ class Picture:
     truncated: bool  # entities or relations were left out
 
 
-class SingleFlight:
-    """A bounded LRU of computed values where concurrent callers of one key share one computation.
-
-    >>> calls = []
-    >>> cache = SingleFlight(size=2)
-    >>> [cache.get(k, lambda: calls.append(k) or k * 2) for k in (1, 1, 2, 3, 1)]
-    [2, 2, 4, 6, 2]
-    >>> calls  # 1 was computed again after 2 and 3 pushed it out
-    [1, 2, 3, 1]
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._lock = threading.Lock()
-        self._done: OrderedDict[Hashable, Any] = OrderedDict()
-        self._flying: dict[Hashable, _Flight] = {}
-
-    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._done:
-                self._done.move_to_end(key)
-                return self._done[key]
-            flight = self._flying.get(key)
-            leader = flight is None
-            if flight is None:
-                flight = self._flying[key] = _Flight()
-        if not leader:
-            flight.finished.wait()
-            if flight.error is not None:
-                raise flight.error
-            return flight.value
-        try:
-            flight.value = compute()
-        except BaseException as error:
-            flight.error = error
-            raise
-        finally:
-            with self._lock:
-                del self._flying[key]
-                if flight.error is None:
-                    self._done[key] = flight.value
-                    while len(self._done) > self.size:
-                        self._done.popitem(last=False)
-            flight.finished.set()
-        return flight.value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._done.clear()
-
-
-class _Flight:
-    __slots__ = ("finished", "value", "error")
-
-    def __init__(self) -> None:
-        self.finished = threading.Event()
-        self.value: Any = None
-        self.error: BaseException | None = None
-
-
-_CACHES: "weakref.WeakKeyDictionary[GraphIndex, SingleFlight]" = weakref.WeakKeyDictionary()
-_CACHES_LOCK = threading.Lock()
-
-
-def _cache(ix: "GraphIndex") -> SingleFlight:
-    with _CACHES_LOCK:
-        cache = _CACHES.get(ix)
-        if cache is None:
-            cache = _CACHES[ix] = SingleFlight(CACHE_SIZE)
-        return cache
+def _kept(ix: "GraphIndex", key: tuple, draw: Callable[[], Picture]) -> Picture:
+    return memo.get(ix, "picture", key, draw, size=CACHE_SIZE)
 
 
 def clear() -> None:
     """Forget every kept picture (tests that change a cap)."""
-    with _CACHES_LOCK:
-        caches = list(_CACHES.values())
-    for cache in caches:
-        cache.clear()
+    memo.clear("picture")
 
 
 def most_connected(g: nx.MultiDiGraph, k: int) -> list[str]:
@@ -204,7 +131,7 @@ def _count(n: int, one: str, many: str) -> str:
 
 def whole_graph(ix: "GraphIndex") -> Picture:
     """The whole graph, or its :data:`MAX_NODES` most connected entities and relations among them, as an SVG."""
-    return _cache(ix).get((ix.revision, None, 0), lambda: _draw_whole(ix))
+    return _kept(ix, (None, 0), lambda: _draw_whole(ix))
 
 
 def _draw_whole(ix: "GraphIndex") -> Picture:
@@ -228,7 +155,7 @@ def neighbourhood(ix: "GraphIndex", node: str, depth: int) -> Picture:
     """The entities within ``depth`` hops of ``node`` and the relations among them, cut around a hub, as an SVG."""
     if not 1 <= depth <= 3:
         raise InvalidParameter("depth", "must be 1, 2 or 3")
-    return _cache(ix).get((ix.revision, node, depth), lambda: _draw_neighbourhood(ix, node, depth))
+    return _kept(ix, (node, depth), lambda: _draw_neighbourhood(ix, node, depth))
 
 
 def _draw_neighbourhood(ix: "GraphIndex", node: str, depth: int) -> Picture:

@@ -85,9 +85,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
-import weakref
-from collections import OrderedDict
 from functools import lru_cache
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Iterable
@@ -96,6 +93,7 @@ import networkx as nx
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 import rdflib.namespace as ns
 
+from . import memo
 from .names import normalize_name
 from .vocabulary import PREDICATES
 
@@ -290,20 +288,11 @@ def article_documents(titles: Iterable[tuple[str, str | None]], documents: Itera
             if len(nodes) == 1 and len(articles.get(key, ())) == 1}
 
 
-_SAME: "weakref.WeakKeyDictionary[Any, tuple[str, dict[str, str]]]" = weakref.WeakKeyDictionary()
-
-
 def articles_of_documents(ix: "GraphIndex") -> dict[str, str]:
-    """:func:`article_documents` of the whole index (kept per revision: a neighbourhood needs it too)."""
-    with _CACHE_LOCK:
-        kept = _SAME.get(ix)
-    if kept is not None and kept[0] == ix.revision:
-        return kept[1]
-    found = article_documents(((a, m.get("title")) for a, m in ix.articles.items()),
-                              ((n, d["name"]) for n, d in ix.g.nodes(data=True) if d["type"] == "document"))
-    with _CACHE_LOCK:
-        _SAME[ix] = (ix.revision, found)
-    return found
+    """:func:`article_documents` of the whole index (kept in its memo: a neighbourhood needs it too)."""
+    return memo.get(ix, "rdf-documents", None, lambda: article_documents(
+        ((a, m.get("title")) for a, m in ix.articles.items()),
+        ((n, d["name"]) for n, d in ix.g.nodes(data=True) if d["type"] == "document")), size=1)
 
 
 def _date(value: str | None) -> Literal | None:
@@ -544,26 +533,14 @@ def build_rdf(ix: "GraphIndex", g: nx.MultiDiGraph | None = None) -> Graph:
     return _Builder(ix, ix.g if g is None else g).build()
 
 
-_CACHE: OrderedDict[str, Graph] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-_CACHE_SIZE = 4
+_CACHE_SIZE = 1  # the whole graph's view, at the index's revision
 
 
 def rdf_graph(ix: "GraphIndex", g: nx.MultiDiGraph | None = None) -> Graph:
-    """The RDF view of ``g`` (default: the whole graph, cached per revision; do not mutate it)."""
+    """The RDF view of ``g`` (default: the whole graph, kept in the index's memo; do not mutate it)."""
     if g is not None and g is not ix.g:
         return build_rdf(ix, g)
-    with _CACHE_LOCK:
-        cached = _CACHE.get(ix.revision)
-        if cached is not None:
-            _CACHE.move_to_end(ix.revision)
-            return cached
-    built = build_rdf(ix)
-    with _CACHE_LOCK:
-        _CACHE[ix.revision] = built
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return built
+    return memo.get(ix, "rdf", None, lambda: build_rdf(ix), size=_CACHE_SIZE)
 
 
 def jsonld_bytes(ix: "GraphIndex", g: nx.MultiDiGraph) -> bytes:

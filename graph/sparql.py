@@ -56,17 +56,15 @@ import os
 import re
 import resource
 import signal
-import threading
 import tempfile
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from . import sandbox
+from . import memo, sandbox
 from .errors import QueryAborted, QueryInvalid, QueryRefused, QueryTimeout, QueryTooComplex
 from .rdf import PREFIXES, build_rdf
 from .tabular import spreadsheet_safe
@@ -107,34 +105,26 @@ class QueryResult:
 
 # --- the store, once per revision ----------------------------------------
 
-_STORES: OrderedDict[str, ox.Store] = OrderedDict()
-_STORES_LOCK = threading.Lock()
-_STORES_KEPT = 2
-
-
 def store_for(ix: "GraphIndex") -> ox.Store:
-    """The pyoxigraph store of the index's RDF view, built on first use per revision.
+    """The pyoxigraph store of the index's RDF view, built on first use per revision (kept in its memo).
 
     The RDF view is written as N-Triples by a forked child (:func:`_write_rdf`),
     and the store loads the file here, in Rust, without the interpreter's lock.
     Built in this process, the view (1.6 million triples for 1,000 articles)
     held that lock in long calls for over a minute, and the event loop, so
-    ``/healthz``, waited on each of them.
+    ``/healthz``, waited on each of them. Queries that arrive while it is
+    built wait for that one build (:mod:`graph.memo`'s single flight).
     """
-    with _STORES_LOCK:
-        store = _STORES.get(ix.revision)
-        if store is None:
-            store = ox.Store()
-            with tempfile.TemporaryDirectory(prefix="storygraph-rdf-") as tmp:
-                path = os.path.join(tmp, "graph.nt")
-                _write_rdf(ix, path)
-                store.load(path=path, format=ox.RdfFormat.N_TRIPLES)
-            _STORES[ix.revision] = store
-            while len(_STORES) > _STORES_KEPT:
-                _STORES.popitem(last=False)
-        else:
-            _STORES.move_to_end(ix.revision)
-        return store
+    return memo.get(ix, "sparql-store", None, lambda: _build_store(ix), size=1)
+
+
+def _build_store(ix: "GraphIndex") -> ox.Store:
+    store = ox.Store()
+    with tempfile.TemporaryDirectory(prefix="storygraph-rdf-") as tmp:
+        path = os.path.join(tmp, "graph.nt")
+        _write_rdf(ix, path)
+        store.load(path=path, format=ox.RdfFormat.N_TRIPLES)
+    return store
 
 
 BUILD_TIMEOUT = 1800.0  # seconds a child may take to write the RDF view

@@ -8,9 +8,6 @@ with Kamada-Kawai: minutes), and the layout is counted, never timed.
 from __future__ import annotations
 
 import random
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 import xml.etree.ElementTree as ET
 
 import networkx as nx
@@ -89,36 +86,6 @@ def test_the_same_graph_gives_the_same_bytes_past_the_cap():
     a, b = big_index(600, seed=3), big_index(600, seed=3)
     assert a.revision == b.revision and a is not b
     assert pictures.whole_graph(a).svg == pictures.whole_graph(b).svg
-
-
-def test_identical_requests_at_once_share_one_drawing():
-    flight = pictures.SingleFlight(size=4)
-    calls: list[int] = []
-    gate = threading.Barrier(8)
-
-    def compute():
-        calls.append(1)
-        time.sleep(0.2)  # long enough that all eight ask while it runs; nothing asserts on time
-        return object()
-
-    def ask(_):
-        gate.wait(10)
-        return flight.get("k", compute)
-
-    with ThreadPoolExecutor(8) as pool:
-        got = list(pool.map(ask, range(8)))
-    assert len(calls) == 1 and len({id(x) for x in got}) == 1
-
-
-def test_a_failed_drawing_is_not_kept():
-    flight = pictures.SingleFlight(size=4)
-
-    def fail():
-        raise RuntimeError("layout failed")
-
-    with pytest.raises(RuntimeError):
-        flight.get("k", fail)
-    assert flight.get("k", lambda: "drawn") == "drawn" and flight.get("k", lambda: "again") == "drawn"
 
 
 def test_a_picture_scales_to_its_box_instead_of_being_cropped():
