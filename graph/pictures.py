@@ -21,8 +21,9 @@ One drawing per picture
     Pictures are kept in the index's memo (:mod:`graph.memo`), the last
     :data:`CACHE_SIZE` of its revision. A request for a picture that is being
     drawn waits for that drawing instead of starting its own ("single flight"):
-    eight identical requests at once make one layout. How many different pictures are drawn at once
-    is the HTTP layer's concern (its gates), not this module's.
+    eight identical requests at once make one layout. How many different
+    pictures are drawn at once is the HTTP layer's concern (its gates), not
+    this module's.
 
 >>> from graph.testing import seed_index
 >>> ix = seed_index()
@@ -36,8 +37,8 @@ One drawing per picture
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import networkx as nx
