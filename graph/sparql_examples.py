@@ -1,4 +1,4 @@
-"""The README's research questions in SPARQL, verbatim: the tests run exactly these texts."""
+"""The research questions of docs/rdf-sparql.md in SPARQL, verbatim: the tests run exactly these texts."""
 
 from __future__ import annotations
 
