@@ -151,15 +151,25 @@ def open_page(browser, server: Server, viewport: str = "desktop"):
     return page, watch
 
 
-@pytest.fixture
-def page(browser, server) -> Iterator[object]:
-    """A desktop page that fails the test on any console error or failed request."""
-    page, watch = open_page(browser, server)
+def _watched(browser, server: Server, viewport: str) -> Iterator[object]:
+    page, watch = open_page(browser, server, viewport)
     try:
         yield page
         watch.check()
     finally:
         page.context.close()
+
+
+@pytest.fixture
+def page(browser, server) -> Iterator[object]:
+    """A desktop page that fails the test on any console error or failed request."""
+    yield from _watched(browser, server, "desktop")
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def any_page(request, browser, server) -> Iterator[object]:
+    """A page at each viewport the browser tests use, failing the test on any console error or failed request."""
+    yield from _watched(browser, server, request.param)
 
 
 def screenshot(page, name: str) -> Path:

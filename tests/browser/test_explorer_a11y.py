@@ -7,9 +7,6 @@ injects it through the DevTools protocol, so the page's strict CSP stays as it i
 
 from __future__ import annotations
 
-import pytest
-
-from .conftest import VIEWPORTS, open_page
 from .test_explorer import VIEWS, goto, step
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -22,15 +19,6 @@ MORE_VIEWS = {
     "neighbourhood, depth 3": ("#/neighborhood/china?depth=3", "neighborhood"),
 }
 
-
-@pytest.fixture(params=list(VIEWPORTS))
-def any_page(request, browser, server):
-    page, watch = open_page(browser, server, request.param)
-    try:
-        yield page
-        watch.check()
-    finally:
-        page.context.close()
 
 
 def serious(page) -> list[str]:

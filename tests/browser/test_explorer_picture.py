@@ -8,20 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import VIEWPORTS, open_page
 from .test_explorer import goto, step
 
 MIN_LABEL_PX = 10  # the smallest text the picture shows; smaller labels wait for a zoom, a hover or a focus
 
-
-@pytest.fixture(params=list(VIEWPORTS))
-def any_page(request, browser, server):
-    page, watch = open_page(browser, server, request.param)
-    try:
-        yield page
-        watch.check()
-    finally:
-        page.context.close()
 
 
 def view_box(page) -> list[float]:

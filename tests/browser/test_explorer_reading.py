@@ -5,21 +5,7 @@ Each test runs at both viewports; its page fails it on any console error or fail
 
 from __future__ import annotations
 
-import pytest
-
-from .conftest import VIEWPORTS, open_page
 from .test_explorer import ARTICLE, PRECURSOR_CLAIM, goto, squash
-
-
-@pytest.fixture(params=list(VIEWPORTS))
-def any_page(request, browser, server):
-    """A page at each viewport the browser tests use."""
-    page, watch = open_page(browser, server, request.param)
-    try:
-        yield page
-        watch.check()
-    finally:
-        page.context.close()
 
 
 def test_home_counts_only_dated_events(any_page, server):
