@@ -176,7 +176,8 @@ class World:
         return e
 
     def new_city(self) -> Entity:
-        name = self.unique(lambda: self.word(self.rng.choice((1, 2))) + self.rng.choice(("burg", "ton", "grad", "port")))
+        suffixes = ("burg", "ton", "grad", "port")
+        name = self.unique(lambda: self.word(self.rng.choice((1, 2))) + self.rng.choice(suffixes))
         country = self.rng.choice(self.countries)
         e = Entity(slug(name), name, "city", [name], f"A city in {country.name}.",
                    f"The city of {name} was also mentioned.")
@@ -282,7 +283,7 @@ TEMPLATES: list[tuple[str, tuple[str, ...], tuple[str, ...], str, str]] = [
     ("represents", AGENT_TYPES, AGENT_TYPES, "asserted", "{s} spoke on behalf of {o}{t}."),
     ("member_of", ("person", "organization"), ("organization",), "asserted", "{s} is a member of {o}."),
     ("urged", AGENT_TYPES, AGENT_TYPES, "asserted", "{s} urged {o} to do more{t}."),
-    ("applauded", AGENT_TYPES, AGENT_TYPES + ("event",), "asserted", "{s} applauded {o}{t}."),
+    ("applauded", AGENT_TYPES, (*AGENT_TYPES, "event"), "asserted", "{s} applauded {o}{t}."),
     ("seeks", AGENT_TYPES, ("topic",), "hoped", "{s} hopes for progress on {o}."),
     ("agreed_to_address", AGENT_TYPES, ("topic", "substance"), "asserted", "{s} agreed to address {o}{t}."),
     ("announced", AGENT_TYPES, ("event", "topic"), "asserted", "{s} announced {o}{t}."),
@@ -367,10 +368,11 @@ class _Article:
             a, d = r.sample(agents, 2)
             about_issue = r.choice(issues)
             about_agent = r.choice([x for x in agents if x.id not in (a.id, d.id)])
-            prop = f"{about_agent.object_phrase} is to blame for {self.i}-{j + 1} failures on {about_issue.object_phrase}"
+            prop = (f"{about_agent.object_phrase} is to blame for {self.i}-{j + 1} failures"
+                    f" on {about_issue.object_phrase}")
             cid = f"claim-{self.tag}{self.i}-{j + 1}"
-            claims.append({"id": cid, "text": prop[0].upper() + prop[1:] + ".", "about": [about_agent.id, about_issue.id],
-                           "evidence": [prop]})
+            claims.append({"id": cid, "text": prop[0].upper() + prop[1:] + ".",
+                           "about": [about_agent.id, about_issue.id], "evidence": [prop]})
             edtf, words = _date_phrase(r, published.year - 1, published.year)
             s1 = f"{phrase(a, True)} said {words} that {prop}."
             relations.append(self.rel("asserts", a.id, cid, "asserted", s1, time=(edtf, words)))

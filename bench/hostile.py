@@ -39,7 +39,7 @@ ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
 def entities(url: str, n: int = 500) -> list[str]:
-    with urllib.request.urlopen(f"{url}/v1/entities?limit={n}", timeout=30) as r:  # noqa: S310 - loopback
+    with urllib.request.urlopen(f"{url}/v1/entities?limit={n}", timeout=30) as r:  # loopback
         return [e["id"] for e in json.load(r)["items"] if e["type"] != "claim"]
 
 
@@ -92,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
                 loaded[name] = probe(srv.url, path, args.duration - 4)
 
             def run_hammer() -> None:
-                hammer["all"] = wrk.run(srv.url, hammer_paths(ids, kinds=tuple(args.kinds.split(","))), connections=args.connections,
-                                        duration=args.duration, cpu=1, timeout=60, threads=2)
+                hammer["all"] = wrk.run(srv.url, hammer_paths(ids, kinds=tuple(args.kinds.split(","))),
+                                        connections=args.connections, duration=args.duration, cpu=1, timeout=60,
+                                        threads=2)
 
             threads = [threading.Thread(target=run_hammer)]
             threads += [threading.Thread(target=run_probe, args=(n, path))

@@ -63,7 +63,7 @@ class Result:
         if not self.latencies:
             return float("nan")
         xs = sorted(self.latencies)
-        k = min(len(xs) - 1, max(0, int(round(p / 100 * len(xs) + 0.5)) - 1))
+        k = min(len(xs) - 1, max(0, round(p / 100 * len(xs) + 0.5) - 1))
         return xs[k] * 1000
 
     def bad(self, ok: Callable[[int], bool] = lambda s: 200 <= s < 400) -> int:
@@ -122,8 +122,7 @@ async def hammer(base_url: str, paths: Sequence[str], *, concurrency: int = 16, 
                     reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
                 writer.write(req)
                 status, size = await asyncio.wait_for(_read_response(reader), timeout)
-            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError,
-                    ValueError) as exc:
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
                 res.errors[type(exc).__name__] = res.errors.get(type(exc).__name__, 0) + 1
                 if writer is not None:
                     writer.close()

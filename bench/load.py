@@ -40,12 +40,11 @@ end: the soak (30 minutes, one write a second, on the 1,000-article store) is
 from __future__ import annotations
 
 import argparse
-import os
 import asyncio
+import os
 import random
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -86,7 +85,7 @@ def pct(xs: list[float], p: float) -> float:
     if not xs:
         return float("nan")
     s = sorted(xs)
-    return 1000 * s[min(len(s) - 1, max(0, int(round(p / 100 * len(s) + 0.5)) - 1))]
+    return 1000 * s[min(len(s) - 1, max(0, round(p / 100 * len(s) + 0.5) - 1))]
 
 
 # --- the read mix --------------------------------------------------------------------------------------------------
@@ -148,7 +147,7 @@ def request_for(kind: str, t: Targets, rng: random.Random) -> tuple[str, dict[st
 
 
 async def reader(client: httpx.AsyncClient, t: Targets, stats: Stats, deadline: float, seed: int,
-                 writer: "Writer | None" = None) -> None:
+                 writer: Writer | None = None) -> None:
     """Reads from the mix until ``deadline`` and until ``writer`` is done (or its hard cap)."""
     rng = random.Random(seed)
     kinds, weights = list(MIX), list(MIX.values())
@@ -199,7 +198,8 @@ def api_body(schema: dict, story: GenStory) -> dict[str, Any]:
     if "$ref" in body_schema:
         body_schema = schema["components"]["schemas"][body_schema["$ref"].rsplit("/", 1)[1]]
     props = set(body_schema.get("properties", {}))
-    if {"article", "sheet"} <= props:  # {"article": {id, title, ..., text}, "sheet": {...}} (app/routers/articles_write.py)
+    # {"article": {id, title, ..., text}, "sheet": {...}} (app/routers/articles_write.py)
+    if {"article", "sheet"} <= props:
         return {"article": story.meta | {"text": story.text}, "sheet": story.sheet}
     pick = lambda *names: next((n for n in names if n in props), names[0])  # noqa: E731
     return {pick("meta", "metadata"): story.meta, pick("text", "article", "article_text"): story.text,

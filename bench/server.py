@@ -13,8 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +54,7 @@ class Server:
 
 def _get(url: str, timeout: float = 2.0) -> int:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 - 127.0.0.1 only
+        with urllib.request.urlopen(url, timeout=timeout) as r:  # 127.0.0.1 only
             return r.status
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -81,9 +81,10 @@ def serve(database_url: str | None, *, env: dict[str, str] | None = None, cpu: i
     cmd = [sys.executable, "-m", "uvicorn", *app, *UVICORN_FLAGS, "--port", str(port)]
     if cpu is not None and shutil.which("taskset") and (os.cpu_count() or 1) > 1:
         cmd = ["taskset", "-c", str(cpu), *cmd]
-    out = open(log, "ab") if log else subprocess.DEVNULL
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, env=e, stdout=out, stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
+    with open(log, "ab") if log else nullcontext(subprocess.DEVNULL) as out:  # the child keeps its own copy
+        proc = subprocess.Popen(cmd, cwd=REPO, env=e, stdout=out,
+                                stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         while True:

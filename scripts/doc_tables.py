@@ -32,8 +32,8 @@ def _types(types: frozenset[EntityType]) -> str:
         return "any"
     if len(ANY - types) <= 2:
         return "any but " + ", ".join(sorted(ANY - types))
-    words = sorted(types - AGENTS) if AGENTS <= types else sorted(types)
-    return ", ".join((["agent"] if AGENTS <= types else []) + list(words))
+    words = sorted(types - AGENTS) if types >= AGENTS else sorted(types)
+    return ", ".join((["agent"] if types >= AGENTS else []) + list(words))
 
 
 def limits() -> str:
