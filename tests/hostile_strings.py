@@ -10,6 +10,7 @@ through every export and picture; the browser test opens the explorer on it.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 ARTICLE_ID = "hostile-data-2024-02-01"
@@ -68,7 +69,7 @@ def story() -> dict[str, Any]:
                 for k, v in PAYLOADS.items()]
     relations = [{"id": f"hostile-rel-{i}", "subject": entity_id(a), "predicate": "met_with", "object": entity_id(b),
                   "qualifiers": {"role": PAYLOADS[a]}, "evidence": [_quote(PAYLOADS[a])]}
-                 for i, (a, b) in enumerate(zip(keys, keys[1:]))]
+                 for i, (a, b) in enumerate(itertools.pairwise(keys))]
     events = [{"id": "hostile-event", "name": PAYLOADS["svg-onload"], "description": PAYLOADS["close-title"],
                "evidence": [_quote(PAYLOADS["svg-onload"])]}]
     claims = [{"id": "hostile-claim", "text": PAYLOADS["script"], "about": [entity_id("hyperlink")],

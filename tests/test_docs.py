@@ -50,7 +50,7 @@ def test_no_page_says_every_endpoint_is_a_get():
 def test_the_generated_tables_match_the_code():
     """cog regenerates the vocabulary, settings and CLI tables (scripts/doc_tables.py); --check fails on drift."""
     checked = subprocess.run([sys.executable, "-m", "cogapp", "--check", "-I", str(ROOT), *PAGES],
-                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+                             cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert checked.returncode == 0, (
         f"{checked.stdout}{checked.stderr}\nregenerate: .venv/bin/cog -r -I . README.md docs/*.md")
 

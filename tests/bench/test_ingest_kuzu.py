@@ -31,7 +31,8 @@ def test_bulk_load_writes_what_write_story_writes(tmp_path):
         ga, gb = load_index(a).g, load_index(b).g
     assert nx.utils.graphs_equal(ga, gb)
     assert all(ga.nodes[n] == gb.nodes[n] for n in ga)
-    docs = 'SELECT kind, item_id, field, text, article_id, start, "end", sentence FROM search_doc ORDER BY 1, 2, 3, 4, 5, 6'
+    docs = ('SELECT kind, item_id, field, text, article_id, start, "end", sentence FROM search_doc'
+            " ORDER BY 1, 2, 3, 4, 5, 6")
     with real.connect() as a, bulk.connect() as b:
         assert a.execute(text(docs)).all() == b.execute(text(docs)).all()
 
@@ -73,7 +74,7 @@ def test_kuzu_neighbours_and_paths_agree(graphs):
 
 def test_kuzu_pattern_by_name(graphs):
     g, kz = graphs
-    u, v, d = next((u, v, d) for u, v, d in g.edges(data=True) if g.nodes[u]["type"] == "person")
+    u, d = next((u, d) for u, _, d in g.edges(data=True) if g.nodes[u]["type"] == "person")
     name = g.nodes[u]["name"]
     want = sorted(k for x, _, k, p in g.out_edges(u, keys=True, data="predicate")
                   if p == d["predicate"] and g.nodes[x]["name"] == name)

@@ -57,10 +57,10 @@ def uvicorn(tmp: Path, **env: str) -> Iterator[Server]:
     port = free_port()
     environ = os.environ | {"STORYGRAPH_DATABASE_URL": f"sqlite:///{tmp / 'browser.db'}",
                             "STORYGRAPH_SEEDS_DIR": str(REPO_SEEDS), "STORYGRAPH_SEED_ON_EMPTY": "true"} | env
-    log = open(tmp / "uvicorn.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning"],
-                            cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
+    with open(tmp / "uvicorn.log", "wb") as log:  # the child keeps its own copy
+        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
+                                 "--port", str(port), "--log-level", "warning"],
+                                cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -84,7 +84,6 @@ def uvicorn(tmp: Path, **env: str) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        log.close()
 
 
 @pytest.fixture(scope="session")

@@ -249,7 +249,8 @@ def test_every_view_fits_the_viewport(browser, server, viewport):
     try:
         for name, (hash_, view) in VIEWS.items():
             goto(page, server, hash_, view)
-            overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            overflow = page.evaluate("() => document.documentElement.scrollWidth"
+                                     " - document.documentElement.clientWidth")
             assert overflow <= 0, f"{name} overflows the {viewport} viewport by {overflow}px"
             assert page.locator("#view h1").first.is_visible()
             screenshot(page, f"{name}-{viewport}")

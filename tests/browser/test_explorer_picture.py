@@ -132,7 +132,8 @@ def test_the_whole_graph_svg_fits_the_window(any_page, server):
     page.goto(f"{server.url}/v1/graph.svg")
     size = page.evaluate("() => [innerWidth, innerHeight]")
     boxes = page.evaluate("() => [...document.querySelectorAll('g.node, g.legend-item, text.title')]"
-                          ".map(g => { const r = g.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })")
+                          ".map(g => { const r = g.getBoundingClientRect();"
+                          " return [r.left, r.top, r.right, r.bottom]; })")
     assert len(boxes) > 10
     outside = [b for b in boxes if b[0] < 0 or b[1] < 0 or b[2] > size[0] + 0.5 or b[3] > size[1] + 0.5]
     assert not outside, f"{len(outside)} of {len(boxes)} shapes fall outside the {size} window"

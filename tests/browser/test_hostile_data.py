@@ -111,7 +111,8 @@ def test_article_claims_timeline_and_paths_show_hostile_text(hostile_page, hosti
     nothing_injected(page)
     source, target = entity_id("svg-onload"), entity_id("attribute")
     goto(page, hostile_server, f"#/paths?from={source}&to={target}", "paths")
-    chips = page.locator("section.path").first.locator("li.stop a.chip").evaluate_all("cs => cs.map(c => c.textContent)")
+    stops = page.locator("section.path").first.locator("li.stop a.chip")
+    chips = stops.evaluate_all("cs => cs.map(c => c.textContent)")
     assert [" ".join(c.split()) for c in (chips[0], chips[-1])] == [PAYLOADS["svg-onload"], PAYLOADS["attribute"]]
     nothing_injected(page)
 

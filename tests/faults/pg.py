@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from bench.http import free_port
 from tests.graph.pgserver import _binary, unavailable
@@ -51,8 +51,6 @@ def own_postgres() -> Iterator[PgServer]:
         server.start()
         yield server
     finally:
-        try:
+        with suppress(subprocess.CalledProcessError):  # already stopped
             server.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(root, ignore_errors=True)

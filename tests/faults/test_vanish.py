@@ -152,9 +152,8 @@ def test_sqlite_file_vanishes_and_comes_back(how, tmp_path):
 
 
 def test_postgresql_server_stops_and_restarts(tmp_path):
-    with own_postgres() as pg:
-        with serving(pg.url, tmp_path) as server:
-            outage(server, pg.url, pg.stop, pg.start)
+    with own_postgres() as pg, serving(pg.url, tmp_path) as server:
+        outage(server, pg.url, pg.stop, pg.start)
 
 
 def test_sqlite_vanished_file_is_not_recreated_empty(tmp_path):

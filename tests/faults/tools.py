@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 from sqlalchemy import Integer, inspect, text
@@ -60,15 +61,13 @@ def killpoint_child(point: str, argv: list[str], env: dict[str, str] | None = No
     """Start ``python -m tests.faults.killpoint POINT -- argv``; answer it and the read end of its signal pipe."""
     read, write = os.pipe()
     env = {**(env or os.environ), "KILLPOINT_FD": str(write), "PYTHONUNBUFFERED": "1"}
-    out = open(log, "wb") if log else subprocess.DEVNULL
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "tests.faults.killpoint", point, "--", *argv], cwd=ROOT,
-                                env=env, pass_fds=(write,), stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        with open(log, "wb") if log else nullcontext(subprocess.DEVNULL) as out:  # the child keeps its own copy
+            proc = subprocess.Popen([sys.executable, "-m", "tests.faults.killpoint", point, "--", *argv], cwd=ROOT,
+                                    env=env, pass_fds=(write,), stdin=subprocess.DEVNULL, stdout=out,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
     finally:
         os.close(write)
-        if log:
-            out.close()
     return proc, read
 
 

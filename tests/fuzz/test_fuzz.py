@@ -24,10 +24,9 @@ import schemathesis
 from hypothesis import HealthCheck, Phase
 from schemathesis.config import SchemathesisConfig
 
+import tests.fuzz.hooks  # noqa: F401  (the application/sparql-query serializer)
 from app.main import create_app
 from app.settings import REPO_SEEDS, Settings
-
-import tests.fuzz.hooks  # noqa: F401  (the application/sparql-query serializer)
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "fuzz-token-0123456789"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 import networkx as nx
 import pytest
 
 from graph import analytics, memo
 from graph.errors import InvalidParameter
-from graph.index import index_from_stories
 from graph.files import read_story
+from graph.index import index_from_stories
 from graph.testing import SEEDS, seed_index
 
 
@@ -31,9 +33,9 @@ def test_degree_ranks_as_the_entities_degree(ix):
 
 def test_ties_share_a_rank(ix):
     ranked = analytics.centrality(ix, "degree")
-    for prev, item in zip(ranked, ranked[1:]):
+    for prev, item in itertools.pairwise(ranked):
         assert item["rank"] == (prev["rank"] if item["score"] == prev["score"] else ranked.index(item) + 1)
-    assert any(a["rank"] == b["rank"] for a, b in zip(ranked, ranked[1:]))  # the seed has ties
+    assert any(a["rank"] == b["rank"] for a, b in itertools.pairwise(ranked))  # the seed has ties
 
 
 def test_betweenness_on_the_undirected_simple_graph(ix):

@@ -94,7 +94,8 @@ def test_predicate_outside_domain(engine, tmp_path, sheet):
 def test_predicate_outside_range(engine, tmp_path, sheet):
     sheet["relations"][0]["object"] = "paris"
     assert rejected(engine, tmp_path, sheet) == [
-        "facts.yaml: fact 'lee-led-delegation': object: 'paris' is a city; 'led' takes a object of type event, organization"
+        "facts.yaml: fact 'lee-led-delegation': object: 'paris' is a city;"
+        " 'led' takes a object of type event, organization"
     ]
 
 
@@ -253,7 +254,8 @@ def test_attributes_hold_json_values_only(engine, tmp_path, sheet):
     with pytest.raises(SheetInvalid) as exc:
         ingest_path(engine, d)
     (fault,) = exc.value.faults
-    assert str(fault) == f"{d}/facts.yaml: fact 'ann-lee': attributes: since: a date is not a JSON value; quote it to keep it as text"
+    assert str(fault) == (f"{d}/facts.yaml: fact 'ann-lee': attributes: since: a date is not a JSON value;"
+                          " quote it to keep it as text")
     sheet["entities"][0]["attributes"] = {"titles": ["x"], "score": float("inf")}
     d = write_story(tmp_path / "small-talks", sheet)
     with pytest.raises(SheetInvalid) as exc:

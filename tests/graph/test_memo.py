@@ -12,9 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from graph import memo
-from graph.rdf import rdf_graph
 from graph.files import read_story, story_dirs
 from graph.index import index_from_stories
+from graph.rdf import rdf_graph
 from graph.testing import SEEDS
 
 
@@ -59,7 +59,7 @@ def test_each_kind_has_its_own_bound():
     ix = Index()
     memo.get(ix, "store", None, lambda: "costly", size=1)
     for k in range(10):
-        memo.get(ix, "picture", k, lambda: k, size=3)
+        memo.get(ix, "picture", k, lambda k=k: k, size=3)
     assert memo.kept(ix, "picture") == [7, 8, 9] and memo.kept(ix, "store") == [None]
 
 

@@ -22,7 +22,7 @@ def _random_graph(rng: random.Random, n: int, m: int) -> nx.MultiDiGraph:
 
 def _brute_paths(g: nx.MultiDiGraph, s: str, t: str, max_length: int) -> list[list[str]]:
     simple = nx.Graph(g.to_undirected(as_view=True))
-    found = [p for p in nx.all_simple_paths(simple, s, t, cutoff=max_length)]
+    found = list(nx.all_simple_paths(simple, s, t, cutoff=max_length))
     return sorted(found, key=lambda p: (len(p), p))
 
 

@@ -77,7 +77,7 @@ def test_a_hub_neighbourhood_is_cut_to_the_cap_and_says_so(big):
     hub = pictures.most_connected(big.g, 1)[0]
     picture = pictures.neighbourhood(big, hub, 2)
     assert picture.truncated
-    nodes, ids, caption = shown(picture.svg)
+    nodes, _, caption = shown(picture.svg)
     assert hub in nodes and len(nodes) == pictures.MAX_NODES
     assert caption.startswith(f"Cut around a hub: the {pictures.MAX_NODES} nearest entities within 2 hops")
 

@@ -39,8 +39,8 @@ def test_unknown_reference_offers_candidates(ix):
 
 
 def test_two_aliases_alike_are_ambiguous():
-    from graph.index import index_from_stories
     from graph.files import read_story
+    from graph.index import index_from_stories
     from graph.testing import SEEDS
 
     story = read_story(SEEDS / "fentanyl-talks-2024-01-31")
@@ -66,13 +66,13 @@ def test_relations_of_by_direction(ix):
 
 
 def test_qualifier_references_are_expanded(ix):
-    (r,) = [r for r in queries.match_relations(ix, predicate="cause_of")]
+    (r,) = queries.match_relations(ix, predicate="cause_of")
     assert r["qualifiers"]["place"] == {"id": "united-states", "name": "United States", "type": "country"}
 
 
 def test_neighborhood_grows_with_depth(ix):
     n1, e1 = queries.neighborhood(ix, "wang-xiaohong", depth=1)
-    n2, e2 = queries.neighborhood(ix, "wang-xiaohong", depth=2)
+    n2, _ = queries.neighborhood(ix, "wang-xiaohong", depth=2)
     assert n1[0]["id"] == "wang-xiaohong"
     assert {n["id"] for n in n1} < {n["id"] for n in n2}
     ids = {n["id"] for n in n1}

@@ -7,10 +7,25 @@ import os
 
 import networkx as nx
 import pytest
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal
 
-from graph.rdf import (ARTICLE, CONTEXT_CHARS, ENTITY, OA, PROV, RDF, RELATION, SCHEMA, SG, XSD, build_rdf,
-                       jsonld_bytes, node_iri, rdf_graph, turtle_bytes)
+from graph.rdf import (
+    ARTICLE,
+    CONTEXT_CHARS,
+    ENTITY,
+    OA,
+    PROV,
+    RDF,
+    RELATION,
+    SCHEMA,
+    SG,
+    XSD,
+    build_rdf,
+    jsonld_bytes,
+    node_iri,
+    rdf_graph,
+    turtle_bytes,
+)
 from graph.testing import seed_index
 
 ARTICLE_ID = "fentanyl-talks-2024-01-31"
@@ -53,7 +68,7 @@ def test_jsonld_and_turtle_parse_back_to_the_same_triples(ix, scope):
 def test_a_neighbourhood_is_a_part_of_the_whole(ix, rdf):
     part = build_rdf(ix, _subgraph(ix, "wang-xiaohong", 1))
     assert len(part) < len(rdf)
-    named = {s for s in part.subjects(SG.type, None)}
+    named = set(part.subjects(SG.type, None))
     assert named == {node_iri(ix, n) for n in _subgraph(ix, "wang-xiaohong", 1)}
     credited = {s for s in part.subjects(RDF.type, None) if str(s).startswith(str(ENTITY))} - named
     assert credited == {ENTITY[n] for n in ("reuters", "antoni-slodkowski", "andrew-cawthorne", "ng-han-guan")}
@@ -277,7 +292,6 @@ def test_rdf_bytes_are_the_same_on_every_run(ix, scope):
 def test_rdf_bytes_are_the_same_in_another_process(ix):
     import subprocess
     import sys
-
     from pathlib import Path
 
     program = ("import sys; from graph.testing import seed_index; from tests.graph.test_rdf import outputs_of;"

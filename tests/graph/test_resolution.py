@@ -10,20 +10,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import text
 from sqlmodel import Session
 
 from graph.build import graph_from_db
 from graph.errors import MergeConflict, MergeInvalid, MergeNotFound, SheetInvalid
-from graph.files import read_raw
 from graph.ingest import check_path, ingest_path, ingest_story
 from graph.merge import merge_entities, undo_merge
 from graph.resolution import load_catalog
 from graph.store import create_schema, delete_article, make_engine, write_session
 from graph.testing import SEEDS
 
-from .conftest import ARTICLE, META, SHEET, write_story
+from .conftest import ARTICLE, META, SHEET
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FOLLOWUP = FIXTURES / "fentanyl-followup-2024-02-14"
@@ -86,7 +84,8 @@ def test_the_followup_refers_to_the_seeds_entities_by_name_and_alias(seeded):
                         ("counternarcotics-working-group", "U.S.-China working group")):
         d = g.nodes[node]
         assert d["name"] == before.nodes[node]["name"] and d["type"] == before.nodes[node]["type"]
-        assert d["aliases"][: len(before.nodes[node]["aliases"])] == before.nodes[node]["aliases"]  # first article first
+        first = before.nodes[node]["aliases"]
+        assert d["aliases"][: len(first)] == first  # first article first
         assert alias in d["aliases"]
         assert {e["article_id"] for e in d["evidence"]} == {SEED_ID, FOLLOWUP_ID}
         new = [e for e in d["evidence"] if e["article_id"] == FOLLOWUP_ID]

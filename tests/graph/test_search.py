@@ -14,10 +14,11 @@ from sqlmodel import Session, select
 
 from graph import search
 from graph.errors import InvalidParameter
-from graph.ingest import ingest_path
-from graph.store import create_schema, make_engine, write_story as store_story
-from graph.tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, SearchDocRow
 from graph.files import read_story
+from graph.ingest import ingest_path
+from graph.store import create_schema, make_engine
+from graph.store import write_story as store_story
+from graph.tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, SearchDocRow
 from graph.testing import SEEDS
 
 from .conftest import write_story
@@ -81,7 +82,7 @@ def test_fts5_query_is_never_syntax():
 def test_precursor_chemicals(seeded):
     engine, texts = seeded
     hits = all_hits(engine, "precursor chemicals")
-    assert hits[0].kind == "entity" and hits[0].id == "precursor-chemicals" or engine.dialect.name == "postgresql"
+    assert (hits[0].kind == "entity" and hits[0].id == "precursor-chemicals") or engine.dialect.name == "postgresql"
     assert "precursor-chemicals" in [h.id for h in hits[:3]]
     ids = {(h.kind, h.id) for h in hits}
     assert ("claim", "china-primary-source-of-precursors") in ids
@@ -128,7 +129,8 @@ def test_kind_filter_and_pages(seeded):
         only = all_hits(engine, "China", kind=kind)
         assert only and {h.kind for h in only} == {kind}
         assert [h.id for h in only] == [h.id for h in everything.hits if h.kind == kind]
-    paged = [h.id for offset in range(0, everything.total, 7) for h in find(engine, "China", limit=7, offset=offset).hits]
+    paged = [h.id for offset in range(0, everything.total, 7)
+             for h in find(engine, "China", limit=7, offset=offset).hits]
     assert paged == [h.id for h in everything.hits]
     beyond = find(engine, "China", limit=5, offset=everything.total)
     assert beyond.hits == [] and beyond.total == everything.total

@@ -72,7 +72,7 @@ def test_precursor_claim_is_asserted_by_the_us_and_denied_by_china(ix):
 
 def test_disputed_claim_content_is_not_also_a_fact(ix):
     # The article reports the claim; it does not commit to China being the source.
-    china_to_precursors = [r for r in queries.match_relations(ix, subject="china", object="precursor-chemicals")]
+    china_to_precursors = list(queries.match_relations(ix, subject="china", object="precursor-chemicals"))
     assert china_to_precursors == []
 
 

@@ -70,7 +70,7 @@ def test_names_and_aliases_are_the_articles_not_editorial(ix):
     assert "as China put it" not in ix.g.nodes["china-us-cooperation"]["name"]
     titled = "Deputy Assistant to the President and Deputy Homeland Security Advisor Jen Daskal"
     assert titled in ix.g.nodes["jen-daskal"]["aliases"]  # as Biden's, Xi's and Wang's titled forms are
-    assert "illicit finance" == ix.g.nodes["illicit-finance"]["name"].lower()  # the problem, not its remedy
+    assert ix.g.nodes["illicit-finance"]["name"].lower() == "illicit finance"  # the problem, not its remedy
 
 
 def test_the_spread_of_fentanyl_is_not_its_flow_into_the_united_states(ix):

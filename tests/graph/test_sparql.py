@@ -19,7 +19,7 @@ from rdflib import Graph
 
 from graph import queries, sparql
 from graph.errors import QueryAborted, QueryInvalid, QueryRefused, QueryTimeout
-from graph.sparql_examples import (EVENTS_IN_DATE_ORDER, EXAMPLES, WHO_DENIES_WHAT, WITHIN_TWO_HOPS_OF_DASKAL)
+from graph.sparql_examples import EVENTS_IN_DATE_ORDER, EXAMPLES, WHO_DENIES_WHAT, WITHIN_TWO_HOPS_OF_DASKAL
 from graph.testing import seed_index
 
 DOCS = (Path(__file__).resolve().parents[2] / "docs" / "rdf-sparql.md").read_text(encoding="utf-8")
@@ -233,13 +233,14 @@ def test_csv_and_tsv_results(ix):
 def test_a_query_child_holds_no_descriptor_but_its_own(ix, tmp_path):
     """The server's files and sockets, and other queries' pipes, are closed in the child."""
     import socket
-    import threading
+
+    def endless() -> None:
+        with pytest.raises(QueryTimeout):
+            sparql.run_query(ix, ENDLESS, timeout=3.0)
 
     sparql.store_for(ix)
-    held = [open(tmp_path / "a-file", "w"), socket.socket()]  # what a server process has open
-    try:
-        runner = threading.Thread(target=lambda: pytest.raises(QueryTimeout, sparql.run_query, ix, ENDLESS,
-                                                               timeout=3.0))
+    with open(tmp_path / "a-file", "w"), socket.socket():  # what a server process has open
+        runner = threading.Thread(target=endless)
         runner.start()
         fds = None
         for _ in range(200):
@@ -253,7 +254,4 @@ def test_a_query_child_holds_no_descriptor_but_its_own(ix, tmp_path):
                     break
             time.sleep(0.01)
         runner.join()
-    finally:
-        for h in held:
-            h.close()
     assert fds is not None and fds[:3] == [0, 1, 2] and len(fds) == 4, fds  # stdio (stderr a pipe) and the answer

@@ -21,7 +21,8 @@ def tables(data: bytes) -> dict[str, list[dict[str, str]]]:
             assert not raw.startswith(b"\xef\xbb\xbf")  # no BOM: R's read.csv would keep it in the first name
             text = raw.decode("utf-8")
             out[name] = list(csv.DictReader(io.StringIO(text, newline="")))
-            assert next(csv.reader(io.StringIO(text, newline=""))) == (NODE_COLUMNS if name == "nodes.csv" else EDGE_COLUMNS)
+            columns = NODE_COLUMNS if name == "nodes.csv" else EDGE_COLUMNS
+            assert next(csv.reader(io.StringIO(text, newline=""))) == columns
         return out
 
 
@@ -40,7 +41,8 @@ def test_node_rows():
     assert (daskal["name"], daskal["type"]) == ("Jen Daskal", "person")
     assert daskal["aliases"] == ("Jen Daskal | Daskal | the head of the White House delegation"
                                  " | Deputy Assistant to the President and Deputy Homeland Security Advisor Jen Daskal"
-                                 " | U.S. Deputy Assistant to the President and Deputy Homeland Security Advisor Jen Daskal")
+                                 " | U.S. Deputy Assistant to the President and Deputy Homeland Security Advisor"
+                                 " Jen Daskal")
     assert daskal["date"] == daskal["modality"] == ""
     assert daskal["degree"] == str(ix.g.degree("jen-daskal"))
     assert daskal["evidence_count"] == "2" and daskal["evidence_offsets"] == "610-691 | 2085-2166"
@@ -49,7 +51,8 @@ def test_node_rows():
     assert (summit["date"], summit["date_text"], summit["date_precision"]) == ("2023-11", "in November", "month")
     assert (summit["date_earliest"], summit["date_latest"]) == ("2023-11-01", "2023-11-30")
     talks = rows["beijing-talks"]
-    assert (talks["date"], talks["date_earliest"], talks["date_latest"]) == ("2023-11/2024-01-30", "2023-11-01", "2024-01-30")
+    assert (talks["date"], talks["date_earliest"], talks["date_latest"]) == (
+        "2023-11/2024-01-30", "2023-11-01", "2024-01-30")
 
 
 def test_edge_rows_cite_the_article_exactly():
@@ -60,7 +63,7 @@ def test_edge_rows_cite_the_article_exactly():
     assert (led["subject"], led["subject_name"], led["predicate"], led["object"]) == (
         "jen-daskal", "Jen Daskal", "led", "us-delegation")
     assert led["object_name"] == ix.g.nodes["us-delegation"]["name"] and led["modality"] == "asserted"
-    for u, v, k, d in ix.g.edges(keys=True, data=True):
+    for _, _, k, d in ix.g.edges(keys=True, data=True):
         row = rows[k]
         quotes, offsets = row["evidence_quotes"].split(" | "), row["evidence_offsets"].split(" | ")
         assert quotes == [e["quote"] for e in d["evidence"]]  # line breaks inside quotes survive

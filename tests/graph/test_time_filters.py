@@ -32,7 +32,8 @@ def expected(edtfs: dict[str, str | None], lo: dt.date | None, hi: dt.date | Non
                 out.append(i)
             continue
         d = parse_edtf(e)
-        if (lo is None or d.latest is None or d.latest >= lo) and (hi is None or d.earliest is None or d.earliest <= hi):
+        if ((lo is None or d.latest is None or d.latest >= lo)
+                and (hi is None or d.earliest is None or d.earliest <= hi)):
             out.append(i)
     return sorted(out)
 
@@ -99,7 +100,8 @@ def test_an_entitys_relations_in_a_window(ix):
     assert [r["id"] for r in found] == ["daskal-met-with-wang"]
     everything = queries.relations_of(ix, "jen-daskal")
     assert len(everything) == ix.g.degree("jen-daskal")
-    out = queries.relations_of(ix, "jen-daskal", direction="out", predicate="asserts", window=TimeWindow.parse("2024-01-31", None))
+    out = queries.relations_of(ix, "jen-daskal", direction="out", predicate="asserts",
+                               window=TimeWindow.parse("2024-01-31", None))
     assert {r["id"] for r in out} == {"daskal-asserts-talks-substantive", "daskal-asserts-much-more-needs-to-be-done"}
 
 

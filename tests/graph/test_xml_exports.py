@@ -27,7 +27,7 @@ XSDS = ("graphml.xsd", "xlink.xsd", "gexf.xsd", "viz.xsd")
 
 
 @pytest.fixture(scope="session")
-def schemas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, "etree.XMLSchema"]:
+def schemas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, etree.XMLSchema]:
     if not JAR.is_file():
         message = f"{JAR} is missing: install libjgrapht-java for the GraphML and GEXF XSDs"
         if os.environ.get("CI"):
@@ -41,7 +41,7 @@ def schemas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, "etree.XMLSch
     return {name: etree.XMLSchema(etree.parse(str(folder / f"{name}.xsd"), parser)) for name in ("graphml", "gexf")}
 
 
-def assert_valid(schema: "etree.XMLSchema", data: bytes) -> "etree._Element":
+def assert_valid(schema: etree.XMLSchema, data: bytes) -> etree._Element:
     doc = etree.fromstring(data, etree.XMLParser(no_network=True))
     assert schema.validate(doc), "\n".join(str(e) for e in schema.error_log)
     return doc
@@ -114,7 +114,8 @@ def test_networkx_reads_graphml_with_the_same_nodes_edges_and_attributes():
         got = raw.edges[u, v, k]
         assert got["relation_id"] == k == d["id"] and "id" not in got
         assert got["label"] == d["predicate"]
-        assert (got["predicate"], got["modality"], got["article_id"]) == (d["predicate"], d["modality"], d["article_id"])
+        assert (got["predicate"], got["modality"], got["article_id"]) == (
+            d["predicate"], d["modality"], d["article_id"])
         assert json.loads(got["qualifiers"]) == d["qualifiers"]
         assert json.loads(got["evidence"]) == d["evidence"]
 

@@ -52,7 +52,7 @@ def hostile_index() -> GraphIndex:
     return ix
 
 
-def parse(data: bytes) -> "etree._Element":
+def parse(data: bytes) -> etree._Element:
     """lxml, strict: no recovery, no network; raises on anything that is not well-formed XML."""
     assert isinstance(data, bytes)
     return etree.fromstring(data, etree.XMLParser(recover=False, no_network=True, resolve_entities=False))

@@ -101,7 +101,8 @@ def served_eventually(server: Server, path: str, check: Callable[[object], bool]
 def ingest(url: str, story: Path) -> subprocess.CompletedProcess:
     """``storygraph ingest`` in a process of its own."""
     return subprocess.run([str(BIN / "storygraph"), "ingest", str(story), "--database-url", url],
-                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                          check=False)  # the tests judge the exit code
 
 
 # --- one write, every reader ------------------------------------------------------------------------
