@@ -11,13 +11,12 @@ the article's publication date (then id), then their position in the sheet.
 
 from __future__ import annotations
 
+import json
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-
-import json
-import sys
 
 import networkx as nx
 from sqlalchemy import String, Text, select, type_coerce
@@ -162,9 +161,11 @@ def _read_nodes(conn: Connection, ids: Iterable[str] | None, out: Rows) -> None:
                   _raw(EntityRow.date), EntityRow.modality)
     for s in _where_in(stmt, EntityRow.id, ids):
         for node, name, type_, description, attributes, date, modality in _fetch(conn, s):
-            out.nodes[_i(node)] = {"name": name, "type": _i(type_), "aliases": list(dict.fromkeys(ordered_aliases.get(node, ()))),
-                               "description": description, "attributes": _json(attributes) or _EMPTY, "date": _json(date),
-                               "modality": modality and _i(modality), "evidence": evidence.get(node, [])}
+            out.nodes[_i(node)] = {"name": name, "type": _i(type_),
+                                   "aliases": list(dict.fromkeys(ordered_aliases.get(node, ()))),
+                                   "description": description, "attributes": _json(attributes) or _EMPTY,
+                                   "date": _json(date), "modality": modality and _i(modality),
+                                   "evidence": evidence.get(node, [])}
 
 
 def _read_evidence(conn: Connection, owner_column, ids: set[str] | None) -> dict[str, list[dict]]:

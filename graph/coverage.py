@@ -29,11 +29,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import yaml
-
-from .clauses import Clause, split_clauses
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from .clauses import Clause, split_clauses
 from .errors import NotFound
 from .model import Story
 from .text import Sentence, normalize, split_sentences
@@ -180,8 +179,10 @@ _QUOTED = re.compile(r"""^(?P<q>"(?:[^"\\]|\\.)*"|'(?:[^']|'')*')\s*(?:—|–|-
 def read_reasons(sheet_text: str) -> tuple[list[Reason], list[str]]:
     """The ``# uncovered:`` comments of a sheet, and a problem for each one that cannot be read.
 
-    >>> read_reasons('a: 1\\n# uncovered: "Ng Han Guan/Pool" \\u2014 a photo credit\\n#uncovered: Ng\\n')
-    ([Reason(line=2, words='Ng Han Guan/Pool', why='a photo credit')], ['line 3: write # uncovered: "<words of the clause>" — <reason>'])
+    >>> sheet = 'a: 1\\n# uncovered: "Ng Han Guan/Pool" \\u2014 a photo credit\\n#uncovered: Ng\\n'
+    >>> read_reasons(sheet)  # doctest: +NORMALIZE_WHITESPACE
+    ([Reason(line=2, words='Ng Han Guan/Pool', why='a photo credit')],
+     ['line 3: write # uncovered: "<words of the clause>" — <reason>'])
     """
     reasons, problems = [], []
     for n, line in enumerate(sheet_text.splitlines(), 1):

@@ -39,11 +39,9 @@ class EdtfDate:
 
     def overlaps(self, start: dt.date | None, end: dt.date | None) -> bool:
         """Whether this date's interval meets [start, end] (None: unbounded)."""
-        if start is not None and self.latest is not None and self.latest < start:
-            return False
-        if end is not None and self.earliest is not None and self.earliest > end:
-            return False
-        return True
+        before = start is not None and self.latest is not None and self.latest < start
+        after = end is not None and self.earliest is not None and self.earliest > end
+        return not (before or after)
 
     @property
     def sort_key(self) -> tuple[dt.date, dt.date]:

@@ -141,7 +141,7 @@ def is_text(fmt: Format) -> bool:
     return media.startswith("text/") or media.endswith(("json", "+xml", "/xml"))
 
 
-def neighborhood_graph(ix: "GraphIndex", node: str, *, depth: int = 1) -> nx.MultiDiGraph:
+def neighborhood_graph(ix: GraphIndex, node: str, *, depth: int = 1) -> nx.MultiDiGraph:
     """The entities within ``depth`` hops of ``node`` (either direction) and every relation among them.
 
     The one neighbourhood builder: :func:`graph.queries.neighborhood` (the JSON)
@@ -170,7 +170,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "graph"
 
 
-def filename(ix: "GraphIndex", fmt: Format, *, node: str | None = None, depth: int | None = None) -> str:
+def filename(ix: GraphIndex, fmt: Format, *, node: str | None = None, depth: int | None = None) -> str:
     """The file name an export is saved under.
 
     The whole graph: ``<article id>.<ext>`` when it holds one article, else

@@ -73,12 +73,12 @@ def _load(text: str) -> Any:
     """
     if _FAST_LOADER is not None:
         try:
-            return yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - a SafeConstructor loader
+            return yaml.load(text, Loader=_FAST_LOADER)
         except AliasRefused:
             raise
         except yaml.YAMLError:
             pass
-    return yaml.load(text, Loader=_SAFE)  # noqa: S506 - a SafeLoader
+    return yaml.load(text, Loader=_SAFE)
 
 
 def _yaml(path: Path, faults: list[Fault]) -> Any:
@@ -91,7 +91,8 @@ def _yaml(path: Path, faults: list[Fault]) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        why = exc.problem if isinstance(exc, AliasRefused) else f"not valid YAML: {getattr(exc, 'problem', None) or exc}"
+        why = (exc.problem if isinstance(exc, AliasRefused)
+               else f"not valid YAML: {getattr(exc, 'problem', None) or exc}")
         faults.append(Fault(str(path), None, where, why))
     return None
 
@@ -119,7 +120,8 @@ def read_raw(directory: str | Path) -> RawStory:
     d = Path(directory)
     faults: list[Fault] = []
     if not d.is_dir():
-        raise SheetInvalid([Fault(str(d), None, "(directory)", "not a directory with article.txt, meta.yaml and facts.yaml")])
+        raise SheetInvalid([Fault(str(d), None, "(directory)",
+                                  "not a directory with article.txt, meta.yaml and facts.yaml")])
     try:
         text = _read_exact(d / ARTICLE) if (d / ARTICLE).exists() else None
     except UnicodeDecodeError as exc:

@@ -9,10 +9,10 @@ Renderers are imported lazily so that serving JSON never loads rdflib or lxml.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import import_module
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -31,7 +31,7 @@ class Format:
     description: str
     streamer: str = ""  # "module:function" taking a graph.stream source, yielding chunks
 
-    def render(self, ix: "GraphIndex", g: "nx.MultiDiGraph") -> bytes:
+    def render(self, ix: GraphIndex, g: nx.MultiDiGraph) -> bytes:
         module, _, func = self.renderer.partition(":")
         fn: Renderer = getattr(import_module(module), func)
         return fn(ix, g)

@@ -132,7 +132,7 @@ class GraphIndex:
         self.redirects = {old: new for old, new in self.merged.items() if old not in g}
         if self.memo:
             touched = set(changes.entity)
-            for old_pred, u, v in relations.values():
+            for _old_pred, u, v in relations.values():
                 touched.update((u, v))
             touched.update(ends)
             self.memo = {k: v for k, v in self.memo.items() if k[1] not in touched}
@@ -182,4 +182,4 @@ def index_from_stories(stories: list[Story]) -> GraphIndex:
     return GraphIndex(graph_from_stories(stories), articles, {s.meta.id: s.text for s in stories})
 
 
-__all__ = ["GraphIndex", "SAYINGS", "index_from_stories", "load_index", "read_changes", "read_redirects"]
+__all__ = ["SAYINGS", "GraphIndex", "index_from_stories", "load_index", "read_changes", "read_redirects"]

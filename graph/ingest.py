@@ -27,11 +27,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from . import store
 from .errors import ArticleExists, Fault, SheetInvalid
 from .files import RawStory, read_raw, story_dirs
 from .model import Story
 from .resolution import Catalog, StoredLookup, load_catalog, sheet_ids, with_story
-from . import store
 from .store import WriteResult, has_pending_changes, write_session, write_story
 from .tables import ArticleRow
 from .validate import character_faults, verify
@@ -155,5 +155,6 @@ def _read_or_fault(directory: Path) -> RawStory | SheetInvalid:
 def _dirs(path: str | Path) -> list[Path]:
     dirs = story_dirs(path)
     if not dirs:
-        raise SheetInvalid([Fault(str(path), None, "(directory)", "no story here: expected facts.yaml in it or in its subfolders")])
+        raise SheetInvalid([Fault(str(path), None, "(directory)",
+                                  "no story here: expected facts.yaml in it or in its subfolders")])
     return dirs

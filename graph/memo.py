@@ -44,7 +44,7 @@ _LOCK = threading.Lock()  # the one lock: held for bookkeeping only, never while
 
 
 class _Flight:
-    __slots__ = ("finished", "value", "error")
+    __slots__ = ("error", "finished", "value")
 
     def __init__(self) -> None:
         self.finished = threading.Event()
@@ -55,7 +55,7 @@ class _Flight:
 class _Memo:
     """The answers kept for one index, at one revision."""
 
-    __slots__ = ("revision", "kinds", "flying")
+    __slots__ = ("flying", "kinds", "revision")
 
     def __init__(self, revision: str) -> None:
         self.revision = revision

@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from . import search
 from .errors import EntityNotFound, MergeConflict, MergeInvalid, MergeNotFound
@@ -170,7 +170,8 @@ def undo_merge(session: Session, merge_id: int, actor: str) -> MergeRow:
     if session.get(EntityRow, source) is not None:
         raise MergeConflict(f"An entity '{source}' exists again; merge {merge_id} cannot be undone")
     if session.get(EntityRow, target) is None:
-        later = session.exec(select(MergeRow.id).where(MergeRow.from_id == target, MergeRow.undone_at.is_(None))).first()
+        later = session.exec(select(MergeRow.id)
+                             .where(MergeRow.from_id == target, col(MergeRow.undone_at).is_(None))).first()
         hint = f"undo merge {later} first" if later else "its articles are gone"
         raise MergeConflict(f"'{target}' is no longer an entity ({hint}); merge {merge_id} cannot be undone")
     session.add(EntityRow(**undo["entity"]))

@@ -122,7 +122,8 @@ def _event_key(node: str, d: dict[str, Any]) -> tuple:
 
 
 class Orders:
-    """Entities by name (all, and per type), relations by id (all, and per predicate), claims by status, events by date."""
+    """Entities by name (all, and per type), relations by id (all, and per predicate), claims by status,
+    events by date."""
 
     def __init__(self, g: nx.MultiDiGraph) -> None:
         self.names = SortedKeys((n, _name_key(n, d)) for n, d in g.nodes(data=True))

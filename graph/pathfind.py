@@ -101,7 +101,7 @@ def _linked(g: nx.MultiDiGraph, x: str, among: set[str]) -> list[str]:
     return [m for m in among if m in succ or m in pred]
 
 
-def _three_or_four(g: nx.MultiDiGraph, source: str, near: "_TargetSide", length: int, limit: int) -> list[list[str]]:
+def _three_or_four(g: nx.MultiDiGraph, source: str, near: _TargetSide, length: int, limit: int) -> list[list[str]]:
     """The first ``limit`` simple paths of exactly three or four hops, in id order.
 
     Paths are ``source, x, [m,] y, target`` with ``x`` a neighbour of the
@@ -237,14 +237,14 @@ def _paths_of_length(g: nx.MultiDiGraph, source: str, near: _TargetSide, length:
     def walk(node: str, left: int) -> Iterator[list[str]]:
         if left == 1:
             if _adjacent(g, node, target):
-                yield path + [target]
+                yield [*path, target]
             return
         if left == 2:
             # The middle entity must neighbour both: scan the smaller side.
             mine = g._succ[node].keys() | g._pred[node].keys()
             small, big = (mine, near.one) if len(mine) <= len(near.one) else (near.one, mine)
             for m in sorted(x for x in small if x in big and x not in on_path and x != target):
-                yield path + [m, target]
+                yield [*path, m, target]
             return
         for m in sorted(neighbours(g, node)):
             if m in on_path or m == target or not near.within(m, left - 1):

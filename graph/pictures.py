@@ -60,7 +60,7 @@ class Picture:
     truncated: bool  # entities or relations were left out
 
 
-def _kept(ix: "GraphIndex", key: tuple, draw: Callable[[], Picture]) -> Picture:
+def _kept(ix: GraphIndex, key: tuple, draw: Callable[[], Picture]) -> Picture:
     return memo.get(ix, "picture", key, draw, size=CACHE_SIZE)
 
 
@@ -109,10 +109,10 @@ class _Desc:
     def __init__(self, v: str) -> None:
         self.v = v
 
-    def __lt__(self, other: "_Desc") -> bool:
+    def __lt__(self, other: _Desc) -> bool:
         return self.v > other.v
 
-    def __gt__(self, other: "_Desc") -> bool:
+    def __gt__(self, other: _Desc) -> bool:
         return self.v < other.v
 
     def __eq__(self, other: object) -> bool:
@@ -130,12 +130,12 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
-def whole_graph(ix: "GraphIndex") -> Picture:
+def whole_graph(ix: GraphIndex) -> Picture:
     """The whole graph, or its :data:`MAX_NODES` most connected entities and relations among them, as an SVG."""
     return _kept(ix, (None, 0), lambda: _draw_whole(ix))
 
 
-def _draw_whole(ix: "GraphIndex") -> Picture:
+def _draw_whole(ix: GraphIndex) -> Picture:
     g = ix.g
     titles = [a.get("title") for a in ix.articles.values()]
     title = f"storygraph: {titles[0]}" if len(titles) == 1 and titles[0] else "storygraph"
@@ -152,14 +152,14 @@ def _draw_whole(ix: "GraphIndex") -> Picture:
     return Picture(render.render_svg(_subgraph(g, shown, relations), title=title, caption=caption), True)
 
 
-def neighbourhood(ix: "GraphIndex", node: str, depth: int) -> Picture:
+def neighbourhood(ix: GraphIndex, node: str, depth: int) -> Picture:
     """The entities within ``depth`` hops of ``node`` and the relations among them, cut around a hub, as an SVG."""
     if not 1 <= depth <= 3:
         raise InvalidParameter("depth", "must be 1, 2 or 3")
     return _kept(ix, (node, depth), lambda: _draw_neighbourhood(ix, node, depth))
 
 
-def _draw_neighbourhood(ix: "GraphIndex", node: str, depth: int) -> Picture:
+def _draw_neighbourhood(ix: GraphIndex, node: str, depth: int) -> Picture:
     g = ix.g
     reach, cut = pathfind.ball(g, node, depth, max_nodes=min(pathfind.BALL_MAX_NODES, MAX_NODES))
     relations, cut_relations = pathfind.relations_among(

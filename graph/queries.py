@@ -10,8 +10,8 @@ import bisect
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, Literal, get_args
-
 
 from .dates import parse_edtf, parse_partial_date
 from .errors import InvalidParameter, NotFound
@@ -100,7 +100,7 @@ class TimeWindow:
     include_undated: bool = True
 
     @classmethod
-    def parse(cls, start: str | None, end: str | None, include_undated: bool | None = None) -> "TimeWindow":
+    def parse(cls, start: str | None, end: str | None, include_undated: bool | None = None) -> TimeWindow:
         """From the parameters ``from`` and ``to`` (ISO dates or partial dates); 422s name them."""
         lo, hi = _bound(start, "from", end=False), _bound(end, "to", end=True)
         if lo and hi and lo > hi:
@@ -193,7 +193,8 @@ def match_relations(ix: GraphIndex, *, subject: str | None = None, predicate: st
 
     >>> from graph.testing import seed_index
     >>> ix = seed_index()
-    >>> [r["subject"]["id"] for r in match_relations(ix, predicate="denies", object="china-primary-source-of-precursors")]
+    >>> [r["subject"]["id"]
+    ...  for r in match_relations(ix, predicate="denies", object="china-primary-source-of-precursors")]
     ['china']
     """
     _check_predicate(predicate)
@@ -263,7 +264,7 @@ def paths(ix: GraphIndex, source: str, target: str, *, max_length: int = 4, limi
     out = []
     for hops in simple_paths(ix.g, source, target, max_length=max_length, limit=limit):
         rels = []
-        for a, b in zip(hops, hops[1:]):
+        for a, b in pairwise(hops):
             between = [relation(ix, a, b, d) for d in ix.g.get_edge_data(a, b, default={}).values()]
             between += [relation(ix, b, a, d) for d in ix.g.get_edge_data(b, a, default={}).values()]
             rels.append(sorted(between, key=lambda r: r["id"]))

@@ -85,13 +85,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
 import rdflib.namespace as ns
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
 
 from . import memo
 from .names import normalize_name
@@ -217,7 +217,7 @@ def entity_iri(node: str) -> URIRef:
     return ENTITY[node]
 
 
-def node_iri(ix: "GraphIndex", node: str) -> URIRef:
+def node_iri(ix: GraphIndex, node: str) -> URIRef:
     """The IRI the RDF view gives an entity: :func:`entity_iri`, or the article's for the document entity that is
     the article (:func:`article_documents`)."""
     aid = articles_of_documents(ix).get(node)
@@ -288,7 +288,7 @@ def article_documents(titles: Iterable[tuple[str, str | None]], documents: Itera
             if len(nodes) == 1 and len(articles.get(key, ())) == 1}
 
 
-def articles_of_documents(ix: "GraphIndex") -> dict[str, str]:
+def articles_of_documents(ix: GraphIndex) -> dict[str, str]:
     """:func:`article_documents` of the whole index (kept in its memo: a neighbourhood needs it too)."""
     return memo.get(ix, "rdf-documents", None, lambda: article_documents(
         ((a, m.get("title")) for a, m in ix.articles.items()),
@@ -305,11 +305,11 @@ def _add(out: Graph, s, p, o) -> None:
 
 
 class _Builder:
-    def __init__(self, ix: "GraphIndex", g: nx.MultiDiGraph) -> None:
+    def __init__(self, ix: GraphIndex, g: nx.MultiDiGraph) -> None:
         self.ix, self.g = ix, g
         self.out = Graph(bind_namespaces="none")
-        for prefix, ns in PREFIXES.items():
-            self.out.bind(prefix, ns)
+        for prefix, base in PREFIXES.items():
+            self.out.bind(prefix, base)
         self.spans: set[URIRef] = set()
         self.articles: set[str] = set()
         self.same = articles_of_documents(ix)
@@ -528,7 +528,7 @@ class _Builder:
         return self.out
 
 
-def build_rdf(ix: "GraphIndex", g: nx.MultiDiGraph | None = None) -> Graph:
+def build_rdf(ix: GraphIndex, g: nx.MultiDiGraph | None = None) -> Graph:
     """A fresh rdflib graph of ``g`` (default: the whole index's graph)."""
     return _Builder(ix, ix.g if g is None else g).build()
 
@@ -536,14 +536,14 @@ def build_rdf(ix: "GraphIndex", g: nx.MultiDiGraph | None = None) -> Graph:
 _CACHE_SIZE = 1  # the whole graph's view, at the index's revision
 
 
-def rdf_graph(ix: "GraphIndex", g: nx.MultiDiGraph | None = None) -> Graph:
+def rdf_graph(ix: GraphIndex, g: nx.MultiDiGraph | None = None) -> Graph:
     """The RDF view of ``g`` (default: the whole graph, kept in the index's memo; do not mutate it)."""
     if g is not None and g is not ix.g:
         return build_rdf(ix, g)
     return memo.get(ix, "rdf", None, lambda: build_rdf(ix), size=_CACHE_SIZE)
 
 
-def jsonld_bytes(ix: "GraphIndex", g: nx.MultiDiGraph) -> bytes:
+def jsonld_bytes(ix: GraphIndex, g: nx.MultiDiGraph) -> bytes:
     """The ``jsonld`` format of :mod:`graph.formats`: JSON-LD with the inline :data:`JSONLD_CONTEXT`."""
     data = rdf_graph(ix, g).serialize(format="json-ld", context=JSONLD_CONTEXT, auto_compact=True)
     doc = _readable(json.loads(data))
@@ -591,7 +591,7 @@ def _readable(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def turtle_bytes(ix: "GraphIndex", g: nx.MultiDiGraph) -> bytes:
+def turtle_bytes(ix: GraphIndex, g: nx.MultiDiGraph) -> bytes:
     """The ``turtle`` format of :mod:`graph.formats`, with the prefixes of :data:`PREFIXES` bound."""
     return rdf_graph(ix, g).serialize(format="turtle", encoding="utf-8")
 
@@ -707,9 +707,9 @@ _TTL_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"
 
 @lru_cache(maxsize=1 << 16)  # entities and predicates recur; evidence spans do not
 def _ttl_iri(iri: str) -> str:
-    for prefix, ns in _PREFIXED:
-        if iri.startswith(ns) and _TTL_LOCAL.fullmatch(iri[len(ns):]):
-            return f"{prefix}:{iri[len(ns):]}"
+    for prefix, base in _PREFIXED:
+        if iri.startswith(base) and _TTL_LOCAL.fullmatch(iri[len(base):]):
+            return f"{prefix}:{iri[len(base):]}"
     return "<" + _IRI_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04X}", iri) + ">"
 
 
@@ -740,9 +740,9 @@ def _jsonld_id(t: Any) -> str:
     if isinstance(t, BNode):
         return f"_:{t}"
     iri = str(t)
-    for prefix, ns in _PREFIXED:
-        if iri.startswith(ns) and not iri[len(ns):].startswith("//"):
-            return f"{prefix}:{iri[len(ns):]}"
+    for prefix, base in _PREFIXED:
+        if iri.startswith(base) and not iri[len(base):].startswith("//"):
+            return f"{prefix}:{iri[len(base):]}"
     return iri
 
 
@@ -805,5 +805,6 @@ def turtle_chunks(source: Any) -> Iterator[bytes]:
 
 
 def jsonld_chunks(source: Any) -> Iterator[bytes]:
-    """The whole stored graph as JSON-LD, streamed: the triples of :func:`jsonld_bytes`, a node object per subject run."""
+    """The whole stored graph as JSON-LD, streamed: the triples of :func:`jsonld_bytes`, a node object per
+    subject run."""
     return _rdf_chunks(source, _JsonLdSink())

@@ -342,8 +342,10 @@ def render_svg(g: nx.MultiDiGraph, *, title: str = "storygraph", focus: str | No
         cx, cy = (x1 + x2) / 2 - uy * bend, (y1 + y2) / 2 + ux * bend
         r1, r2 = _radius(degree[u], u == focus), _radius(degree[v], v == focus)
         # Start and end on the circles, aimed at the control point.
-        sx, sy = x1 + (cx - x1) / (math.hypot(cx - x1, cy - y1) or 1) * r1, y1 + (cy - y1) / (math.hypot(cx - x1, cy - y1) or 1) * r1
-        ex, ey = x2 - (x2 - cx) / (math.hypot(x2 - cx, y2 - cy) or 1) * (r2 + 1), y2 - (y2 - cy) / (math.hypot(x2 - cx, y2 - cy) or 1) * (r2 + 1)
+        d1 = math.hypot(cx - x1, cy - y1) or 1
+        sx, sy = x1 + (cx - x1) / d1 * r1, y1 + (cy - y1) / d1 * r1
+        d2 = math.hypot(x2 - cx, y2 - cy) or 1
+        ex, ey = x2 - (x2 - cx) / d2 * (r2 + 1), y2 - (y2 - cy) / d2 * (r2 + 1)
         path = f"M{_fmt(sx)},{_fmt(sy)} Q{_fmt(cx)},{_fmt(cy)} {_fmt(ex)},{_fmt(ey)}"
         name_u, name_v = g.nodes[u].get("name", u), g.nodes[v].get("name", v)
         edge = _sub(edge_layer, "g", class_="edge", data_source=u, data_target=v,

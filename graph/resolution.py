@@ -10,8 +10,9 @@ the candidates when a reference names nothing or more than one node.
 >>> r = Resolver(cat)
 >>> r.resolve("daskal")
 ('jen-daskal', None)
->>> r.resolve("Daskel")[1]
-"'Daskel' is not an entity, event or claim defined in the sheet or stored in the graph; did you mean 'jen-daskal' (Jen Daskal)?"
+>>> r.resolve("Daskel")[1]  # doctest: +NORMALIZE_WHITESPACE
+"'Daskel' is not an entity, event or claim defined in the sheet or stored in the graph;
+ did you mean 'jen-daskal' (Jen Daskal)?"
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import defaultdict
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -280,7 +281,8 @@ class StoredLookup:
         return frozenset(rows)
 
     def named(self, key: str) -> tuple[set[str], set[str]]:
-        """Stored nodes named, and nodes aliased, ``key``: the committed table, with this transaction's writes over it."""
+        """Stored nodes named, and nodes aliased, ``key``: the committed table, with this transaction's writes
+        over it."""
         base = self._base_names()
         if self._stale:
             self._overlay.refresh(self.session, self._stale)
@@ -361,7 +363,8 @@ def shared_names(session: Session) -> NameTable:
 
 
 def sheet_ids(sheet: Any) -> tuple[set[str], set[str]]:
-    """Every string a raw fact sheet may use as a stored node's id, and its relation ids (for :meth:`StoredLookup.prefetch`)."""
+    """Every string a raw fact sheet may use as a stored node's id, and its relation ids
+    (for :meth:`StoredLookup.prefetch`)."""
     nodes: set[str] = set()
     relations: set[str] = set()
     if not isinstance(sheet, dict):

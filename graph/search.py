@@ -29,7 +29,7 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy import Integer, String, bindparam, case, cast, delete, insert, literal, null, select, text, union_all
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 from sqlmodel import select as select_rows
 
 from .errors import InvalidParameter
@@ -335,9 +335,12 @@ def _pg_matches(q: str) -> tuple[str, str]:
 def _describe(session: Session, hits: list[Hit]) -> None:
     """Labels and references, from the tables (the same transaction as the ranking)."""
     rel_ids = [h.id for h in hits if h.kind == "relation"]
-    rels = {r.id: r for r in session.exec(select_rows(RelationRow).where(RelationRow.id.in_(rel_ids))).all()} if rel_ids else {}  # type: ignore[call-overload]
-    ent_ids = {h.id for h in hits if h.kind != "relation"} | {i for r in rels.values() for i in (r.subject_id, r.object_id)}
-    ents = {e.id: e for e in session.exec(select_rows(EntityRow).where(EntityRow.id.in_(sorted(ent_ids)))).all()} if ent_ids else {}  # type: ignore[call-overload]
+    rels = ({r.id: r for r in session.exec(select_rows(RelationRow).where(col(RelationRow.id).in_(rel_ids))).all()}
+            if rel_ids else {})
+    ent_ids = ({h.id for h in hits if h.kind != "relation"}
+               | {i for r in rels.values() for i in (r.subject_id, r.object_id)})
+    ents = ({e.id: e for e in session.exec(select_rows(EntityRow).where(col(EntityRow.id).in_(sorted(ent_ids)))).all()}
+            if ent_ids else {})
 
     def ref(i: str) -> dict[str, str]:
         e = ents.get(i)
@@ -348,7 +351,8 @@ def _describe(session: Session, hits: list[Hit]) -> None:
             r = rels.get(h.id)
             if r is None:
                 continue
-            h.relation = {"id": r.id, "subject": ref(r.subject_id), "predicate": r.predicate, "object": ref(r.object_id)}
+            h.relation = {"id": r.id, "subject": ref(r.subject_id), "predicate": r.predicate,
+                          "object": ref(r.object_id)}
             h.label = f"{h.relation['subject']['name']} {r.predicate} {h.relation['object']['name']}"
         else:
             h.entity = ref(h.id)

@@ -157,7 +157,7 @@ class RelationFact(_Fact):
     qualifiers: Qualifiers = Qualifiers()
 
     @model_validator(mode="after")
-    def _no_self_loop(self) -> "RelationFact":
+    def _no_self_loop(self) -> RelationFact:
         if self.subject == self.object:
             raise ValueError(f"subject and object are both '{self.subject}'")
         return self

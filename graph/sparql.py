@@ -48,8 +48,8 @@ are in :mod:`graph.sparql_formats`.
 from __future__ import annotations
 
 import csv
-import io
 import faulthandler
+import io
 import json
 import multiprocessing
 import os
@@ -105,7 +105,7 @@ class QueryResult:
 
 # --- the store, once per revision ----------------------------------------
 
-def store_for(ix: "GraphIndex") -> ox.Store:
+def store_for(ix: GraphIndex) -> ox.Store:
     """The pyoxigraph store of the index's RDF view, built on first use per revision (kept in its memo).
 
     The RDF view is written as N-Triples by a forked child (:func:`_write_rdf`),
@@ -118,7 +118,7 @@ def store_for(ix: "GraphIndex") -> ox.Store:
     return memo.get(ix, "sparql-store", None, lambda: _build_store(ix), size=1)
 
 
-def _build_store(ix: "GraphIndex") -> ox.Store:
+def _build_store(ix: GraphIndex) -> ox.Store:
     store = ox.Store()
     with tempfile.TemporaryDirectory(prefix="storygraph-rdf-") as tmp:
         path = os.path.join(tmp, "graph.nt")
@@ -130,7 +130,7 @@ def _build_store(ix: "GraphIndex") -> ox.Store:
 BUILD_TIMEOUT = 1800.0  # seconds a child may take to write the RDF view
 
 
-def _write_rdf(ix: "GraphIndex", path: str) -> None:
+def _write_rdf(ix: GraphIndex, path: str) -> None:
     """Write the RDF view of ``ix`` to ``path`` in a forked child, which sees the index as it is now.
 
     The caller holds the index for reading, so the child's copy is one revision.
@@ -146,7 +146,7 @@ def _write_rdf(ix: "GraphIndex", path: str) -> None:
                                                   f"(exit code {child.exitcode})")
 
 
-def _rdf_child(ix: "GraphIndex", path: str) -> None:
+def _rdf_child(ix: GraphIndex, path: str) -> None:
     faulthandler.disable()
     data = build_rdf(ix).serialize(format="nt", encoding="utf-8")
     with open(path, "wb") as out:
@@ -250,7 +250,7 @@ def _scan(query: str) -> _Scan:
                     # A list, a path or a VALUES row when it opens where a group's triples go;
                     # an expression otherwise (and when in doubt: only there can '<' compare).
                     in_group = bool(stack) and stack[-1] in "{[t"
-                    kind = "t" if in_group and (last in "{.;,[" and last or closed == "t"
+                    kind = "t" if in_group and ((last in "{.;,[" and last) or closed == "t"
                                                 or (last == "(" and stack[-1] == "t")) else "e"
                 stack.append(kind)
                 depth = max(depth, len(stack))
@@ -464,7 +464,7 @@ def _child(store: ox.Store, query: str, max_rows: int, timeout: float, memory_mb
                               f"endpoint and was stopped ({exc}); queries run over this graph only")
     except MemoryError:
         message = ("memory", "")
-    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent as a message
+    except BaseException as exc:
         message = ("error", f"{type(exc).__name__}: {exc}")
     try:
         conn.send(message)
@@ -478,7 +478,7 @@ _LINE_COLUMN = re.compile(r"error at (\d+):(\d+)")
 _CHECK_ERRORS = {cls.__name__: cls for cls in (QueryInvalid, QueryTooComplex)}
 
 
-def run_query(ix: "GraphIndex", query: str, *, timeout: float = DEFAULT_TIMEOUT,
+def run_query(ix: GraphIndex, query: str, *, timeout: float = DEFAULT_TIMEOUT,
               max_rows: int = DEFAULT_MAX_ROWS, memory_mb: int | None = DEFAULT_MEMORY_MB) -> QueryResult:
     """Answer a read-only SPARQL query over the RDF view of ``ix``, within ``timeout`` seconds.
 

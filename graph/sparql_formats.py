@@ -76,7 +76,7 @@ def _term(term: dict[str, Any]) -> str:
     return f"<literal>{_text(term['value'])}</literal>"
 
 
-def results_xml(result: "QueryResult") -> bytes:
+def results_xml(result: QueryResult) -> bytes:
     """SPARQL 1.1 Query Results XML (https://www.w3.org/TR/rdf-sparql-XMLres/) of a SELECT or ASK answer.
 
     Unbound variables have no ``binding`` element, as the format says; text
@@ -122,7 +122,7 @@ def _xml_safe_triples(data: bytes) -> list[ox.Triple]:
     return out
 
 
-def graph_rdfxml(result: "QueryResult") -> bytes:
+def graph_rdfxml(result: QueryResult) -> bytes:
     """A CONSTRUCT/DESCRIBE answer as RDF/XML with the export's prefixes, or 406 if RDF/XML cannot carry it.
 
     >>> from graph.sparql import QueryResult
@@ -157,7 +157,7 @@ def _ends_in_name(iri: str) -> bool:
     return bool(local) and (local[0].isalpha() or local[0] == "_")
 
 
-def graph_jsonld(result: "QueryResult") -> bytes:
+def graph_jsonld(result: QueryResult) -> bytes:
     """A CONSTRUCT/DESCRIBE answer as JSON-LD (expanded form, every IRI in full).
 
     >>> from graph.sparql import QueryResult

@@ -26,9 +26,9 @@ evidence's start and row id).
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-import weakref
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -63,7 +63,7 @@ class MemorySource:
     (77, 126, {'jen-daskal': 17})
     """
 
-    def __init__(self, ix: Any, g: "nx.MultiDiGraph", batch: int = BATCH) -> None:
+    def __init__(self, ix: Any, g: nx.MultiDiGraph, batch: int = BATCH) -> None:
         self.ix, self.g, self.batch = ix, g, batch
         self.graph = dict(g.graph)
         self.whole = ix is not None and g is getattr(ix, "g", None)
@@ -123,11 +123,11 @@ class DbSource:
     facts (degrees, names) are one ``IN (...)`` query per batch.
     """
 
-    graph: dict[str, Any] = {}
     whole = True
 
     def __init__(self, conn: Connection, batch: int = BATCH) -> None:
         self.conn, self.batch = conn, batch
+        self.graph: dict[str, Any] = {}
         conn.execute(select(func.count()).select_from(GS)).scalar_one()  # the snapshot starts with a first read
         self._articles: dict[str, dict[str, Any]] | None = None
         self._first: dict[str, tuple[Any, str]] | None = None

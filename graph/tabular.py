@@ -26,8 +26,8 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Iterator
-from typing import Any, Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import networkx as nx
 
@@ -100,7 +100,8 @@ def node_rows(source, batch: list[tuple[str, dict[str, Any]]]) -> list[dict[str,
 
 
 def edge_rows(source, batch: list[tuple[str, str, str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """The ``edges.csv`` rows of a batch of edges; names of qualifiers outside a neighbourhood come from the whole graph."""
+    """The ``edges.csv`` rows of a batch of edges; names of qualifiers outside a neighbourhood come from the
+    whole graph."""
     wanted = []
     for u, v, _, d in batch:
         q = d.get("qualifiers") or {}

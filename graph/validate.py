@@ -28,7 +28,18 @@ from pydantic import ValidationError
 from .errors import Fault, SheetInvalid
 from .model import EntityRecord, Evidence, RelationRecord, Story, date_dict
 from .resolution import Catalog, Resolver, StoredRelation, relation_key
-from .sheet import DEFINITION, REFERENCE, ArticleMeta, ClaimFact, DateValue, EventFact, FactSheet, Quote, RefFact, RelationFact
+from .sheet import (
+    DEFINITION,
+    REFERENCE,
+    ArticleMeta,
+    ClaimFact,
+    DateValue,
+    EventFact,
+    FactSheet,
+    Quote,
+    RefFact,
+    RelationFact,
+)
 from .text import NormalizedText, locate, normalize, sentence_at, split_sentences
 from .vocabulary import PREDICATES, EntityType, Modality
 
@@ -113,10 +124,13 @@ def character_faults(meta_raw: Any, sheet_raw: Any, text: Any, *, meta_file: str
                     if isinstance(k, str) and (m := _FORBIDDEN.search(k)):
                         found.append((loc, "a key: " + _character(m)))
                         continue
-                    stack.append((loc + (k,), v))
+                    stack.append(((*loc, k), v))
             elif isinstance(value, list):
-                stack.extend((loc + (i,), v) for i, v in enumerate(value))
-        for loc, reason in sorted(found, key=lambda f: [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in f[0]]):
+                stack.extend(((*loc, i), v) for i, v in enumerate(value))
+        def order(f: tuple[tuple, str]) -> list[tuple]:
+            return [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in f[0]]
+
+        for loc, reason in sorted(found, key=order):
             fact_id, _ = _locate(loc, file, raw)
             field = _path(loc[2:] if fact_id is not None else loc) or (_path(loc[:2]) if loc else "(file)")
             faults.append(Fault(file, fact_id, field, reason))
@@ -202,7 +216,8 @@ class _Checker:
                 self.fault(fact_id, "id", f"defined {n} times; ids are unique across the sheet")
         for section in ("entities", "events", "claims"):
             for f in self.definitions(section):
-                kind = EntityType.event if isinstance(f, EventFact) else EntityType.claim if isinstance(f, ClaimFact) else f.type
+                kind = (EntityType.event if isinstance(f, EventFact)
+                        else EntityType.claim if isinstance(f, ClaimFact) else f.type)
                 name = f.text if isinstance(f, ClaimFact) else f.name
                 node = self.resolver.define(f.id, name, f.aliases)
                 stored = self.catalog.entity(node)
@@ -234,9 +249,11 @@ class _Checker:
                     continue
                 kind = stored.type
                 want = {"events": "an event", "claims": "a claim"}.get(section, "an entity")
-                is_kind = {"events": kind == "event", "claims": kind == "claim"}.get(section, kind not in ("event", "claim"))
+                is_kind = {"events": kind == "event", "claims": kind == "claim"}.get(
+                    section, kind not in ("event", "claim"))
                 if not is_kind:
-                    self.fault(f.ref, "ref", f"'{f.ref}' names '{node}', a {kind}; the {section} section refers to {want}")
+                    self.fault(f.ref, "ref",
+                               f"'{f.ref}' names '{node}', a {kind}; the {section} section refers to {want}")
                     continue
                 if node in seen:
                     self.fault(f.ref, "ref", f"'{f.ref}' names '{node}' like {seen[node]}; one entry per node")
@@ -320,7 +337,8 @@ class _Checker:
         place = self.ref(f.id, "qualifiers.place", q.place)
         source = self.ref(f.id, "qualifiers.source", q.source)
         if subject is not None and subject == obj:
-            self.fault(f.id, "object", f"'{f.subject}' and '{f.object}' both name '{subject}'; a relation links two nodes")
+            self.fault(f.id, "object",
+                       f"'{f.subject}' and '{f.object}' both name '{subject}'; a relation links two nodes")
             obj = None
         pred = PREDICATES.get(f.predicate)
         if pred is None:
@@ -329,7 +347,8 @@ class _Checker:
             for role, ref, allowed in (("subject", subject, pred.domain), ("object", obj, pred.range)):
                 if ref and self.types[ref] not in allowed:
                     kinds = ", ".join(sorted(allowed))
-                    self.fault(f.id, role, f"'{ref}' is a {self.types[ref]}; '{f.predicate}' takes a {role} of type {kinds}")
+                    self.fault(f.id, role,
+                               f"'{ref}' is a {self.types[ref]}; '{f.predicate}' takes a {role} of type {kinds}")
         if f.predicate in ("asserts", "denies") and f.modality is not Modality.asserted:
             self.fault(f.id, "modality", f"'{f.predicate}' carries its own polarity; leave modality 'asserted'")
         if f.modality is Modality.reported and q.source is None:

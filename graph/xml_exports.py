@@ -52,8 +52,8 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import _escape_attrib, _escape_cdata  # ElementTree's own escaping, byte for byte
 
 import networkx as nx
@@ -168,7 +168,7 @@ def _parent(tag: str, attrs: dict[str, str], children: list[str], level: int) ->
 PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-def _source(ix, g) -> "MemorySource":
+def _source(ix, g) -> MemorySource:
     from .stream import MemorySource
 
     return MemorySource(ix, g)
