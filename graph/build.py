@@ -21,6 +21,7 @@ from typing import Any
 import networkx as nx
 from sqlalchemy import String, Text, select, type_coerce
 from sqlalchemy.engine import Connection
+from sqlmodel import col
 
 from .model import Story
 from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, RelationRow
@@ -90,10 +91,10 @@ def _fetch(conn: Connection, stmt) -> Iterator[tuple]:
     SQLAlchemy, which binds their parameters.
     """
     compiled = stmt.compile(dialect=conn.dialect)
-    if compiled.params:
+    if compiled.params or (driver := conn.connection.driver_connection) is None:
         yield from conn.execute(stmt).all()
         return
-    cursor = conn.connection.driver_connection.cursor()
+    cursor = driver.cursor()
     try:
         cursor.execute(str(compiled))
         while batch := cursor.fetchmany(20_000):
@@ -149,16 +150,16 @@ def _but_last(t: tuple) -> tuple:
 def _read_nodes(conn: Connection, ids: Iterable[str] | None, out: Rows) -> None:
     ids = None if ids is None else set(ids)
     aliases: dict[str, list[tuple]] = defaultdict(list)
-    stmt = select(AliasRow.entity_id, AliasRow.text, AliasRow.position, AliasRow.article_id,
+    stmt = select(col(AliasRow.entity_id), col(AliasRow.text), col(AliasRow.position), col(AliasRow.article_id),
                   _raw(ArticleRow.published)) \
-        .join(ArticleRow, ArticleRow.id == AliasRow.article_id)
+        .join(ArticleRow, col(ArticleRow.id) == col(AliasRow.article_id))
     for s in _where_in(stmt, AliasRow.entity_id, ids):
         for owner, text, position, article, published in _fetch(conn, s):
             aliases[owner].append((published, article, position, text, _i(text)))
     evidence = _read_evidence(conn, EvidenceRow.entity_id, ids)
     ordered_aliases = _ordered(aliases)
-    stmt = select(EntityRow.id, EntityRow.name, EntityRow.type, EntityRow.description, _raw(EntityRow.attributes),
-                  _raw(EntityRow.date), EntityRow.modality)
+    stmt = select(col(EntityRow.id), col(EntityRow.name), col(EntityRow.type), col(EntityRow.description),
+                  _raw(col(EntityRow.attributes)), _raw(col(EntityRow.date)), col(EntityRow.modality))
     for s in _where_in(stmt, EntityRow.id, ids):
         for node, name, type_, description, attributes, date, modality in _fetch(conn, s):
             out.nodes[_i(node)] = {"name": name, "type": _i(type_),
@@ -170,9 +171,10 @@ def _read_nodes(conn: Connection, ids: Iterable[str] | None, out: Rows) -> None:
 
 def _read_evidence(conn: Connection, owner_column, ids: set[str] | None) -> dict[str, list[dict]]:
     groups: dict[str, list[tuple]] = defaultdict(list)
-    stmt = select(owner_column, EvidenceRow.article_id, EvidenceRow.quote, EvidenceRow.start, EvidenceRow.end,
-                  EvidenceRow.sentence, EvidenceRow.position, EvidenceRow.id, _raw(ArticleRow.published)) \
-        .join(ArticleRow, ArticleRow.id == EvidenceRow.article_id)
+    stmt = select(owner_column, col(EvidenceRow.article_id), col(EvidenceRow.quote), col(EvidenceRow.start),
+                  col(EvidenceRow.end), col(EvidenceRow.sentence), col(EvidenceRow.position), col(EvidenceRow.id),
+                  _raw(col(ArticleRow.published))) \
+        .join(ArticleRow, col(ArticleRow.id) == col(EvidenceRow.article_id))
     if ids is None:
         stmt = stmt.where(owner_column.is_not(None))
     for s in _where_in(stmt, owner_column, ids):
@@ -186,8 +188,9 @@ def _read_evidence(conn: Connection, owner_column, ids: set[str] | None) -> dict
 def _read_edges(conn: Connection, ids: Iterable[str] | None, out: Rows) -> None:
     ids = None if ids is None else set(ids)
     evidence = _read_evidence(conn, EvidenceRow.relation_id, ids)
-    stmt = select(RelationRow.id, RelationRow.subject_id, RelationRow.object_id, RelationRow.predicate,
-                  RelationRow.modality, _raw(RelationRow.qualifiers), RelationRow.article_id)
+    stmt = select(col(RelationRow.id), col(RelationRow.subject_id), col(RelationRow.object_id),
+                  col(RelationRow.predicate), col(RelationRow.modality), _raw(col(RelationRow.qualifiers)),
+                  col(RelationRow.article_id))
     for s in _where_in(stmt, RelationRow.id, ids):
         for rid, u, v, predicate, modality, qualifiers, article in _fetch(conn, s):
             out.edges[rid] = (_i(u), _i(v), {"id": rid, "predicate": _i(predicate), "modality": _i(modality),

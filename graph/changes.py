@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, col
 
 from .tables import GraphChangeRow, GraphStateRow
 
@@ -41,16 +43,16 @@ class Changes:
         return len(self.entity) + len(self.relation) + len(self.article) + len(self.redirect)
 
 
-def record(session, *, entities: Iterable[str] = (), relations: Iterable[str] = (),
+def record(session: Session, *, entities: Iterable[str] = (), relations: Iterable[str] = (),
            articles: Iterable[str] = (), redirects: Iterable[str] = ()) -> int:
     """Bump the stored revision and log what it touched; answer the new revision.
 
     Always logs at least one row, so a reader can tell a revision it knows
     from one that was never logged. Call once per write transaction, last.
     """
-    session.execute(update(GraphStateRow).where(GraphStateRow.id == 1)
+    session.execute(update(GraphStateRow).where(col(GraphStateRow.id) == 1)
                     .values(revision=GraphStateRow.revision + 1, changed_at=dt.datetime.now(dt.UTC)))
-    revision = session.execute(select(GraphStateRow.revision).where(GraphStateRow.id == 1)).scalar_one()
+    revision: int = session.execute(select(col(GraphStateRow.revision)).where(col(GraphStateRow.id) == 1)).scalar_one()
     rows = [{"revision": revision, "kind": kind, "item_id": item}
             for kind, items in zip(KINDS, (entities, relations, articles, redirects))
             for item in sorted(set(items))]
@@ -58,21 +60,20 @@ def record(session, *, entities: Iterable[str] = (), relations: Iterable[str] = 
         rows = [{"revision": revision, "kind": "article", "item_id": ""}]
     session.execute(insert(GraphChangeRow), rows)
     if revision % 100 == 0:  # prune now and then: one indexed range delete
-        session.execute(delete(GraphChangeRow).where(GraphChangeRow.revision <= revision - KEEP_REVISIONS))
+        session.execute(delete(GraphChangeRow).where(col(GraphChangeRow.revision) <= revision - KEEP_REVISIONS))
     return revision
 
 
-def since(conn, revision: int, upto: int) -> Changes | None:
+def since(conn: Connection | Session, revision: int, upto: int) -> Changes | None:
     """What revisions ``revision + 1`` to ``upto`` touched; None when the log does not cover them all."""
     if upto <= revision:
         return Changes(revision)
-    covered = conn.execute(select(func.count(func.distinct(GraphChangeRow.revision)))
-                           .where(GraphChangeRow.revision > revision, GraphChangeRow.revision <= upto)).scalar_one()
+    after = col(GraphChangeRow.revision) > revision, col(GraphChangeRow.revision) <= upto
+    covered = conn.execute(select(func.count(func.distinct(GraphChangeRow.revision))).where(*after)).scalar_one()
     if covered != upto - revision:
         return None
     out = Changes(upto)
-    for kind, item in conn.execute(select(GraphChangeRow.kind, GraphChangeRow.item_id)
-                                   .where(GraphChangeRow.revision > revision, GraphChangeRow.revision <= upto)):
+    for kind, item in conn.execute(select(col(GraphChangeRow.kind), col(GraphChangeRow.item_id)).where(*after)):
         if item:
             getattr(out, kind).add(item)
     return out

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from .text import Sentence
 
@@ -76,7 +77,7 @@ def split_clauses(text: str, sentence: Sentence) -> list[Clause]:
                 pieces.append((a, m.start(), True))
                 a = m.start()
         pieces.append((a, b, False))
-    spans: list[list] = []  # [start, end, conjunction follows]
+    spans: list[list[Any]] = []  # [start, end, conjunction follows]
     carry: int | None = None  # start of a tiny piece waiting to join the next
     for a, b, conj_next in pieces:
         a, b = _trim(text, a, b, last=b == e)

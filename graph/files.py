@@ -25,15 +25,17 @@ class AliasRefused(yaml.MarkedYAMLError):
     the loader refuses the first anchor or alias it meets, before composing it.
     """
 
+    PROBLEM = ("YAML anchors (&name) and aliases (*name) are not allowed in a story's files; "
+               "write each value out in full")
+
     def __init__(self, mark: yaml.Mark) -> None:
-        super().__init__(problem="YAML anchors (&name) and aliases (*name) are not allowed in a story's "
-                                 "files; write each value out in full", problem_mark=mark)
+        super().__init__(problem=self.PROBLEM, problem_mark=mark)
 
 
 def _refuse_aliases(composer: type) -> type:
     """A loader class whose composer raises :class:`AliasRefused` at an anchor or alias event."""
 
-    class NoAliases(composer):  # type: ignore[misc, valid-type]
+    class NoAliases(composer):
         def compose_node(self, parent, index):
             event = self.peek_event()
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
@@ -54,7 +56,7 @@ _SAFE = _refuse_aliases(_PyLoader)
 # the pure-Python parser re-reads a file libyaml rejects, so a fault reads exactly as it always did.
 _FAST_LOADER = None
 if getattr(yaml, "CSafeLoader", None) is not None:
-    class _CLoader(yaml.composer.Composer, yaml.CSafeLoader):  # type: ignore[name-defined, misc]
+    class _CLoader(yaml.composer.Composer, yaml.CSafeLoader):
         def __init__(self, stream) -> None:
             yaml.CSafeLoader.__init__(self, stream)
             yaml.composer.Composer.__init__(self)
@@ -91,7 +93,7 @@ def _yaml(path: Path, faults: list[Fault]) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        why = (exc.problem if isinstance(exc, AliasRefused)
+        why = (AliasRefused.PROBLEM if isinstance(exc, AliasRefused)
                else f"not valid YAML: {getattr(exc, 'problem', None) or exc}")
         faults.append(Fault(str(path), None, where, why))
     return None

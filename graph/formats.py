@@ -38,7 +38,8 @@ class Format:
 
     def stream(self, source: Any) -> Iterator[bytes]:
         module, _, func = self.streamer.partition(":")
-        return getattr(import_module(module), func)(source)
+        fn: Callable[[Any], Iterator[bytes]] = getattr(import_module(module), func)
+        return fn(source)
 
 
 FORMATS: dict[str, Format] = {

@@ -16,7 +16,7 @@ from typing import Any
 
 import networkx as nx
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from .build import Rows, graph_from_rows, graph_from_stories, read_rows
 from .changes import Changes
@@ -113,10 +113,10 @@ class GraphIndex:
                 relations[rid] = (relations[rid][0], u, v)
                 touched_claims.add(v)
         for a in changes.article:
-            old = self.articles.pop(a, None)
+            old_meta = self.articles.pop(a, None)
             self.texts.pop(a, None)
-            if old is not None:
-                self._content ^= _article_digest(a, old["content_sha256"])
+            if old_meta is not None:
+                self._content ^= _article_digest(a, old_meta["content_sha256"])
             if a in rows.articles:
                 self.articles[a], self.texts[a] = rows.articles[a], rows.texts[a]
                 self._content ^= _article_digest(a, rows.articles[a]["content_sha256"])
@@ -131,7 +131,7 @@ class GraphIndex:
             self.merged = redirects
         self.redirects = {old: new for old, new in self.merged.items() if old not in g}
         if self.memo:
-            touched = set(changes.entity)
+            touched: set[str | None] = set(changes.entity)
             for _old_pred, u, v in relations.values():
                 touched.update((u, v))
             touched.update(ends)
@@ -149,8 +149,9 @@ class GraphIndex:
 
 def read_redirects(conn: Connection | Session) -> dict[str, str]:
     """Merged-away id -> the id it names now, for merges not undone (chains followed)."""
-    merged = dict(conn.execute(select(MergeRow.from_id, MergeRow.into_id).where(MergeRow.undone_at.is_(None))
-                               .order_by(MergeRow.id)).all())
+    merged = dict(conn.execute(select(col(MergeRow.from_id), col(MergeRow.into_id))
+                               .where(col(MergeRow.undone_at).is_(None))
+                               .order_by(col(MergeRow.id))).all())
     return {old: follow(merged, old) for old in merged}
 
 

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from . import store
 from .errors import ArticleExists, Fault, SheetInvalid
@@ -81,7 +81,8 @@ def ingest_story(session: Session, meta_raw: Any, sheet_raw: Any, text: str, *, 
     story = verify(meta_raw, sheet_raw, text, meta_file=meta_file, sheet_file=sheet_file, text_file=text_file,
                    catalog=_catalog_for(lookup, sheet_raw))
     if if_exists == "conflict":
-        stored = session.execute(select(ArticleRow.content_sha256).where(ArticleRow.id == story.meta.id)).first()
+        stored = session.execute(select(col(ArticleRow.content_sha256))
+                                 .where(col(ArticleRow.id) == story.meta.id)).first()
         if stored is not None and stored[0] != story.content_sha256:
             raise ArticleExists(story.meta.id)
     return write_story(session, story, record=record, lookup=lookup)
@@ -139,10 +140,12 @@ def _raws(path: str | Path, *, progress: Progress | None = None) -> list[RawStor
             raws.append(_read_or_fault(d))
             if progress is not None:
                 progress("read", i + 1, len(dirs))
+    stories: list[RawStory] = []
     for raw in raws:
         if isinstance(raw, SheetInvalid):
             raise raw
-    return sorted(raws, key=lambda r: str(r.meta.get("published")) if isinstance(r.meta, dict) else "")  # type: ignore[union-attr]
+        stories.append(raw)
+    return sorted(stories, key=lambda r: str(r.meta.get("published")) if isinstance(r.meta, dict) else "")
 
 
 def _read_or_fault(directory: Path) -> RawStory | SheetInvalid:

@@ -46,7 +46,7 @@ def _iso(t: dt.datetime | None) -> str | None:
 
 
 def list_merges(session: Session) -> list[MergeRow]:
-    return list(session.exec(select(MergeRow).order_by(MergeRow.id)).all())
+    return list(session.exec(select(MergeRow).order_by(col(MergeRow.id))).all())
 
 
 def _entity(session: Session, node: str) -> EntityRow:
@@ -64,8 +64,8 @@ def merge_entities(session: Session, source: str, target: str, actor: str) -> Me
     if src.type != tgt.type:
         raise MergeInvalid(f"'{source}' is a {src.type} and '{target}' a {tgt.type}; only entities of one type merge")
     between = session.exec(select(RelationRow.id).where(or_(
-        and_(RelationRow.subject_id == source, RelationRow.object_id == target),
-        and_(RelationRow.subject_id == target, RelationRow.object_id == source)))).all()
+        and_(col(RelationRow.subject_id) == source, col(RelationRow.object_id) == target),
+        and_(col(RelationRow.subject_id) == target, col(RelationRow.object_id) == source)))).all()
     if between:
         raise MergeConflict(f"Relations {', '.join(sorted(between))} link '{source}' and '{target}'; merged, each "
                             "would link an entity to itself. Remove them from their fact sheets first.")
@@ -79,14 +79,15 @@ def merge_entities(session: Session, source: str, target: str, actor: str) -> Me
         entry = [a.article_id, a.text, a.position]
         if (a.article_id, a.text) in target_keys:
             undo["aliases_dropped"].append(entry)
-            session.exec(delete(AliasRow).where(AliasRow.entity_id == source, AliasRow.article_id == a.article_id,
-                                                AliasRow.text == a.text))
+            session.exec(delete(AliasRow).where(col(AliasRow.entity_id) == source,
+                                                col(AliasRow.article_id) == a.article_id, col(AliasRow.text) == a.text))
         else:
             undo["aliases_moved"].append(entry)
-            session.exec(update(AliasRow).where(AliasRow.entity_id == source, AliasRow.article_id == a.article_id,
-                                                AliasRow.text == a.text).values(entity_id=target))
+            session.exec(update(AliasRow).where(col(AliasRow.entity_id) == source,
+                                                col(AliasRow.article_id) == a.article_id, col(AliasRow.text) == a.text)
+                         .values(entity_id=target))
     undo["evidence"] = sorted(session.exec(select(EvidenceRow.id).where(EvidenceRow.entity_id == source)).all())
-    session.exec(update(EvidenceRow).where(EvidenceRow.entity_id == source).values(entity_id=target))
+    session.exec(update(EvidenceRow).where(col(EvidenceRow.entity_id) == source).values(entity_id=target))
     for r in _relations_naming(session, source):
         quals = dict(r.qualifiers or {})
         fields = [f for f in ("subject_id", "object_id") if getattr(r, f) == source]
@@ -117,8 +118,8 @@ def _relations_naming(session: Session, node: str) -> list[RelationRow]:
     The qualifiers are JSON, so the second query reads that column in the
     database (no index), but only the matching rows come back to Python.
     """
-    ends = session.exec(select(RelationRow).where(or_(RelationRow.subject_id == node,
-                                                       RelationRow.object_id == node))).all()
+    ends = session.exec(select(RelationRow).where(or_(col(RelationRow.subject_id) == node,
+                                                       col(RelationRow.object_id) == node))).all()
     quals = RelationRow.qualifiers
     named = session.exec(select(RelationRow).where(or_(*(quals[q].as_string() == node for q in QUALIFIER_REFS)))).all()
     return sorted({r.id: r for r in [*ends, *named]}.values(), key=lambda r: r.id)
@@ -129,12 +130,12 @@ def _reindex_and_log(session: Session, source: str, target: str, undo: dict[str,
     """Re-derive the search documents a merge (or its undo) moved, and log what it touched; bump the revision."""
     articles = {a for a, *_ in undo["aliases_moved"] + undo["aliases_dropped"] + undo["aliases_added"]}
     if undo["evidence"]:
-        articles.update(session.exec(select(EvidenceRow.article_id).where(EvidenceRow.id.in_(undo["evidence"]))).all())
+        articles.update(session.exec(select(col(EvidenceRow.article_id)).where(col(EvidenceRow.id).in_(undo["evidence"]))).all())
     moved = [m["id"] for m in undo["relations"]]
     ends: set[str] = set()
     if moved:
         for subject, obj in session.exec(select(RelationRow.subject_id, RelationRow.object_id)
-                                         .where(RelationRow.id.in_(moved))).all():
+                                         .where(col(RelationRow.id).in_(moved))).all():
             ends.update((subject, obj))
     search.reindex(session, articles, {source, target} | set(orphans))
     touch(session, entities={source, target} | ends | set(orphans), relations=moved, redirects=[source])
@@ -148,7 +149,7 @@ def _add_name_alias(session: Session, src: EntityRow, tgt: EntityRow, undo: dict
     if normalize_name(src.name) in names:
         return
     articles = [a for a, _, _ in undo["aliases_moved"] + undo["aliases_dropped"]]
-    articles += session.exec(select(EvidenceRow.article_id).where(EvidenceRow.id.in_(undo["evidence"]))).all()
+    articles += session.exec(select(col(EvidenceRow.article_id)).where(col(EvidenceRow.id).in_(undo["evidence"]))).all()
     if not articles:
         return
     article = min(articles)
@@ -177,18 +178,20 @@ def undo_merge(session: Session, merge_id: int, actor: str) -> MergeRow:
     session.add(EntityRow(**undo["entity"]))
     session.flush()
     for article, text, _position in undo["aliases_moved"]:
-        session.exec(update(AliasRow).where(AliasRow.entity_id == target, AliasRow.article_id == article,
-                                            AliasRow.text == text).values(entity_id=source))
+        session.exec(update(AliasRow).where(col(AliasRow.entity_id) == target, col(AliasRow.article_id) == article,
+                                            col(AliasRow.text) == text).values(entity_id=source))
     dropped_in = sorted({article for article, _, _ in undo["aliases_dropped"]})
-    live = set(session.exec(select(ArticleRow.id).where(ArticleRow.id.in_(dropped_in))).all()) if dropped_in else set()
+    live = (set(session.exec(select(col(ArticleRow.id)).where(col(ArticleRow.id).in_(dropped_in))).all())
+            if dropped_in else set())
     for article, text, position in undo["aliases_dropped"]:
         if article in live:
             session.add(AliasRow(entity_id=source, article_id=article, text=text, position=position))
     for article, text in undo["aliases_added"]:
-        session.exec(delete(AliasRow).where(AliasRow.entity_id == target, AliasRow.article_id == article,
-                                            AliasRow.text == text))
+        session.exec(delete(AliasRow).where(col(AliasRow.entity_id) == target, col(AliasRow.article_id) == article,
+                                            col(AliasRow.text) == text))
     if undo["evidence"]:
-        session.exec(update(EvidenceRow).where(EvidenceRow.id.in_(undo["evidence"]), EvidenceRow.entity_id == target)
+        session.exec(update(EvidenceRow)
+                     .where(col(EvidenceRow.id).in_(undo["evidence"]), col(EvidenceRow.entity_id) == target)
                      .values(entity_id=source))
     for moved in undo["relations"]:
         r = session.get(RelationRow, moved["id"])
@@ -210,7 +213,7 @@ def undo_merge(session: Session, merge_id: int, actor: str) -> MergeRow:
     moved = [m["id"] for m in undo["relations"]]
     if moved:
         for subject, obj in session.exec(select(RelationRow.subject_id, RelationRow.object_id)
-                                         .where(RelationRow.id.in_(moved))).all():
+                                         .where(col(RelationRow.id).in_(moved))).all():
             candidates.update((subject, obj))
     orphans = _drop_orphans(session, candidates)
     _reindex_and_log(session, source, target, undo, orphans)

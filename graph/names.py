@@ -132,11 +132,9 @@ def _take(table: dict[str, Ids], key: str, node: str) -> bool:
     return True
 
 
-def _settle(table: dict[str, Ids]) -> None:
+def _settled(table: dict[str, list[str]]) -> dict[str, Ids]:
     """After a bulk build with lists only: the long lists become sets, as :func:`_put` keeps them."""
-    for key, ids in table.items():
-        if len(ids) > _FEW:
-            table[key] = set(ids)
+    return {key: set(ids) if len(ids) > _FEW else ids for key, ids in table.items()}
 
 
 def _remove_sorted(items: list[str], item: str) -> None:
@@ -225,7 +223,8 @@ class NameIndex:
 
     def _build(self) -> None:
         """Every entity at once: plain appends (each id, key and word goes in once), then the long lists settle."""
-        key_ids, forms_of = self._key_ids, self._forms
+        key_ids: dict[str, list[str]] = {}
+        forms_of = self._forms
         for node, data in self._g._node.items():
             name = data["name"]
             forms = [(normalize_name(name), name)]
@@ -238,20 +237,21 @@ class NameIndex:
                 else:
                     ids.append(node)
         self._keys = sorted(key_ids)
-        word_keys, compact = self._word_keys, self._compact
+        word_keys: dict[str, list[str]] = {}
+        compact: dict[str, list[str]] = {}
         for key in self._keys:
             if 1 <= key.count(" ") <= 3:
                 compact.setdefault(key.replace(" ", ""), []).append(key)
             for word in set(key.split()):
                 word_keys.setdefault(word, []).append(key)
         self._words = sorted(word_keys)
-        typos = self._typos
+        typos: dict[str, list[str]] = {}
         for word in self._words:
             if len(word) >= TYPO_MIN_LEN:
                 for d in _deletions(word):
                     typos.setdefault(d, []).append(word)
-        for table in (key_ids, word_keys, compact, typos):
-            _settle(table)
+        self._key_ids, self._word_keys = _settled(key_ids), _settled(word_keys)
+        self._compact, self._typos = _settled(compact), _settled(typos)
 
     def refresh(self, nodes: Iterable[str]) -> None:
         """Re-read the names of ``nodes`` (added, removed or renamed in the graph since the last look).
@@ -311,7 +311,7 @@ class NameIndex:
 
     # --- answers --------------------------------------------------------------------------------------------------
 
-    def ref(self, node: str) -> dict:
+    def ref(self, node: str) -> dict[str, Any]:
         d = self._g.nodes[node]
         return {"id": node, "name": d["name"], "type": d["type"]}
 
@@ -392,7 +392,7 @@ class NameIndex:
         by_score: dict[float, list[str]] = {}
         for m in fuzzy.values():
             by_score.setdefault(m.score, []).append(m.id)
-        groups = [(EXACT, exact), (PREFIX, prefix), (WORD_PREFIX, word)]
+        groups: list[tuple[float, Ids]] = [(EXACT, exact), (PREFIX, prefix), (WORD_PREFIX, word)]
         groups += sorted(by_score.items(), reverse=True)
         if type is not None:
             nodes = self._g._node

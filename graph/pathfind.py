@@ -180,7 +180,7 @@ class _TargetSide:
         self.g, self.target = g, target
         self.one = neighbours(g, target)
         self._two: set[str] | None = None
-        self._cost = None
+        self._cost: int | None = None
 
     def _two_hops(self) -> set[str] | None:
         if self._two is None and self._cost is None:

@@ -143,7 +143,7 @@ def relations_of(ix: GraphIndex, node: str, *, direction: str = "both", predicat
     if direction not in DIRECTIONS:
         raise InvalidParameter("direction", f"'{direction}' is not one of {', '.join(DIRECTIONS)}")
     _check_predicate(predicate)
-    keys = _relation_keys(ix, node, direction)
+    keys: Sequence[tuple] = _relation_keys(ix, node, direction)
     if predicate is not None:  # keys start with the predicate: its run is found by bisection
         keys = View(keys, bisect.bisect_left(keys, (predicate,)), bisect.bisect_left(keys, (predicate + "\0",)))
     if window != ALL_TIME:
@@ -199,20 +199,21 @@ def match_relations(ix: GraphIndex, *, subject: str | None = None, predicate: st
     """
     _check_predicate(predicate)
     g = ix.g
-    if (subject is None) != (object is None) and predicate is not None:
+    found: Sequence[Any]
+    end = subject if object is None else object if subject is None else None  # exactly one end given, or None
+    if end is not None and predicate is not None:
         # One end and the predicate: the end's memoised list, whose run for a predicate is in id order.
-        node, direction = (subject, "out") if subject is not None else (object, "in")
-        keys = _relation_keys(ix, node, direction)
+        keys = _relation_keys(ix, end, "out" if object is None else "in")
         run = View(keys, bisect.bisect_left(keys, (predicate,)), bisect.bisect_left(keys, (predicate + "\0",)))
         found = LazyList(run, lambda k: k[1:])
     elif subject is not None or object is not None:
         if subject is not None:
-            found = [(rid, subject, v) for v, kd in g._succ[subject].items() if object is None or v == object
-                     for rid, d in kd.items() if predicate is None or d["predicate"] == predicate]
+            ends = [(rid, subject, v) for v, kd in g._succ[subject].items() if object is None or v == object
+                    for rid, d in kd.items() if predicate is None or d["predicate"] == predicate]
         else:
-            found = [(rid, u, object) for u, kd in g._pred[object].items()
-                     for rid, d in kd.items() if predicate is None or d["predicate"] == predicate]
-        found.sort()
+            ends = [(rid, u, object) for u, kd in g._pred[object].items()
+                    for rid, d in kd.items() if predicate is None or d["predicate"] == predicate]
+        found = sorted(ends)
     else:
         found = ix.orders.predicates.get(predicate, []) if predicate is not None else ix.orders.relations.keys
     if window is not ALL_TIME and window != ALL_TIME:
@@ -284,7 +285,10 @@ CLAIM_STATUSES: tuple[ClaimStatus, ...] = get_args(ClaimStatus)
 
 def claim(ix: GraphIndex, node: str) -> dict[str, Any]:
     d = ix.g.nodes[node]
-    about, asserted, denied, attributions = [], [], [], []
+    about: list[dict[str, Any]] = []
+    asserted: list[dict[str, Any]] = []
+    denied: list[dict[str, Any]] = []
+    attributions: list[dict[str, Any]] = []
     for _, v, e in ix.g.out_edges(node, data=True):
         if e["predicate"] == "about":
             about.append(ix.names.ref(v))

@@ -609,7 +609,8 @@ class _StreamBuilder(_Builder):
     """
 
     def __init__(self, source: Any, sink: Any) -> None:
-        self.source, self.out = source, sink
+        self.source, self.out = source, sink  # ``out`` takes triples as the in-memory builder's Graph does
+        self.sink: _Sink = sink
         self.spans, self.articles = set(), set()
         self._into: dict[str, list] = {}
         self._out_of: dict[str, list] = {}
@@ -671,13 +672,13 @@ class _StreamBuilder(_Builder):
             self._prefetch(batch)
             for node, d in batch:
                 self.entity(node, d)
-            yield self.out.take()
+            yield self.sink.take()
         used: set[str] = set()
         for batch in source.edge_batches():
             for u, v, _, e in batch:
                 self.relation(u, v, e)
                 used.add(e["predicate"])
-            yield self.out.take()
+            yield self.sink.take()
         self.vocabulary(used)
         for aid in sorted(source.articles):
             meta, text = source.article(aid)
@@ -685,7 +686,7 @@ class _StreamBuilder(_Builder):
             for start, end, quote, sentence in source.article_spans(aid):
                 ev = {"article_id": aid, "start": start, "end": end, "quote": quote, "sentence": sentence}
                 self.span_triples(span_iri(aid, start, end), ev, text)
-            yield self.out.take()
+            yield self.sink.take()
 
 
 class _Sink:

@@ -126,7 +126,7 @@ def _distances(g: nx.MultiDiGraph, nodes: list[str]) -> np.ndarray:
     adjacency = np.zeros((len(nodes), len(nodes)))
     for i, j in pairs:
         adjacency[i, j] = adjacency[j, i] = 1.0
-    d = shortest_path(adjacency, method="D", directed=False, unweighted=True)
+    d: np.ndarray = shortest_path(adjacency, method="D", directed=False, unweighted=True)
     finite = np.isfinite(d)
     d[~finite] = d[finite].max() + 1.0
     return d
@@ -377,4 +377,5 @@ def render_svg(g: nx.MultiDiGraph, *, title: str = "storygraph", focus: str | No
             _sub(text, "tspan", line, x=_fmt(x), dy="0" if i == 0 else "1.2em")  # em: a page may enlarge a label
 
     ET.indent(svg, space="  ")
-    return ET.tostring(svg, encoding="utf-8", xml_declaration=True) + b"\n"
+    document: bytes = ET.tostring(svg, encoding="utf-8", xml_declaration=True)
+    return document + b"\n"

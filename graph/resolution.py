@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz, process
+from sqlalchemy import select as sa_select
 from sqlalchemy import union
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from .names import CANDIDATES, FUZZY_CUTOFF, normalize_name, resolve_reference
 from .tables import AliasRow, EntityRow, EvidenceRow, MergeRow, RelationRow
@@ -109,8 +110,8 @@ def follow(redirects: dict[str, str], node: str) -> str:
 
 def active_redirects(session: Session) -> dict[str, str]:
     """Merged-away id -> the id it was merged into, for merges not undone."""
-    rows = session.exec(select(MergeRow.from_id, MergeRow.into_id).where(MergeRow.undone_at.is_(None))
-                        .order_by(MergeRow.id)).all()
+    rows = session.exec(select(col(MergeRow.from_id), col(MergeRow.into_id)).where(col(MergeRow.undone_at).is_(None))
+                        .order_by(col(MergeRow.id))).all()
     return dict(rows)
 
 
@@ -119,11 +120,14 @@ def load_catalog(session: Session) -> Catalog:
     rel_support: dict[str, set[str]] = defaultdict(set)
     for entity_id, relation_id, article_id in session.exec(
             select(EvidenceRow.entity_id, EvidenceRow.relation_id, EvidenceRow.article_id).distinct()).all():
-        (support[entity_id] if entity_id else rel_support[relation_id]).add(article_id)
+        if entity_id:
+            support[entity_id].add(article_id)
+        elif relation_id is not None:
+            rel_support[relation_id].add(article_id)
     aliases: dict[str, list[str]] = defaultdict(list)
     for entity_id, article_id, text in session.exec(
             select(AliasRow.entity_id, AliasRow.article_id, AliasRow.text)
-            .order_by(AliasRow.article_id, AliasRow.position)).all():
+            .order_by(AliasRow.article_id, col(AliasRow.position))).all():
         support[entity_id].add(article_id)
         if text not in aliases[entity_id]:
             aliases[entity_id].append(text)
@@ -180,9 +184,10 @@ class NameTable:
                         if not ids:
                             del table[key]
         for chunk in _chunks(nodes):
-            self._add(session.execute(select(EntityRow.id, EntityRow.name).where(EntityRow.id.in_(chunk))).all(),
-                      session.execute(select(AliasRow.entity_id, AliasRow.text).distinct()
-                                      .where(AliasRow.entity_id.in_(chunk))).all())
+            self._add(session.execute(select(col(EntityRow.id), col(EntityRow.name))
+                                      .where(col(EntityRow.id).in_(chunk))).all(),
+                      session.execute(select(col(AliasRow.entity_id), col(AliasRow.text)).distinct()
+                                      .where(col(AliasRow.entity_id).in_(chunk))).all())
 
     def named(self, key: str) -> tuple[set[str], set[str]]:
         return set(self.names.get(key, ())), set(self.aliases.get(key, ()))
@@ -228,9 +233,9 @@ class StoredLookup:
         self._stale: set[str] = set()  # ... whose overlay entries are still to be read
         raw = active_redirects(session)
         redirects = {old: follow(raw, old) for old in raw}
-        live = set()
+        live: set[str] = set()
         for chunk in _chunks(sorted(redirects)):
-            live.update(session.execute(select(EntityRow.id).where(EntityRow.id.in_(chunk))).scalars())
+            live.update(session.execute(select(col(EntityRow.id)).where(col(EntityRow.id).in_(chunk))).scalars())
         self.redirects = {k: v for k, v in redirects.items() if k not in live}
 
     def catalog(self) -> Catalog:
@@ -243,20 +248,23 @@ class StoredLookup:
             for node in chunk:
                 self._entities[node] = None
             for node, name, type_ in self.session.execute(
-                    select(EntityRow.id, EntityRow.name, EntityRow.type).where(EntityRow.id.in_(chunk))):
+                    select(col(EntityRow.id), col(EntityRow.name), col(EntityRow.type))
+                    .where(col(EntityRow.id).in_(chunk))):
                 self._entities[node] = StoredEntity(node, name, type_)
         want = sorted({i for i in relation_ids if isinstance(i, str)} - self._relations.keys())
         for chunk in _chunks(want):
             support: dict[str, set[str]] = defaultdict(set)
             for rid, article in self.session.execute(
                     select(EvidenceRow.relation_id, EvidenceRow.article_id).distinct()
-                    .where(EvidenceRow.relation_id.in_(chunk))):
+                    .where(col(EvidenceRow.relation_id).in_(chunk))):
                 support[rid].add(article)
             for rid in chunk:
                 self._relations[rid] = None
-            for r in self.session.execute(select(RelationRow.id, RelationRow.subject_id, RelationRow.predicate,
-                                                 RelationRow.object_id, RelationRow.modality, RelationRow.qualifiers)
-                                          .where(RelationRow.id.in_(chunk))):
+            # SQLAlchemy's select: SQLModel's is typed for at most four columns.
+            stmt = (sa_select(col(RelationRow.id), col(RelationRow.subject_id), col(RelationRow.predicate),
+                              col(RelationRow.object_id), col(RelationRow.modality), col(RelationRow.qualifiers))
+                    .where(col(RelationRow.id).in_(chunk)))
+            for r in self.session.execute(stmt):
                 self._relations[r.id] = StoredRelation(r.id, r.subject_id, r.predicate, r.object_id, r.modality,
                                                        dict(r.qualifiers or {}), frozenset(support[r.id]))
 
@@ -343,9 +351,9 @@ def shared_names(session: Session) -> NameTable:
     from .changes import since
     from .tables import GraphStateRow
 
-    key = session.get_bind().pool
-    state = session.execute(select(GraphStateRow.revision, GraphStateRow.changed_at)
-                            .where(GraphStateRow.id == 1)).first()
+    key = session.get_bind().engine.pool
+    state = session.execute(select(col(GraphStateRow.revision), col(GraphStateRow.changed_at))
+                            .where(col(GraphStateRow.id) == 1)).first()
     revision, changed_at = (state[0], state[1]) if state else (0, None)
     with _SHARED_LOCK:
         shared = _SHARED_NAMES.get(key)

@@ -29,6 +29,7 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy import Integer, String, bindparam, case, cast, delete, insert, literal, null, select, text, union_all
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.expression import BindParameter
 from sqlmodel import Session, col
 from sqlmodel import select as select_rows
 
@@ -47,8 +48,8 @@ _FTS = "search_fts"
 def ensure_indexed(engine: Engine) -> None:
     """Derive the documents from the facts if a database has articles but no documents."""
     with engine.connect() as conn:
-        stale = (conn.execute(select(ArticleRow.id).limit(1)).first() is not None
-                 and conn.execute(select(SearchDocRow.id).limit(1)).first() is None)
+        stale = (conn.execute(select(col(ArticleRow.id)).limit(1)).first() is not None
+                 and conn.execute(select(col(SearchDocRow.id)).limit(1)).first() is None)
     if stale:
         with Session(engine) as session, session.begin():
             rebuild(session)
@@ -57,8 +58,8 @@ def ensure_indexed(engine: Engine) -> None:
 def rebuild(session: Session) -> None:
     """Derive every document from the fact tables again. Does not commit."""
     if session.get_bind().dialect.name == "postgresql":  # one rebuild at a time across workers
-        session.exec(text("LOCK TABLE search_doc IN EXCLUSIVE MODE"))  # type: ignore[call-overload]
-    session.exec(delete(SearchDocRow))  # type: ignore[call-overload]  # first a write: take SQLite's lock
+        session.execute(text("LOCK TABLE search_doc IN EXCLUSIVE MODE"))
+    session.exec(delete(SearchDocRow))  # first a write: take SQLite's lock
     for article_id in session.exec(select_rows(ArticleRow.id).order_by(ArticleRow.id)).all():
         _insert_article_docs(session, article_id)
     _insert_entity_docs(session, None)
@@ -66,7 +67,7 @@ def rebuild(session: Session) -> None:
 
 def drop_article_docs(session: Session, article_id: str) -> None:
     """Remove the documents of an article's facts (its quotes and aliases). Does not commit."""
-    session.execute(delete(SearchDocRow.__table__).where(SearchDocRow.article_id == article_id))
+    session.execute(delete(SearchDocRow.__table__).where(col(SearchDocRow.article_id) == article_id))
 
 
 def index_article(session: Session, article_id: str, entity_ids: Iterable[str], removed: Iterable[str] = (),
@@ -94,11 +95,11 @@ def drop_entity_docs(session: Session, entity_ids: Iterable[str]) -> None:
     for chunk in range(0, len(ids), 500):
         # Found by item_id, filtered here: given "article_id IS NULL", SQLite's planner would walk the
         # article_id index over every entity document instead.
-        docs = session.execute(select(SearchDocRow.id, SearchDocRow.article_id, SearchDocRow.kind)
-                               .where(SearchDocRow.item_id.in_(ids[chunk: chunk + 500]))).all()
+        docs = session.execute(select(col(SearchDocRow.id), col(SearchDocRow.article_id), col(SearchDocRow.kind))
+                               .where(col(SearchDocRow.item_id).in_(ids[chunk: chunk + 500]))).all()
         gone = [d.id for d in docs if d.article_id is None and d.kind != "relation"]
         if gone:
-            session.execute(delete(SearchDocRow.__table__).where(SearchDocRow.id.in_(gone)))
+            session.execute(delete(SearchDocRow.__table__).where(col(SearchDocRow.id).in_(gone)))
 
 
 def reindex(session: Session, article_ids: Iterable[str], entity_ids: Iterable[str]) -> None:
@@ -163,14 +164,14 @@ def _insert_article_docs(session: Session, article_id: str) -> None:
 def _entity_docs_statement(some: bool):
     """The INSERT ... SELECT of entities' name and description documents: of ``:ids`` (``some``), or all."""
     e = EntityRow
-    name_field = case((e.type == "claim", literal("text")), else_=literal("name"))
-    names = _doc(_kind(), e.id, "name", e.name, order=0)
+    name_field = case((col(e.type) == "claim", literal("text")), else_=literal("name"))
+    names = _doc(_kind(), col(e.id), "name", col(e.name), order=0)
     names = select(*(c if c.name != "field" else name_field.label("field") for c in names.selected_columns))
     descriptions = _doc(_kind(), e.id, "description", e.description, order=1).where(
-        e.description.is_not(None), e.description != "")
+        col(e.description).is_not(None), col(e.description) != "")
     if some:
-        ids = bindparam("ids", expanding=True)
-        names, descriptions = names.where(e.id.in_(ids)), descriptions.where(e.id.in_(ids))
+        ids: BindParameter[Any] = bindparam("ids", expanding=True)
+        names, descriptions = names.where(col(e.id).in_(ids)), descriptions.where(col(e.id).in_(ids))
     return _insert_from(names, descriptions, order=("item_id", "ord"))
 
 

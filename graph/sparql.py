@@ -67,6 +67,7 @@ import pyoxigraph as ox
 from . import memo, sandbox
 from .errors import QueryAborted, QueryInvalid, QueryRefused, QueryTimeout, QueryTooComplex
 from .rdf import PREFIXES, build_rdf
+from .sparql_formats import serialize
 from .tabular import spreadsheet_safe
 
 if TYPE_CHECKING:
@@ -396,7 +397,7 @@ def evaluate(store: ox.Store, query: str, max_rows: int) -> QueryResult:
         triples = list(islice(answer, max_rows + 1))
         truncated = len(triples) > max_rows
         triples = triples[:max_rows]
-        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b""
+        data = serialize(triples, ox.RdfFormat.N_TRIPLES) if triples else b""
         result = QueryResult("graph", triples=data, count=len(triples), truncated=truncated)
     result.elapsed = time.monotonic() - started
     return result
@@ -668,4 +669,4 @@ def graph_turtle(result: QueryResult) -> bytes:
     if not result.triples:
         return b""
     triples = ox.parse(result.triples, format=ox.RdfFormat.N_TRIPLES)
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    return serialize(triples, ox.RdfFormat.TURTLE, prefixes=PREFIXES)

@@ -26,6 +26,7 @@ XML needs care that the JSON, CSV, TSV, Turtle and N-Triples writers in
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET  # only to check that RDF/XML parses
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
@@ -48,6 +49,15 @@ GRAPH_ALTERNATIVES = ["text/turtle", "application/n-triples", "application/ld+js
 _TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _ATTRIBUTE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;", "\n": "&#10;",
                             "\t": "&#9;"})
+
+
+def serialize(triples: Iterable[ox.Triple] | Iterable[ox.Quad], fmt: ox.RdfFormat,
+              prefixes: dict[str, str] | None = None) -> bytes:
+    """pyoxigraph's serialisation in memory (``ox.serialize`` returns None only when it writes to a file)."""
+    data = ox.serialize(triples, format=fmt, prefixes=prefixes)
+    if data is None:
+        raise TypeError("pyoxigraph wrote no bytes")
+    return data
 
 
 def _text(value: str) -> str:
@@ -139,7 +149,7 @@ def graph_rdfxml(result: QueryResult) -> bytes:
     triples = _xml_safe_triples(result.triples) if result.triples else []
     # pyoxigraph writes a literal's carriage return raw, which a parser reads as a line feed; only a
     # literal can hold one (the writer indents with tabs and line feeds), so a reference keeps it.
-    data = ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES).replace(b"\r", b"&#13;")
+    data = serialize(triples, ox.RdfFormat.RDF_XML, prefixes=PREFIXES).replace(b"\r", b"&#13;")
     try:
         ET.fromstring(data)
     except ET.ParseError:
@@ -168,4 +178,4 @@ def graph_jsonld(result: QueryResult) -> bytes:
     """
     if not result.triples:
         return b"[]"
-    return ox.serialize(ox.parse(result.triples, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.JSON_LD)
+    return serialize(ox.parse(result.triples, format=ox.RdfFormat.N_TRIPLES), ox.RdfFormat.JSON_LD)

@@ -12,12 +12,13 @@ import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import and_, bindparam, event, exists, func, insert, text, update
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlmodel import Session, create_engine, delete, select
+from sqlmodel import Session, col, create_engine, delete, select
 
 from . import changes, search
 from .errors import StoreFull, StoreReadOnly, StorygraphError
@@ -51,9 +52,9 @@ def make_engine(url: str) -> Engine:
         kwargs = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_recycle": 1800,
                   "connect_args": {"connect_timeout": 5}}
     engine = create_engine(parsed, **kwargs)
-    if engine.dialect.name == "sqlite" and (parsed.database or ":memory:") != ":memory:" \
-            and not parsed.database.startswith("file:"):
-        _guard_sqlite_file(engine, parsed.database)
+    database = parsed.database or ":memory:"
+    if engine.dialect.name == "sqlite" and database != ":memory:" and not database.startswith("file:"):
+        _guard_sqlite_file(engine, database)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # pragma: no cover - runs per connection
@@ -247,8 +248,8 @@ def _article_facts(session: Session, article_id: str) -> tuple[set[str], set[str
 def _drop_article_facts(session: Session, article_id: str) -> None:
     """An article's evidence and aliases; the relations and entities they alone supported go later."""
     search.drop_article_docs(session, article_id)
-    session.execute(delete(EvidenceRow.__table__).where(EvidenceRow.article_id == article_id))
-    session.execute(delete(AliasRow.__table__).where(AliasRow.article_id == article_id))
+    session.execute(delete(EvidenceRow.__table__).where(col(EvidenceRow.article_id) == article_id))
+    session.execute(delete(AliasRow.__table__).where(col(AliasRow.article_id) == article_id))
 
 
 def _relation_support(relation_id):
@@ -275,17 +276,17 @@ def _drop_unsupported(session: Session, relation_ids: Iterable[str], entity_ids:
     dropped = Dropped(set(), set(), set())
     for chunk in _chunks(relation_ids):
         gone = session.execute(select(RelationRow.id, RelationRow.subject_id, RelationRow.object_id)
-                               .where(RelationRow.id.in_(chunk), ~_relation_support(RelationRow.id))).all()
+                               .where(col(RelationRow.id).in_(chunk), ~_relation_support(col(RelationRow.id)))).all()
         if gone:
-            session.execute(delete(RelationRow.__table__).where(RelationRow.id.in_([g.id for g in gone])))
+            session.execute(delete(RelationRow.__table__).where(col(RelationRow.id).in_([g.id for g in gone])))
         for g in gone:
             dropped.relations.add(g.id)
             dropped.ends.update((g.subject_id, g.object_id))
         first = (select(func.min(EvidenceRow.article_id)).where(EvidenceRow.relation_id == RelationRow.id)
                  .scalar_subquery())
-        owner_states_it = exists().where(and_(EvidenceRow.relation_id == RelationRow.id,
-                                              EvidenceRow.article_id == RelationRow.article_id))
-        session.execute(update(RelationRow.__table__).where(RelationRow.id.in_(chunk), ~owner_states_it)
+        owner_states_it = exists().where(and_(col(EvidenceRow.relation_id) == col(RelationRow.id),
+                                              col(EvidenceRow.article_id) == col(RelationRow.article_id)))
+        session.execute(update(RelationRow.__table__).where(col(RelationRow.id).in_(chunk), ~owner_states_it)
                         .values(article_id=first))
     dropped.entities = _drop_orphans(session, set(entity_ids) | dropped.ends)
     return dropped
@@ -296,16 +297,16 @@ def _drop_orphans(session: Session, entity_ids: Iterable[str]) -> set[str]:
     orphans: set[str] = set()
     e = EntityRow
     for chunk in _chunks(entity_ids):
-        found = session.execute(select(e.id).where(
-            e.id.in_(chunk),
-            ~exists().where(EvidenceRow.entity_id == e.id),
-            ~exists().where(RelationRow.subject_id == e.id),
-            ~exists().where(RelationRow.object_id == e.id))).scalars().all()
+        found = session.execute(select(col(e.id)).where(
+            col(e.id).in_(chunk),
+            ~exists().where(col(EvidenceRow.entity_id) == e.id),
+            ~exists().where(col(RelationRow.subject_id) == e.id),
+            ~exists().where(col(RelationRow.object_id) == e.id))).scalars().all()
         if found:
             # Aliases alone do not keep a node (a merge's undo can leave its target only the aliases
             # it had been given): they go with it, or the entity's row could not.
-            session.execute(delete(AliasRow.__table__).where(AliasRow.entity_id.in_(found)))
-            session.execute(delete(EntityRow.__table__).where(EntityRow.id.in_(found)))
+            session.execute(delete(AliasRow.__table__).where(col(AliasRow.entity_id).in_(found)))
+            session.execute(delete(EntityRow.__table__).where(col(EntityRow.id).in_(found)))
             orphans.update(found)
     return orphans
 
@@ -363,16 +364,18 @@ def write_story(session: Session, story: Story, *, record: bool = True, lookup=N
     if existing:
         old_entities, old_relations = _article_facts(session, aid)
         _drop_article_facts(session, aid)
-        session.execute(update(ArticleRow.__table__).where(ArticleRow.id == aid)
+        session.execute(update(ArticleRow.__table__).where(col(ArticleRow.id) == aid)
                         .values(**{k: v for k, v in values.items() if k != "id"}))
     else:
         session.execute(insert(ArticleRow.__table__), [values])
 
     entity_ids = [e.id for e in story.entities]
-    stored = set()
+    stored: set[str] = set()
     for chunk in _chunks(entity_ids):
-        stored.update(session.execute(select(EntityRow.id).where(EntityRow.id.in_(chunk))).scalars())
-    new_rows, changed_rows, seen = [], [], set()
+        stored.update(session.execute(select(col(EntityRow.id)).where(col(EntityRow.id).in_(chunk))).scalars())
+    new_rows: list[dict[str, Any]] = []
+    changed_rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for e in story.entities:
         if e.id in seen or (e.id in stored and not e.defines):
             continue  # a reference: the node keeps its definition
@@ -393,9 +396,9 @@ def write_story(session: Session, story: Story, *, record: bool = True, lookup=N
     stored_rel: set[str] = set()
     supported: set[str] = set()
     for chunk in _chunks(relation_ids):
-        stored_rel.update(session.execute(select(RelationRow.id).where(RelationRow.id.in_(chunk))).scalars())
+        stored_rel.update(session.execute(select(col(RelationRow.id)).where(col(RelationRow.id).in_(chunk))).scalars())
         supported.update(session.execute(select(EvidenceRow.relation_id).distinct()
-                                         .where(EvidenceRow.relation_id.in_(chunk))).scalars())
+                                         .where(col(EvidenceRow.relation_id).in_(chunk))).scalars())
     new_rows, changed_rows, seen = [], [], set()
     for r in story.relations:
         if r.id in seen or (r.id in stored_rel and r.id in supported):
@@ -438,7 +441,7 @@ def delete_article(session: Session, article_id: str) -> bool:
     old_entities, old_relations = _article_facts(session, article_id)
     _drop_article_facts(session, article_id)
     dropped = _drop_unsupported(session, old_relations, old_entities)
-    session.execute(delete(ArticleRow.__table__).where(ArticleRow.id == article_id))
+    session.execute(delete(ArticleRow.__table__).where(col(ArticleRow.id) == article_id))
     search.index_article(session, article_id, [], removed=dropped.entities)  # the documents of nodes that went with it
     touch(session, entities=old_entities | dropped.entities | dropped.ends, relations=old_relations,
           articles=[article_id])

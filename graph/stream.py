@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, union
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Row
 
 from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, GraphStateRow, RelationRow
 
@@ -85,7 +85,7 @@ class MemorySource:
 
     def names(self, ids: Iterable[str | None]) -> dict[str, str | None]:
         """Names of entities, looked up in this graph, then in the whole index (a qualifier may point outside)."""
-        out = {}
+        out: dict[str, str | None] = {}
         for node in ids:
             if node is None:
                 continue
@@ -170,7 +170,7 @@ class DbSource:
         ``C`` collation; SQLite's default (BINARY) already is."""
         return column.collate("C") if self.conn.dialect.name == "postgresql" else column
 
-    def _stream(self, stmt) -> Iterator[list]:
+    def _stream(self, stmt) -> Iterator[Sequence[Row[Any]]]:
         """Rows of ``stmt`` in partitions (a server-side cursor on PostgreSQL)."""
         result = self.conn.execution_options(yield_per=self.batch).execute(stmt)
         try:
@@ -183,11 +183,11 @@ class DbSource:
         return _chunks(list(dict.fromkeys(ids)), self.batch)
 
     # --- nodes -------------------------------------------------------------------------------------
-    def entity_scalars(self) -> Iterator[list]:
+    def entity_scalars(self) -> Iterator[Sequence[Row[Any]]]:
         """``(id, name, type, description, modality, date)`` of every entity, in batches (no evidence)."""
         return self._stream(select(E.c.id, E.c.name, E.c.type, E.c.description, E.c.modality, E.c.date))
 
-    def relation_scalars(self) -> Iterator[list]:
+    def relation_scalars(self) -> Iterator[Sequence[Row[Any]]]:
         """``(id, predicate, modality, article_id)`` of every relation, in batches."""
         return self._stream(select(R.c.id, R.c.predicate, R.c.modality, R.c.article_id))
 

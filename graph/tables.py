@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, Table, Text
 from sqlmodel import Field, SQLModel
 
 
-class ArticleRow(SQLModel, table=True):
+class Row(SQLModel):
+    """A table's model. SQLAlchemy sets ``__table__`` on each table class; this tells the type checker so."""
+
+    if TYPE_CHECKING:
+        __table__: ClassVar[Table]
+
+
+class ArticleRow(Row, table=True):
     __tablename__ = "article"
     id: str = Field(primary_key=True)
     title: str
@@ -28,7 +35,7 @@ class ArticleRow(SQLModel, table=True):
     ingested_at: dt.datetime
 
 
-class EntityRow(SQLModel, table=True):
+class EntityRow(Row, table=True):
     __tablename__ = "entity"
     id: str = Field(primary_key=True)
     name: str
@@ -39,7 +46,7 @@ class EntityRow(SQLModel, table=True):
     modality: str | None = None
 
 
-class AliasRow(SQLModel, table=True):
+class AliasRow(Row, table=True):
     """A surface form, per article: an entity's aliases are the union over articles."""
 
     __tablename__ = "alias"
@@ -50,7 +57,7 @@ class AliasRow(SQLModel, table=True):
     position: int = 0  # order in the sheet, so aliases read as written
 
 
-class RelationRow(SQLModel, table=True):
+class RelationRow(Row, table=True):
     __tablename__ = "relation"
     id: str = Field(primary_key=True)
     subject_id: str = Field(foreign_key="entity.id", index=True)
@@ -61,7 +68,7 @@ class RelationRow(SQLModel, table=True):
     article_id: str = Field(foreign_key="article.id", index=True)
 
 
-class EvidenceRow(SQLModel, table=True):
+class EvidenceRow(Row, table=True):
     __tablename__ = "evidence"
     id: int | None = Field(default=None, primary_key=True)
     article_id: str = Field(foreign_key="article.id", index=True)
@@ -74,7 +81,7 @@ class EvidenceRow(SQLModel, table=True):
     position: int = 0
 
 
-class SearchDocRow(SQLModel, table=True):
+class SearchDocRow(Row, table=True):
     """One document of the full-text index (``graph/search.py``), derived from the rows above.
 
     ``kind``/``item_id`` name what a hit links to (an entity, a relation or a
@@ -98,7 +105,7 @@ class SearchDocRow(SQLModel, table=True):
     sentence: int | None = None
 
 
-class GraphStateRow(SQLModel, table=True):
+class GraphStateRow(Row, table=True):
     """One row: the stored graph's revision, bumped by every write that changes it.
 
     Every API process compares it with the revision of the graph it serves and
@@ -112,7 +119,7 @@ class GraphStateRow(SQLModel, table=True):
     changed_at: dt.datetime | None = None
 
 
-class MergeRow(SQLModel, table=True):
+class MergeRow(Row, table=True):
     """A merge of a duplicate entity into another (``graph/merge.py``), and how to undo it.
 
     ``undo`` holds what the merge changed: the merged entity's row, the alias,
@@ -132,7 +139,7 @@ class MergeRow(SQLModel, table=True):
     undone_by: str | None = None
 
 
-class GraphChangeRow(SQLModel, table=True):
+class GraphChangeRow(Row, table=True):
     """What one revision of the stored graph changed: the change log the served index moves forward by.
 
     Every write that bumps ``graph_state.revision`` records, under the new
@@ -151,7 +158,7 @@ class GraphChangeRow(SQLModel, table=True):
     item_id: str
 
 
-class DeploymentKeyRow(SQLModel, table=True):
+class DeploymentKeyRow(Row, table=True):
     """One row: a random key made with the schema (migration 0005), the same for every process of a deployment.
 
     The API labels a write token that has no name with an HMAC of its secret under

@@ -27,7 +27,7 @@ import io
 import json
 import zipfile
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import IO, Any, cast
 
 import networkx as nx
 
@@ -148,7 +148,8 @@ def csv_zip_chunks(source) -> Iterator[bytes]:
     come in a data descriptor after its data: nothing is held but one batch.
     """
     sink = _Sink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as z:
+    # zipfile asks a stream it cannot seek only to write and flush: a _Sink is file enough.
+    with zipfile.ZipFile(cast(IO[bytes], sink), "w", compression=zipfile.ZIP_DEFLATED) as z:
         for name, columns, batches, rows in (("nodes.csv", NODE_COLUMNS, source.node_batches, node_rows),
                                              ("edges.csv", EDGE_COLUMNS, source.edge_batches, edge_rows)):
             info = zipfile.ZipInfo(name, date_time=_EPOCH)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 FURNITURE_LINES = (
@@ -52,7 +53,7 @@ class Span:
     end: int
 
 
-def _lines(text: str):
+def _lines(text: str) -> Iterator[tuple[int, str]]:
     pos = 0
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
@@ -113,7 +114,7 @@ def split_sentences(text: str) -> list[Sentence]:
             spans.append((cut, m.end()))
             cut = m.end()
         spans.append((cut, b_end))
-    out = []
+    out: list[Sentence] = []
     for start, end in spans:
         start, end = _trimmed(text, start, end)
         if start < end:

@@ -155,7 +155,7 @@ class _Types(dict):
             raise KeyError(node)
         return stored.type
 
-    def get(self, node, default=None):  # type: ignore[override]
+    def get(self, node, default=None):
         try:
             return self[node]
         except KeyError:

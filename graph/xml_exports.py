@@ -54,7 +54,9 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
-from xml.etree.ElementTree import _escape_attrib, _escape_cdata  # ElementTree's own escaping, byte for byte
+
+# ElementTree's own escaping, byte for byte; private, so typeshed leaves it out.
+from xml.etree.ElementTree import _escape_attrib, _escape_cdata  # type: ignore[attr-defined]
 
 import networkx as nx
 
@@ -276,7 +278,8 @@ def graphml_graph(data: bytes) -> nx.MultiDiGraph:
         desc = key.findtext("g:desc", default="", namespaces=ns)
         domain = key.get("for", "all")
         for d in (declared if domain == "all" else {domain: declared.get(domain, {})}).values():
-            d[key.get("attr.name", key.get("id"))] = desc.split(" ", 1)[0] if desc.startswith(("JSON", "COPY")) else ""
+            name = key.get("attr.name", key.get("id", ""))
+            d[name] = desc.split(" ", 1)[0] if desc.startswith(("JSON", "COPY")) else ""
 
     def restore(attrs: dict[str, Any], domain: str) -> None:
         for name, kind in declared[domain].items():
@@ -290,9 +293,9 @@ def graphml_graph(data: bytes) -> nx.MultiDiGraph:
             if new in declared[domain] and old not in declared[domain]:
                 attrs[old] = attrs.pop(new)
 
-    for key in ("node_default", "edge_default"):
-        if not g.graph.get(key):
-            g.graph.pop(key, None)
+    for default in ("node_default", "edge_default"):
+        if not g.graph.get(default):
+            g.graph.pop(default, None)
     restore(g.graph, "graph")
     for _, d in g.nodes(data=True):
         restore(d, "node")
