@@ -106,7 +106,7 @@ def _simple(sub: nx.MultiDiGraph) -> nx.Graph:
     return simple
 
 
-def _cached(ix: GraphIndex, key: tuple, compute: Callable[[], Any]) -> Any:
+def _cached(ix: GraphIndex, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
     """An answer kept in the index's memo at its revision: it goes when the index moves on or goes."""
     return memo.get(ix, "analytics", key, compute, size=_CACHE_SIZE)
 

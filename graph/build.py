@@ -82,7 +82,7 @@ def _raw(column):
     return type_coerce(column, Text if column.type.__class__.__name__ == "JSON" else String)
 
 
-def _fetch(conn: Connection, stmt) -> Iterator[tuple]:
+def _fetch(conn: Connection, stmt) -> Iterator[tuple[Any, ...]]:
     """The rows of ``stmt`` as plain tuples.
 
     A statement without parameters (a full read at start) goes through the
@@ -109,7 +109,7 @@ def _chunks(ids: Iterable[str]) -> Iterator[list[str]]:
         yield ids[i:i + CHUNK]
 
 
-def _where_in(stmt, column, ids: Iterable[str] | None) -> Iterator:
+def _where_in(stmt, column, ids: Iterable[str] | None) -> Iterator[Any]:
     """``stmt``, or one statement per chunk of ``ids`` restricted to them (None: no restriction)."""
     if ids is None:
         yield stmt
@@ -134,7 +134,7 @@ def read_rows(conn: Connection, *, entities: Iterable[str] | None = None, relati
     return out
 
 
-def _ordered(groups: dict[str, list[tuple]]) -> dict[str, list]:
+def _ordered(groups: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[Any]]:
     """Each owner's items by their sort key (all but the last element, which is the item).
 
     Keys end in something unique (an alias's text, an evidence row's id), so a full read
@@ -143,13 +143,13 @@ def _ordered(groups: dict[str, list[tuple]]) -> dict[str, list]:
     return {k: [v[0][-1]] if len(v) == 1 else [t[-1] for t in sorted(v, key=_but_last)] for k, v in groups.items()}
 
 
-def _but_last(t: tuple) -> tuple:
+def _but_last(t: tuple[Any, ...]) -> tuple[Any, ...]:
     return t[:-1]
 
 
 def _read_nodes(conn: Connection, ids: Iterable[str] | None, out: Rows) -> None:
     ids = None if ids is None else set(ids)
-    aliases: dict[str, list[tuple]] = defaultdict(list)
+    aliases: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     stmt = select(col(AliasRow.entity_id), col(AliasRow.text), col(AliasRow.position), col(AliasRow.article_id),
                   _raw(ArticleRow.published)) \
         .join(ArticleRow, col(ArticleRow.id) == col(AliasRow.article_id))
@@ -169,8 +169,8 @@ def _read_nodes(conn: Connection, ids: Iterable[str] | None, out: Rows) -> None:
                                    "evidence": evidence.get(node, [])}
 
 
-def _read_evidence(conn: Connection, owner_column, ids: set[str] | None) -> dict[str, list[dict]]:
-    groups: dict[str, list[tuple]] = defaultdict(list)
+def _read_evidence(conn: Connection, owner_column, ids: set[str] | None) -> dict[str, list[dict[str, Any]]]:
+    groups: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     stmt = select(owner_column, col(EvidenceRow.article_id), col(EvidenceRow.quote), col(EvidenceRow.start),
                   col(EvidenceRow.end), col(EvidenceRow.sentence), col(EvidenceRow.position), col(EvidenceRow.id),
                   _raw(col(ArticleRow.published))) \

@@ -45,7 +45,7 @@ class GraphIndex:
         self.merged = redirects or {}  # id merged away -> the id it names now, for every merge not undone
         self.redirects = {old: new for old, new in self.merged.items() if old not in g}  # ... and not live again
         self.article_ids = sorted(articles)
-        self.memo: dict[tuple, Any] = {}  # answers kept per entity, keyed (kind, entity, ...): see remember()
+        self.memo: dict[tuple[Any, ...], Any] = {}  # answers kept per entity, keyed (kind, entity, ...): see remember()
         self.lock = RWLock()
         self.names = NameIndex(g)
         self.orders = Orders(g)
@@ -61,13 +61,13 @@ class GraphIndex:
 
     MEMO_LIMIT = 4096
 
-    def remember(self, key: tuple, value: Any) -> None:
+    def remember(self, key: tuple[Any, ...], value: Any) -> None:
         """Keep ``value`` for ``key`` (``key[1]`` an entity) until a revision touches that entity; bounded."""
         if len(self.memo) >= self.MEMO_LIMIT:
             self.memo.clear()
         self.memo[key] = value
 
-    def apply(self, changes: Changes, rows: Rows, redirects: dict[str, str] | None = None) -> list:
+    def apply(self, changes: Changes, rows: Rows, redirects: dict[str, str] | None = None) -> list[Any]:
         """Move to ``changes.revision``: ``rows`` holds the touched items as stored now (absent: deleted).
 
         The caller holds ``self.lock`` for writing, and drops what this answers (the
@@ -99,7 +99,7 @@ class GraphIndex:
                     touched_claims.add(v)
                     g.remove_edge(u, v, key=rid)
                 g.remove_node(node)
-        old: list[dict] = []  # replaced node data: a hub's holds thousands of evidence spans
+        old: list[dict[str, Any]] = []  # replaced node data: a hub's holds thousands of evidence spans
         for node, data in rows.nodes.items():
             if node in g:
                 old.append(g._node[node])

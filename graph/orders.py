@@ -58,7 +58,7 @@ def claim_status_of(g: nx.MultiDiGraph, node: str) -> str:
     return claim_status(asserted, denied)
 
 
-def _discard(items: list | SortedList, item: Any) -> None:
+def _discard(items: list[Any] | SortedList, item: Any) -> None:
     """Take ``item`` out of the sorted list ``items``, if it is there."""
     if isinstance(items, SortedList):
         items.discard(item)
@@ -70,20 +70,21 @@ def _discard(items: list | SortedList, item: Any) -> None:
 
 def _span_bucket(date: Any) -> int:
     """The power of two that bounds a closed interval's length in days."""
-    return max(0, (date.latest - date.earliest).days).bit_length()
+    days: int = (date.latest - date.earliest).days
+    return max(0, days).bit_length()
 
 
 class SortedKeys:
     """A sorted list of keys (tuples ending in an id), with the key of each id."""
 
-    def __init__(self, items: Iterable[tuple[str, tuple]] = ()) -> None:
-        self.key_of: dict[str, tuple] = dict(items)
+    def __init__(self, items: Iterable[tuple[str, tuple[Any, ...]]] = ()) -> None:
+        self.key_of: dict[str, tuple[Any, ...]] = dict(items)
         self.keys: SortedList = SortedList(self.key_of.values())
 
     def __len__(self) -> int:
         return len(self.keys)
 
-    def set(self, item: str, key: tuple | None) -> None:
+    def set(self, item: str, key: tuple[Any, ...] | None) -> None:
         """Put ``item`` at ``key``; None takes it out."""
         old = self.key_of.pop(item, None)
         if old is not None:
@@ -92,7 +93,7 @@ class SortedKeys:
             self.key_of[item] = key
             self.keys.add(key)
 
-    def update(self, changed: dict[str, tuple | None]) -> None:
+    def update(self, changed: dict[str, tuple[Any, ...] | None]) -> None:
         if len(changed) <= REBUILD_PAST:
             for item, key in changed.items():
                 self.set(item, key)
@@ -108,11 +109,11 @@ class SortedKeys:
         return [k[-1] for k in self.keys]
 
 
-def _name_key(node: str, d: dict[str, Any]) -> tuple:
+def _name_key(node: str, d: dict[str, Any]) -> tuple[Any, ...]:
     return (d["name"].casefold(), node)
 
 
-def _event_key(node: str, d: dict[str, Any]) -> tuple:
+def _event_key(node: str, d: dict[str, Any]) -> tuple[Any, ...]:
     """Dated events by (earliest, latest, id); undated ones after every dated one, by id."""
     date = d.get("date")
     if not date:
@@ -128,7 +129,7 @@ class Orders:
     def __init__(self, g: nx.MultiDiGraph) -> None:
         self.names = SortedKeys((n, _name_key(n, d)) for n, d in g.nodes(data=True))
         self.types: dict[str, SortedKeys] = {}
-        by_type: dict[str, list] = {}
+        by_type: dict[str, list[Any]] = {}
         for n, d in g.nodes(data=True):
             by_type.setdefault(d["type"], []).append((n, _name_key(n, d)))
         self.types = {t: SortedKeys(items) for t, items in by_type.items()}
@@ -139,7 +140,7 @@ class Orders:
         predicate_of = {}
         for u, v, rid, p in g.edges(keys=True, data="predicate"):
             key_of[rid], predicate_of[rid] = (rid, u, v), p
-        by_pred: dict[str, list] = {}
+        by_pred: dict[str, list[Any]] = {}
         keys = []
         for rid in sorted(key_of):  # ids sort faster than keys, and every list below is built in order
             keys.append(key_of[rid])
@@ -183,7 +184,7 @@ class Orders:
         else:
             self.event_spans.setdefault(_span_bucket(parsed), SortedList()).add((parsed.earliest, parsed.latest, node))
 
-    def events_in(self, start: dt.date | None, end: dt.date | None) -> list[tuple]:
+    def events_in(self, start: dt.date | None, end: dt.date | None) -> list[tuple[Any, ...]]:
         """The keys of dated events whose interval overlaps [start, end], in timeline order.
 
         Each span bucket is cut by bisection on the first day: from ``start``

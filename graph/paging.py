@@ -19,7 +19,7 @@ K = TypeVar("K")
 T = TypeVar("T")
 
 
-class LazyList(Sequence, Generic[T]):
+class LazyList(Sequence[T], Generic[T]):
     def __init__(self, keys: Sequence[Any], make: Callable[[Any], T]) -> None:
         self.keys, self.make = keys, make
 
@@ -32,7 +32,7 @@ class LazyList(Sequence, Generic[T]):
     @overload
     def __getitem__(self, i: slice) -> list[T]: ...
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int | slice) -> T | list[T]:
         if isinstance(i, slice):
             return [self.make(k) for k in self.keys[i]]
         return self.make(self.keys[i])
@@ -44,7 +44,7 @@ class LazyList(Sequence, Generic[T]):
         return f"LazyList({len(self)} items)"
 
 
-class View(Sequence):
+class View(Sequence[Any]):
     """``items[start:stop]`` without copying it: a page of the part is a slice of the whole.
 
     >>> v = View(list(range(100)), 10, 20)
@@ -58,7 +58,7 @@ class View(Sequence):
     def __len__(self) -> int:
         return self.stop - self.start
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int | slice) -> Any:
         if isinstance(i, slice):
             lo, hi, step = i.indices(len(self))
             return list(self.items[self.start + lo:self.start + hi:step])

@@ -35,7 +35,8 @@ flag.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import networkx as nx
 
@@ -51,7 +52,7 @@ def neighbours(g: nx.MultiDiGraph, node: str) -> set[str]:
     >>> sorted(neighbours(g, "a"))
     ['b', 'c']
     """
-    out = g._succ[node].keys() | g._pred[node].keys()
+    out: set[str] = g._succ[node].keys() | g._pred[node].keys()
     out.discard(node)
     return out
 
@@ -158,7 +159,7 @@ def _three_or_four(g: nx.MultiDiGraph, source: str, near: _TargetSide, length: i
     return out
 
 
-def _cheaper(g: nx.MultiDiGraph, items: set[str], bound: int, cost) -> bool:
+def _cheaper(g: nx.MultiDiGraph, items: set[str], bound: int, cost: Callable[[str], int]) -> bool:
     """Whether the summed ``cost`` of ``items`` stays under ``bound`` (stops adding once it does not)."""
     total = 0
     for y in items:
@@ -303,7 +304,7 @@ def ball(g: nx.MultiDiGraph, node: str, depth: int, max_nodes: int | None = None
 
 
 def relations_among(g: nx.MultiDiGraph, nodes: dict[str, int], max_relations: int | None = None
-                    ) -> tuple[list[tuple[str, str, str, dict]], bool]:
+                    ) -> tuple[list[tuple[str, str, str, dict[str, Any]]], bool]:
     """The relations ``(u, v, key, data)`` with both ends in ``nodes``, at most ``max_relations``, and whether cut.
 
     ``nodes`` is in answer order (as :func:`ball` gives it). Entities are taken
@@ -325,7 +326,7 @@ def relations_among(g: nx.MultiDiGraph, nodes: dict[str, int], max_relations: in
         max_relations = BALL_MAX_RELATIONS
     rank = {n: i for i, n in enumerate(nodes)}
     order = list(nodes)
-    out: list[tuple[str, str, str, dict]] = []
+    out: list[tuple[str, str, str, dict[str, Any]]] = []
     for i, u in enumerate(order):
         succ, pred = g._succ[u], g._pred[u]
         if len(succ) + len(pred) <= i + 1:
@@ -344,7 +345,7 @@ def relations_among(g: nx.MultiDiGraph, nodes: dict[str, int], max_relations: in
     return out, False
 
 
-def neighbourhood(g: nx.MultiDiGraph, node: str, depth: int) -> tuple[dict[str, int], list[tuple], bool]:
+def neighbourhood(g: nx.MultiDiGraph, node: str, depth: int) -> tuple[dict[str, int], list[tuple[Any, ...]], bool]:
     """:func:`ball` and :func:`relations_among` with their defaults: entities, relations, and whether either was cut."""
     reach, cut = ball(g, node, depth)
     relations, cut_relations = relations_among(g, reach)

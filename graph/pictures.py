@@ -39,7 +39,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
@@ -60,8 +60,9 @@ class Picture:
     truncated: bool  # entities or relations were left out
 
 
-def _kept(ix: GraphIndex, key: tuple, draw: Callable[[], Picture]) -> Picture:
-    return memo.get(ix, "picture", key, draw, size=CACHE_SIZE)
+def _kept(ix: GraphIndex, key: tuple[Any, ...], draw: Callable[[], Picture]) -> Picture:
+    picture: Picture = memo.get(ix, "picture", key, draw, size=CACHE_SIZE)
+    return picture
 
 
 def clear() -> None:
@@ -119,7 +120,7 @@ class _Desc:
         return isinstance(other, _Desc) and self.v == other.v
 
 
-def _subgraph(g: nx.MultiDiGraph, nodes: list[str], relations: list[tuple]) -> nx.MultiDiGraph:
+def _subgraph(g: nx.MultiDiGraph, nodes: list[str], relations: list[tuple[Any, ...]]) -> nx.MultiDiGraph:
     h = nx.MultiDiGraph(**g.graph)
     h.add_nodes_from((n, g.nodes[n]) for n in nodes)
     h.add_edges_from(relations)

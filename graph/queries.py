@@ -129,7 +129,7 @@ def relation_time(data: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def relations_of(ix: GraphIndex, node: str, *, direction: str = "both", predicate: str | None = None,
-                 window: TimeWindow = ALL_TIME) -> LazyList[dict]:
+                 window: TimeWindow = ALL_TIME) -> LazyList[dict[str, Any]]:
     """An entity's relations, outgoing, incoming or both, optionally of one predicate and in a time window.
 
     By (predicate, id); only the page taken is built. A relation's time is its
@@ -143,7 +143,7 @@ def relations_of(ix: GraphIndex, node: str, *, direction: str = "both", predicat
     if direction not in DIRECTIONS:
         raise InvalidParameter("direction", f"'{direction}' is not one of {', '.join(DIRECTIONS)}")
     _check_predicate(predicate)
-    keys: Sequence[tuple] = _relation_keys(ix, node, direction)
+    keys: Sequence[tuple[Any, ...]] = _relation_keys(ix, node, direction)
     if predicate is not None:  # keys start with the predicate: its run is found by bisection
         keys = View(keys, bisect.bisect_left(keys, (predicate,)), bisect.bisect_left(keys, (predicate + "\0",)))
     if window != ALL_TIME:
@@ -154,16 +154,16 @@ def relations_of(ix: GraphIndex, node: str, *, direction: str = "both", predicat
 HUB_RELATIONS = 256  # relations past which an entity's sorted list is kept (GraphIndex.memo) until it changes
 
 
-def _relation_keys(ix: GraphIndex, node: str, direction: str) -> list[tuple]:
+def _relation_keys(ix: GraphIndex, node: str, direction: str) -> list[tuple[Any, ...]]:
     """``(predicate, id, subject, object)`` of every relation of ``node`` in ``direction``, sorted.
 
     A hub's list (tens of thousands at 20,000 articles) is kept per index and
     dropped when a revision touches the hub (:meth:`GraphIndex.apply`).
     """
     memo_key = ("relations", node, direction)
-    keys = ix.memo.get(memo_key)
-    if keys is not None:
-        return keys
+    kept: list[tuple[Any, ...]] | None = ix.memo.get(memo_key)
+    if kept is not None:
+        return kept
     g = ix.g
     keys = []
     if direction in ("out", "both"):
@@ -177,14 +177,14 @@ def _relation_keys(ix: GraphIndex, node: str, direction: str) -> list[tuple]:
     return keys
 
 
-def _edge(ix: GraphIndex, key: tuple) -> dict[str, Any]:
+def _edge(ix: GraphIndex, key: tuple[Any, ...]) -> dict[str, Any]:
     """The relation of an order's key ``(id, subject, object)``."""
     rid, u, v = key
     return relation(ix, u, v, ix.g._succ[u][v][rid])
 
 
 def match_relations(ix: GraphIndex, *, subject: str | None = None, predicate: str | None = None,
-                    object: str | None = None, window: TimeWindow = ALL_TIME) -> LazyList[dict]:
+                    object: str | None = None, window: TimeWindow = ALL_TIME) -> LazyList[dict[str, Any]]:
     """Triple-pattern query, by relation id; any part may be None. ``window`` filters by the ``time`` qualifier.
 
     With neither subject nor object, the page comes straight from the index's
@@ -221,7 +221,7 @@ def match_relations(ix: GraphIndex, *, subject: str | None = None, predicate: st
     return LazyList(found, lambda k: _edge(ix, k))
 
 
-def neighborhood(ix: GraphIndex, node: str, *, depth: int = 1) -> tuple[list[dict], list[dict]]:
+def neighborhood(ix: GraphIndex, node: str, *, depth: int = 1) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Entities within ``depth`` hops (either direction) and the relations among them, as the API shows them.
 
     The selection is :func:`graph.exports.neighborhood_graph`'s (one builder for
@@ -244,7 +244,7 @@ def neighborhood(ix: GraphIndex, node: str, *, depth: int = 1) -> tuple[list[dic
     return nodes, edges
 
 
-def paths(ix: GraphIndex, source: str, target: str, *, max_length: int = 4, limit: int = 10) -> list[dict]:
+def paths(ix: GraphIndex, source: str, target: str, *, max_length: int = 4, limit: int = 10) -> list[dict[str, Any]]:
     """Shortest connections first, ignoring direction; each hop with every relation behind it.
 
     Paths of equal length come in lexicographic order of their entity ids from
@@ -273,7 +273,7 @@ def paths(ix: GraphIndex, source: str, target: str, *, max_length: int = 4, limi
     return out
 
 
-def claim_status(asserted_by: list, denied_by: list) -> str:
+def claim_status(asserted_by: list[Any], denied_by: list[Any]) -> str:
     """Derived, never stored: disputed when distinct agents assert and deny (entity refs with ``id``)."""
     return _status({r["id"] for r in asserted_by}, {r["id"] for r in denied_by})
 
@@ -322,7 +322,7 @@ def _claim_times(ix: GraphIndex, node: str) -> list[dict[str, Any] | None]:
 
 
 def claims(ix: GraphIndex, *, about: str | None = None, status: str | None = None,
-           window: TimeWindow = ALL_TIME) -> LazyList[dict]:
+           window: TimeWindow = ALL_TIME) -> LazyList[dict[str, Any]]:
     """Claims with who asserts and who denies them, optionally when it was said (:func:`claim_kept`).
 
     By id, from the index's claims by status; only the page taken is built.
@@ -348,7 +348,7 @@ def claims(ix: GraphIndex, *, about: str | None = None, status: str | None = Non
 
 
 def events(ix: GraphIndex, *, start: str | None = None, end: str | None = None,
-           include_undated: bool | None = None) -> LazyList[dict]:
+           include_undated: bool | None = None) -> LazyList[dict[str, Any]]:
     """The timeline: events in date order, filtered by interval overlap.
 
     ``start``/``end`` are ISO dates or partial dates (``2023``, ``2023-11``).
@@ -364,7 +364,7 @@ def events(ix: GraphIndex, *, start: str | None = None, end: str | None = None,
     timeline = ix.orders.events
     undated = timeline.keys.bisect_left((1,))  # where the undated events start
     if not window.bounded:
-        keys: Sequence = timeline.keys if window.include_undated else View(timeline.keys, 0, undated)
+        keys: Sequence[Any] = timeline.keys if window.include_undated else View(timeline.keys, 0, undated)
     else:
         keys = ix.orders.events_in(window.start, window.end)
         if window.include_undated:
@@ -388,7 +388,7 @@ def _event(ix: GraphIndex, node: str) -> dict[str, Any]:
     }
 
 
-def predicates(ix: GraphIndex) -> list[dict]:
+def predicates(ix: GraphIndex) -> list[dict[str, Any]]:
     return [{"name": p.name, "meaning": p.meaning, "domain": sorted(p.domain), "range": sorted(p.range),
              "count": ix.orders.relation_count(p.name)} for p in PREDICATES.values()]
 

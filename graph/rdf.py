@@ -335,7 +335,7 @@ class _Builder:
             self.out.add((self.iri(node), SCHEMA.name, Literal(d["name"])))
 
     # --- evidence -------------------------------------------------------
-    def evidence(self, fact: URIRef, items: Iterable[dict], motivation: URIRef, key: str) -> None:
+    def evidence(self, fact: URIRef, items: Iterable[dict[str, Any]], motivation: URIRef, key: str) -> None:
         out = self.out
         for n, ev in enumerate(items, start=1):
             span = self.span(ev)
@@ -346,7 +346,7 @@ class _Builder:
             out.add((ann, OA.hasBody, fact))
             out.add((ann, OA.hasTarget, span))
 
-    def span(self, ev: dict) -> URIRef:
+    def span(self, ev: dict[str, Any]) -> URIRef:
         aid, start, end = ev["article_id"], int(ev["start"]), int(ev["end"])
         span = span_iri(aid, start, end)
         if span in self.spans:
@@ -356,7 +356,7 @@ class _Builder:
         self.span_triples(span, ev, self.ix.texts.get(aid))
         return span
 
-    def span_triples(self, span: URIRef, ev: dict, text: str | None) -> None:
+    def span_triples(self, span: URIRef, ev: dict[str, Any], text: str | None) -> None:
         out, start, end = self.out, int(ev["start"]), int(ev["end"])
         out.add((span, RDF.type, OA.SpecificResource))
         out.add((span, OA.hasSource, article_iri(ev["article_id"])))
@@ -612,8 +612,8 @@ class _StreamBuilder(_Builder):
         self.source, self.out = source, sink  # ``out`` takes triples as the in-memory builder's Graph does
         self.sink: _Sink = sink
         self.spans, self.articles = set(), set()
-        self._into: dict[str, list] = {}
-        self._out_of: dict[str, list] = {}
+        self._into: dict[str, list[Any]] = {}
+        self._out_of: dict[str, list[Any]] = {}
         # read before the entities: which document is an article, and the credits' names to watch for
         articles = source.articles
         self.same = article_documents(((a, m.get("title")) for a, m in articles.items()), source.documents())
@@ -633,10 +633,10 @@ class _StreamBuilder(_Builder):
     def credited(self, node: str) -> None:  # the whole graph: every entity is in it
         pass
 
-    def span(self, ev: dict) -> URIRef:  # its triples come with its article (build)
+    def span(self, ev: dict[str, Any]) -> URIRef:  # its triples come with its article (build)
         return span_iri(ev["article_id"], int(ev["start"]), int(ev["end"]))
 
-    def _prefetch(self, batch: list) -> None:
+    def _prefetch(self, batch: list[Any]) -> None:
         docs = [n for n, d in batch if d["type"] == "document"]
         claims = [n for n, d in batch if d["type"] == "claim"]
         self._into, self._out_of = {}, {}
@@ -647,7 +647,7 @@ class _StreamBuilder(_Builder):
     def schema_type(self, node: str, type_: str) -> URIRef:
         if type_ == "document":
             # the in-memory graph's in_edges order: predecessors by their first relation id, then by id
-            by_subject: dict[str, list] = {}
+            by_subject: dict[str, list[Any]] = {}
             for r in self._into.get(node, []):
                 by_subject.setdefault(r.subject_id, []).append(r)
             for rs in by_subject.values():

@@ -20,17 +20,21 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import select as sa_select
 from sqlalchemy import union
+from sqlalchemy.pool import Pool
 from sqlmodel import Session, col, select
 
 from .names import CANDIDATES, FUZZY_CUTOFF, normalize_name, resolve_reference
 from .tables import AliasRow, EntityRow, EvidenceRow, MergeRow, RelationRow
+
+if TYPE_CHECKING:
+    from .model import Story
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +165,7 @@ class NameTable:
         table._add(rows, alias_rows)
         return table
 
-    def _add(self, rows, alias_rows) -> None:
+    def _add(self, rows: Iterable[tuple[str, str]], alias_rows: Iterable[tuple[str, str]]) -> None:
         for node, name in rows:
             key = normalize_name(name)
             self.names.setdefault(key, set()).add(node)
@@ -195,7 +199,8 @@ class NameTable:
     def ids(self) -> list[str]:
         return list(self._keys)
 
-    def merged(self, names: dict[str, set[str]], aliases: dict[str, set[str]]):
+    def merged(self, names: dict[str, set[str]], aliases: dict[str, set[str]]
+               ) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
         """The stored tables with a sheet's own names and aliases added (copies)."""
         out = []
         for stored, local in ((self.names, names), (self.aliases, aliases)):
@@ -206,7 +211,7 @@ class NameTable:
         return out[0], out[1]
 
 
-def _chunks(items: list[str], size: int = 500):
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
     for i in range(0, len(items), size):
         yield items[i: i + size]
 
@@ -335,7 +340,7 @@ class _SharedNames:
     table: NameTable
 
 
-_SHARED_NAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine pool -> _SharedNames
+_SHARED_NAMES: weakref.WeakKeyDictionary[Pool, _SharedNames] = weakref.WeakKeyDictionary()  # engine pool -> names
 _SHARED_LOCK = threading.Lock()
 
 
@@ -506,7 +511,7 @@ class Resolver:
         return out
 
 
-def with_story(catalog: Catalog, story) -> Catalog:
+def with_story(catalog: Catalog, story: Story) -> Catalog:
     """``catalog`` plus a verified story's nodes and relations, as if it were stored (checks without a database)."""
     entities, relations = dict(catalog.entities), dict(catalog.relations)
     aid = story.meta.id

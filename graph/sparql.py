@@ -453,7 +453,7 @@ def _child(store: ox.Store, query: str, max_rows: int, timeout: float, memory_mb
         _confine(timeout, memory_mb, stderr)
         if checked:
             check_allowed(query)
-        message: tuple = ("ok", evaluate(store, query, max_rows))
+        message: tuple[Any, ...] = ("ok", evaluate(store, query, max_rows))
     except QueryRefused as exc:  # the check's refusals go back as data: the parent raises them again
         message = ("refused", exc.detail)
     except QueryInvalid as exc:

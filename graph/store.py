@@ -46,7 +46,7 @@ def make_engine(url: str) -> Engine:
     """
     parsed = database_url(url)
     if parsed.get_backend_name() == "sqlite":
-        kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
     else:
         # connect_timeout: an unreachable server fails a request (a 503) in seconds instead of hanging it
         kwargs = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_recycle": 1800,
@@ -311,17 +311,17 @@ def _drop_orphans(session: Session, entity_ids: Iterable[str]) -> set[str]:
     return orphans
 
 
-def _entity_values(e) -> dict:
+def _entity_values(e) -> dict[str, Any]:
     return {"name": e.name, "type": e.type, "description": e.description, "attributes": e.attributes,
             "date": e.date, "modality": e.modality}
 
 
-def _relation_values(r, article_id: str) -> dict:
+def _relation_values(r, article_id: str) -> dict[str, Any]:
     return {"subject_id": r.subject, "predicate": r.predicate, "object_id": r.object, "modality": r.modality,
             "qualifiers": r.qualifiers, "article_id": article_id}
 
 
-def _update_many(session: Session, table, rows: list[dict]) -> None:
+def _update_many(session: Session, table, rows: list[dict[str, Any]]) -> None:
     """``UPDATE table SET ... WHERE id = :b_id``, executemany."""
     if not rows:
         return
@@ -449,7 +449,7 @@ def delete_article(session: Session, article_id: str) -> bool:
     return True
 
 
-def _evidence_rows(evidence, **owner) -> list[dict]:
+def _evidence_rows(evidence, **owner) -> list[dict[str, Any]]:
     base = {"entity_id": None, "relation_id": None} | owner
     return [base | {"article_id": ev.article_id, "quote": ev.quote, "start": ev.start, "end": ev.end,
                     "sentence": ev.sentence, "position": i} for i, ev in enumerate(evidence)]

@@ -48,7 +48,7 @@ E, R, A, EV, AR, GS = (EntityRow.__table__, RelationRow.__table__, AliasRow.__ta
                        ArticleRow.__table__, GraphStateRow.__table__)
 
 
-def _chunks(items: list, size: int) -> Iterator[list]:
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
 
@@ -198,23 +198,23 @@ class DbSource:
                            self.conn.execute(select(AR.c.id, AR.c.published))}
         return self._first
 
-    def _evidence(self, column, ids: list[str]) -> dict[str, list[dict]]:
+    def _evidence(self, column, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         first = self._order_of_articles()
-        found: list[tuple] = []  # plain tuples, sorted as they stand: a key function per row cost a third
+        found: list[tuple[Any, ...]] = []  # plain tuples, sorted as they stand: a key function per row cost a third
         for part in self._in(column, ids):
             stmt = select(column, EV.c.article_id, EV.c.quote, EV.c.start, EV.c.end, EV.c.sentence, EV.c.position,
                           EV.c.id).where(column.in_(part))
             for owner, aid, quote, start, end, sentence, position, row_id in self.conn.execute(stmt):
                 found.append((first[aid], position, start, row_id, owner, aid, quote, end, sentence))
         found.sort()
-        out: dict[str, list[dict]] = defaultdict(list)
+        out: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for _, _, start, _, owner, aid, quote, end, sentence in found:
             out[owner].append({"article_id": aid, "quote": quote, "start": start, "end": end, "sentence": sentence})
         return out
 
     def _aliases(self, ids: list[str]) -> dict[str, list[str]]:
         first = self._order_of_articles()
-        found: list[tuple] = []
+        found: list[tuple[Any, ...]] = []
         for part in self._in(A.c.entity_id, ids):
             stmt = select(A.c.entity_id, A.c.article_id, A.c.text, A.c.position).where(A.c.entity_id.in_(part))
             for owner, aid, text, position in self.conn.execute(stmt):
@@ -236,15 +236,15 @@ class DbSource:
                            "modality": r.modality, "evidence": evidence.get(r.id, [])}) for r in rows]
 
     # --- edges -------------------------------------------------------------------------------------
-    def _edge_rows(self) -> Iterator[list]:
+    def _edge_rows(self) -> Iterator[list[Any]]:
         """Relation rows in the MultiDiGraph's edge order, a few subjects at a time."""
         stmt = select(R.c.id, R.c.subject_id, R.c.object_id, R.c.predicate, R.c.modality, R.c.qualifiers,
                       R.c.article_id).order_by(self._by_code_point(R.c.subject_id), self._by_code_point(R.c.id))
-        run: list = []
-        pending: list = []
+        run: list[Any] = []
+        pending: list[Any] = []
 
-        def regroup(run: list) -> list:
-            by_object: dict[str, list] = {}  # first relation id first: how the adjacency dict was filled
+        def regroup(run: list[Any]) -> list[Any]:
+            by_object: dict[str, list[Any]] = {}  # first relation id first: how the adjacency dict was filled
             for r in run:
                 by_object.setdefault(r.object_id, []).append(r)
             return [r for rs in by_object.values() for r in rs]
@@ -287,7 +287,7 @@ class DbSource:
             out.update((i, name) for i, name in self.conn.execute(select(E.c.id, E.c.name).where(E.c.id.in_(part))))
         return out
 
-    def relations_touching(self, objects: list[str], subjects: list[str]) -> list:
+    def relations_touching(self, objects: list[str], subjects: list[str]) -> list[Any]:
         """``(id, subject_id, object_id, predicate)`` of relations into ``objects`` or out of ``subjects``, by id."""
         found: dict[str, Any] = {}
         cols = (R.c.id, R.c.subject_id, R.c.object_id, R.c.predicate)
@@ -313,7 +313,7 @@ class DbSource:
         text, sha = self.conn.execute(select(AR.c.text, AR.c.text_sha256).where(AR.c.id == aid)).one()
         return self.articles[aid] | {"text_sha256": sha}, text
 
-    def article_spans(self, aid: str) -> list:
+    def article_spans(self, aid: str) -> list[Any]:
         """``(start, end, quote, sentence)`` of every evidence span in the article, each span once."""
         spans: dict[tuple[int, int], Any] = {}
         for r in self.conn.execute(select(EV.c.start, EV.c.end, EV.c.quote, EV.c.sentence)

@@ -26,10 +26,16 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Iterable, Iterator
-from typing import IO, Any, cast
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import networkx as nx
+
+if TYPE_CHECKING:
+    from .index import GraphIndex
+    from .stream import DbSource, MemorySource
+
+    Source = MemorySource | DbSource
 
 JOIN = " | "
 
@@ -80,7 +86,7 @@ def _evidence(evidence: list[dict[str, Any]] | None) -> dict[str, Any]:
     }
 
 
-def node_rows(source, batch: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+def node_rows(source: Source, batch: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
     """The ``nodes.csv`` rows of a batch of nodes from a source of :mod:`graph.stream`."""
     degrees = source.degrees(n for n, _ in batch)
     rows = []
@@ -99,14 +105,14 @@ def node_rows(source, batch: list[tuple[str, dict[str, Any]]]) -> list[dict[str,
     return rows
 
 
-def edge_rows(source, batch: list[tuple[str, str, str, dict[str, Any]]]) -> list[dict[str, Any]]:
+def edge_rows(source: Source, batch: list[tuple[str, str, str, dict[str, Any]]]) -> list[dict[str, Any]]:
     """The ``edges.csv`` rows of a batch of edges; names of qualifiers outside a neighbourhood come from the
     whole graph."""
     wanted = []
     for u, v, _, d in batch:
         q = d.get("qualifiers") or {}
         wanted += [u, v, q.get("place"), q.get("source")]
-    names = source.names(wanted)
+    names: dict[Any, str | None] = source.names(wanted)  # a missing qualifier (None) is looked up too
     rows = []
     for u, v, k, d in batch:
         q = d.get("qualifiers") or {}
@@ -141,7 +147,7 @@ class _Sink:
         return data
 
 
-def csv_zip_chunks(source) -> Iterator[bytes]:
+def csv_zip_chunks(source: Source) -> Iterator[bytes]:
     """The zip, written a batch of rows at a time (a streamed zip: sizes follow each file's data).
 
     zipfile sees a file it cannot seek back in, so each member's sizes and CRC
@@ -149,9 +155,11 @@ def csv_zip_chunks(source) -> Iterator[bytes]:
     """
     sink = _Sink()
     # zipfile asks a stream it cannot seek only to write and flush: a _Sink is file enough.
+    members: list[tuple[str, list[str], Callable[[], Iterator[Any]], Callable[[Source, Any], list[dict[str, Any]]]]] = [
+        ("nodes.csv", NODE_COLUMNS, source.node_batches, node_rows),
+        ("edges.csv", EDGE_COLUMNS, source.edge_batches, edge_rows)]
     with zipfile.ZipFile(cast(IO[bytes], sink), "w", compression=zipfile.ZIP_DEFLATED) as z:
-        for name, columns, batches, rows in (("nodes.csv", NODE_COLUMNS, source.node_batches, node_rows),
-                                             ("edges.csv", EDGE_COLUMNS, source.edge_batches, edge_rows)):
+        for name, columns, batches, rows in members:
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -171,7 +179,7 @@ def csv_zip_chunks(source) -> Iterator[bytes]:
     yield sink.take()
 
 
-def csv_zip_bytes(ix, g: nx.MultiDiGraph) -> bytes:
+def csv_zip_bytes(ix: GraphIndex, g: nx.MultiDiGraph) -> bytes:
     """The ``csv`` format of :mod:`graph.formats`: a zip of ``nodes.csv`` and ``edges.csv``.
 
     >>> from graph.testing import seed_index

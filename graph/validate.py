@@ -34,6 +34,7 @@ from .sheet import (
     ArticleMeta,
     ClaimFact,
     DateValue,
+    EntityFact,
     EventFact,
     FactSheet,
     Quote,
@@ -46,11 +47,11 @@ from .vocabulary import PREDICATES, EntityType, Modality
 SECTIONS = ("entities", "events", "claims", "relations")
 
 
-def _loc(loc: tuple) -> str:
+def _loc(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _locate(loc: tuple, file: str, raw: Any) -> tuple[str | None, str]:
+def _locate(loc: tuple[Any, ...], file: str, raw: Any) -> tuple[str | None, str]:
     """The fact id and field a location in a raw sheet names: ``('relations', 3, 'predicate')`` is
     ``relations[3]``'s id (or ``relations[3]`` itself when it has none) and ``predicate``."""
     if len(loc) >= 2 and loc[0] in SECTIONS and isinstance(loc[1], int):
@@ -82,14 +83,14 @@ def _pydantic_faults(exc: ValidationError, file: str, raw: Any) -> list[Fault]:
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
-def _character(match: re.Match) -> str:
+def _character(match: re.Match[str]) -> str:
     c = ord(match.group())
     kind = "a lone surrogate" if 0xD800 <= c <= 0xDFFF else "a non-character" if c >= 0xFFFE else "a control character"
     return (f"U+{c:04X} ({kind}) at character {match.start()} is not allowed; text may hold no control "
             f"characters but tab and line breaks")
 
 
-def _path(loc: tuple) -> str:
+def _path(loc: tuple[Any, ...]) -> str:
     """``('evidence', 0, 'quote')`` -> ``evidence[0].quote``."""
     out = ""
     for p in loc:
@@ -112,7 +113,7 @@ def character_faults(meta_raw: Any, sheet_raw: Any, text: Any, *, meta_file: str
     if isinstance(text, str) and (m := _FORBIDDEN.search(text)):
         faults.append(Fault(text_file, None, "text", _character(m)))
     for file, raw in ((meta_file, meta_raw), (sheet_file, sheet_raw)):
-        stack: list[tuple[tuple, Any]] = [((), raw)]
+        stack: list[tuple[tuple[Any, ...], Any]] = [((), raw)]
         found = []
         while stack:  # iterative: a deeply nested document must not exhaust the interpreter's stack
             loc, value = stack.pop()
@@ -127,7 +128,7 @@ def character_faults(meta_raw: Any, sheet_raw: Any, text: Any, *, meta_file: str
                     stack.append(((*loc, k), v))
             elif isinstance(value, list):
                 stack.extend(((*loc, i), v) for i, v in enumerate(value))
-        def order(f: tuple[tuple, str]) -> list[tuple]:
+        def order(f: tuple[tuple[Any, ...], str]) -> list[tuple[Any, ...]]:
             return [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in f[0]]
 
         for loc, reason in sorted(found, key=order):
@@ -142,7 +143,7 @@ def content_hash(text: str, meta: dict[str, Any], sheet: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-class _Types(dict):
+class _Types(dict[str, str]):
     """Node -> type: what the sheet says, else what the catalog has stored (asked when first needed)."""
 
     def __init__(self, catalog: Catalog) -> None:
@@ -155,7 +156,7 @@ class _Types(dict):
             raise KeyError(node)
         return stored.type
 
-    def get(self, node, default=None):
+    def get(self, node: str, default: Any = None) -> Any:
         try:
             return self[node]
         except KeyError:
@@ -192,7 +193,7 @@ class _Checker:
             out.append(Evidence(self.meta.id, exact, span.start, span.end, sentence_at(self.sentences, span.start)))
         return out
 
-    def date(self, fact_id: str, field: str, date: DateValue | None, evidence: list[Evidence]) -> dict | None:
+    def date(self, fact_id: str, field: str, date: DateValue | None, evidence: list[Evidence]) -> dict[str, Any] | None:
         if date is None:
             return None
         words = normalize(date.text)
@@ -206,7 +207,7 @@ class _Checker:
                 self.fault(fact_id, f"aliases[{i}]", f"'{alias}' is not a surface form of the article")
         return list(dict.fromkeys(aliases))
 
-    def definitions(self, section: str) -> list:
+    def definitions(self, section: str) -> list[Any]:
         return [f for f in getattr(self.sheet, section) if not isinstance(f, RefFact)]
 
     def ids(self) -> None:
@@ -280,7 +281,7 @@ class _Checker:
         assert stored is not None  # references() kept only stored nodes
         return EntityRecord(node, stored.name, stored.type, aliases, evidence=ev, defines=False)
 
-    def defined(self, f, record: EntityRecord) -> EntityRecord:
+    def defined(self, f: EntityFact | EventFact | ClaimFact, record: EntityRecord) -> EntityRecord:
         """A definition; one of an id merged away adds its name, aliases and evidence to the merge target."""
         node = self.resolver.local.get(f.id, f.id)
         if node == f.id:
