@@ -12,7 +12,7 @@ kept per (measure, filters) in the index's memo (:mod:`graph.memo`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 import networkx as nx
 
@@ -26,6 +26,7 @@ MEASURES: tuple[Measure, ...] = get_args(Measure)
 SEED = 20240131  # Louvain's random seed: fixed, so communities are the same on every call
 _DIGITS = 12  # scores are rounded so float noise never breaks a tie
 _CACHE_SIZE = 128  # answers kept per index
+T = TypeVar("T")
 
 
 def _names(values: Iterable[str] | None, known: Iterable[str], parameter: str, what: str) -> frozenset[str]:
@@ -106,19 +107,23 @@ def _simple(sub: nx.MultiDiGraph) -> nx.Graph:
     return simple
 
 
-def _cached(ix: GraphIndex, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+def _cached(ix: GraphIndex, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """An answer kept in the index's memo at its revision: it goes when the index moves on or goes."""
-    return memo.get(ix, "analytics", key, compute, size=_CACHE_SIZE)
+    answer: T = memo.get(ix, "analytics", key, compute, size=_CACHE_SIZE)
+    return answer
 
 
 def _scores(sub: nx.MultiDiGraph, measure: str) -> dict[str, float]:
     if sub.number_of_nodes() == 0:
         return {}
+    scores: dict[str, float]  # networkx is untyped: what it answers, said here
     if measure == "degree":
-        return nx.degree_centrality(sub)
-    if measure == "betweenness":
-        return nx.betweenness_centrality(_simple(sub), normalized=True)
-    return nx.pagerank(sub, alpha=0.85)
+        scores = nx.degree_centrality(sub)
+    elif measure == "betweenness":
+        scores = nx.betweenness_centrality(_simple(sub), normalized=True)
+    else:
+        scores = nx.pagerank(sub, alpha=0.85)
+    return scores
 
 
 def centrality(ix: GraphIndex, measure: str = "degree", *, predicates: Iterable[str] | None = None,

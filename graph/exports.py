@@ -24,6 +24,9 @@ from .stream import MemorySource, chunked
 
 if TYPE_CHECKING:
     from .index import GraphIndex
+    from .stream import DbSource
+
+    Source = MemorySource | DbSource
 
 FORMATS = tuple(REGISTRY)  # every export format's name, node-link (the default) first
 
@@ -36,7 +39,8 @@ def node_link_data(g: nx.MultiDiGraph) -> dict[str, Any]:
     >>> nx.utils.graphs_equal(node_link_graph(node_link_data(g)), g)
     True
     """
-    return nx.node_link_data(g, edges="edges")
+    data: dict[str, Any] = nx.node_link_data(g, edges="edges")
+    return data
 
 
 def node_link_graph(data: dict[str, Any]) -> nx.MultiDiGraph:
@@ -77,7 +81,7 @@ def _json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-def node_link_chunks(source) -> Iterator[bytes]:
+def node_link_chunks(source: Source) -> Iterator[bytes]:
     """:func:`node_link_data` as compact JSON, written node by node from a source of :mod:`graph.stream`."""
     def pieces() -> Iterator[str]:
         yield '{"directed":true,"multigraph":true,"graph":' + _json(source.graph) + ',"nodes":['
@@ -88,8 +92,8 @@ def node_link_chunks(source) -> Iterator[bytes]:
                 sep = ","
         yield '],"edges":['
         sep = ""
-        for batch in source.edge_batches():
-            for u, v, k, d in batch:
+        for edges in source.edge_batches():
+            for u, v, k, d in edges:
                 yield sep + _json({**d, "source": u, "target": v, "key": k})
                 sep = ","
         yield "]}"
@@ -97,7 +101,7 @@ def node_link_chunks(source) -> Iterator[bytes]:
     return chunked(pieces())
 
 
-def cytoscape_chunks(source) -> Iterator[bytes]:
+def cytoscape_chunks(source: Source) -> Iterator[bytes]:
     """:func:`cytoscape_data` as compact JSON, written element by element from a source of :mod:`graph.stream`."""
     def pieces() -> Iterator[str]:
         yield '{"data":' + _json(source.graph) + ',"directed":true,"multigraph":true,"elements":{"nodes":['
@@ -108,8 +112,8 @@ def cytoscape_chunks(source) -> Iterator[bytes]:
                 sep = ","
         yield '],"edges":['
         sep = ""
-        for batch in source.edge_batches():
-            for u, v, k, d in batch:
+        for edges in source.edge_batches():
+            for u, v, k, d in edges:
                 yield sep + _json({"data": {**d, "source": u, "target": v, "key": k, "label": d["predicate"]}})
                 sep = ","
         yield "]}}"
@@ -117,12 +121,12 @@ def cytoscape_chunks(source) -> Iterator[bytes]:
     return chunked(pieces())
 
 
-def node_link_bytes(ix, g: nx.MultiDiGraph) -> bytes:
+def node_link_bytes(ix: GraphIndex, g: nx.MultiDiGraph) -> bytes:
     """The ``node-link`` format of :mod:`graph.formats`."""
     return b"".join(node_link_chunks(MemorySource(ix, g)))
 
 
-def cytoscape_bytes(ix, g: nx.MultiDiGraph) -> bytes:
+def cytoscape_bytes(ix: GraphIndex, g: nx.MultiDiGraph) -> bytes:
     """The ``cytoscape`` format of :mod:`graph.formats`."""
     return b"".join(cytoscape_chunks(MemorySource(ix, g)))
 

@@ -290,16 +290,17 @@ def article_documents(titles: Iterable[tuple[str, str | None]], documents: Itera
 
 def articles_of_documents(ix: GraphIndex) -> dict[str, str]:
     """:func:`article_documents` of the whole index (kept in its memo: a neighbourhood needs it too)."""
-    return memo.get(ix, "rdf-documents", None, lambda: article_documents(
+    documents: dict[str, str] = memo.get(ix, "rdf-documents", None, lambda: article_documents(
         ((a, m.get("title")) for a, m in ix.articles.items()),
         ((n, d["name"]) for n, d in ix.g.nodes(data=True) if d["type"] == "document")), size=1)
+    return documents
 
 
 def _date(value: str | None) -> Literal | None:
     return Literal(value, datatype=XSD.date) if value else None
 
 
-def _add(out: Graph, s, p, o) -> None:
+def _add(out: Graph, s: URIRef | BNode, p: URIRef, o: Any) -> None:
     if o is not None and o != "":
         out.add((s, p, o if isinstance(o, (URIRef, BNode, Literal)) else Literal(o)))
 
@@ -540,7 +541,8 @@ def rdf_graph(ix: GraphIndex, g: nx.MultiDiGraph | None = None) -> Graph:
     """The RDF view of ``g`` (default: the whole graph, kept in the index's memo; do not mutate it)."""
     if g is not None and g is not ix.g:
         return build_rdf(ix, g)
-    return memo.get(ix, "rdf", None, lambda: build_rdf(ix), size=_CACHE_SIZE)
+    whole: Graph = memo.get(ix, "rdf", None, lambda: build_rdf(ix), size=_CACHE_SIZE)
+    return whole
 
 
 def jsonld_bytes(ix: GraphIndex, g: nx.MultiDiGraph) -> bytes:
@@ -732,7 +734,7 @@ class _TurtleSink(_Sink):
         super().__init__()
         self.parts = [f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items()] + ["\n"]
 
-    def add(self, triple) -> None:
+    def add(self, triple: tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]) -> None:
         s, p, o = triple
         self.parts.append(f"{_ttl_term(s)} {'a' if p == RDF.type else _ttl_term(p)} {_ttl_term(o)} .\n")
 
@@ -760,7 +762,7 @@ class _JsonLdSink(_Sink):
         self.node: dict[str, Any] | None = None
         self.sep = ""
 
-    def add(self, triple) -> None:
+    def add(self, triple: tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]) -> None:
         s, p, o = triple
         sid = _jsonld_id(s)
         if self.node is None or self.node["@id"] != sid:
