@@ -60,6 +60,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from itertools import islice
+from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
@@ -116,7 +117,8 @@ def store_for(ix: GraphIndex) -> ox.Store:
     ``/healthz``, waited on each of them. Queries that arrive while it is
     built wait for that one build (:mod:`graph.memo`'s single flight).
     """
-    return memo.get(ix, "sparql-store", None, lambda: _build_store(ix), size=1)
+    store: ox.Store = memo.get(ix, "sparql-store", None, lambda: _build_store(ix), size=1)
+    return store
 
 
 def _build_store(ix: GraphIndex) -> ox.Store:
@@ -443,7 +445,7 @@ def _close_inherited(keep: tuple[int, ...]) -> None:
     os.closerange(low, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
 
 
-def _child(store: ox.Store, query: str, max_rows: int, timeout: float, memory_mb: int | None, conn,
+def _child(store: ox.Store, query: str, max_rows: int, timeout: float, memory_mb: int | None, conn: Connection,
            stderr: int, checked: bool = True) -> None:
     # A query that hits the memory budget aborts this process; the parent reports it
     # (QueryAborted). A traceback dump of the child on stderr would only be noise.
@@ -526,7 +528,8 @@ def _run_in_child(store: ox.Store, query: str, deadline: float, timeout: float, 
         os.close(last_words)
     kind, payload = message[0], message[1]
     if kind == "ok":
-        return payload
+        result: QueryResult = payload
+        return result
     if kind == "refused":
         raise QueryRefused(payload)
     if kind == "invalid":
@@ -592,11 +595,12 @@ def results_json(result: QueryResult) -> bytes:
 def _csv_value(term: dict[str, Any] | None) -> str:
     if term is None:
         return ""
+    value: str = term["value"]
     if term["type"] == "bnode":
-        return "_:" + term["value"]
+        return "_:" + value
     if term["type"] == "triple":
         return _tsv_value(term)
-    return term["value"]
+    return value
 
 
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -640,7 +644,7 @@ def _tsv_value(term: dict[str, Any] | None) -> str:
     if kind == "uri":
         return f"<{value}>"
     if kind == "bnode":
-        return "_:" + value
+        return f"_:{value}"
     if kind == "triple":
         return "<< " + " ".join(_tsv_value(value[k]) for k in ("subject", "predicate", "object")) + " >>"
     text = '"' + "".join(_ESCAPES.get(c, c) for c in value) + '"'

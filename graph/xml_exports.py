@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 # ElementTree's own escaping, byte for byte; private, so typeshed leaves it out.
@@ -63,7 +63,10 @@ import networkx as nx
 from .xmlsafe import NOT_XML, xml_safe
 
 if TYPE_CHECKING:
-    from .stream import MemorySource
+    from .index import GraphIndex
+    from .stream import DbSource, MemorySource
+
+    Source = MemorySource | DbSource
 
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 GRAPHML_XSD = "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"
@@ -170,13 +173,13 @@ def _parent(tag: str, attrs: dict[str, str], children: list[str], level: int) ->
 PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-def _source(ix, g) -> MemorySource:
+def _source(ix: GraphIndex, g: nx.MultiDiGraph) -> MemorySource:
     from .stream import MemorySource
 
     return MemorySource(ix, g)
 
 
-def graphml_bytes(ix, g: nx.MultiDiGraph) -> bytes:
+def graphml_bytes(ix: GraphIndex, g: nx.MultiDiGraph) -> bytes:
     """The ``graphml`` format of :mod:`graph.formats` (see the module docstring for the encoding).
 
     >>> from graph.testing import seed_index
@@ -188,7 +191,7 @@ def graphml_bytes(ix, g: nx.MultiDiGraph) -> bytes:
     return b"".join(graphml_chunks(_source(ix, g)))
 
 
-def _graphml_keys(source) -> dict[str, dict[str, tuple[str, str]]]:
+def _graphml_keys(source: Source) -> dict[str, dict[str, tuple[str, str]]]:
     if hasattr(source, "g"):  # in memory: every attribute as it is
         g = source.g
         return {"graph": _declare("graph", [g.graph]), "node": _declare("node", (d for _, d in g.nodes(data=True))),
@@ -205,7 +208,7 @@ def _graphml_keys(source) -> dict[str, dict[str, tuple[str, str]]]:
             "edge": _declare("edge", edges)}
 
 
-def graphml_chunks(source) -> Iterator[bytes]:
+def graphml_chunks(source: Source) -> Iterator[bytes]:
     """GraphML, written element by element from a source of :mod:`graph.stream`."""
     from .stream import chunked
 
@@ -251,13 +254,13 @@ def graphml_chunks(source) -> Iterator[bytes]:
             yield "\n " + _leaf("graph", graph_attrs)
         else:
             yield "\n " + _tag("graph", graph_attrs) + ">"
-            for d in top:
-                yield "\n  " + d
+            for line in top:
+                yield "\n  " + line
             for batch in source.node_batches():
                 for n, d in batch:
                     yield "\n  " + _parent("node", {"id": str(n)}, data("node", d), 2)
-            for batch in source.edge_batches():
-                for u, v, k, d in batch:
+            for edges in source.edge_batches():
+                for u, v, k, d in edges:
                     yield "\n  " + _parent("edge", {"id": str(k), "source": str(u), "target": str(v)},
                                             data("edge", d), 2)
             yield "\n </graph>"
@@ -347,7 +350,7 @@ _GEXF_EDGE: list[tuple[str, str, Any]] = [
 ]
 
 
-def _summary(source) -> str:
+def _summary(source: Source) -> str:
     """One sentence: how big the graph is and which articles it comes from."""
     sources = []
     for a in source.fact_article_ids():
@@ -370,7 +373,7 @@ def _attvalues(spec: list[tuple[str, str, Any]], d: dict[str, Any]) -> list[str]
     return [_parent("attvalues", {}, values, 4)] if values else []
 
 
-def gexf_bytes(ix, g: nx.MultiDiGraph) -> bytes:
+def gexf_bytes(ix: GraphIndex, g: nx.MultiDiGraph) -> bytes:
     """The ``gexf`` format of :mod:`graph.formats`: GEXF 1.2 for Gephi.
 
     >>> from graph.testing import seed_index
@@ -383,7 +386,7 @@ def gexf_bytes(ix, g: nx.MultiDiGraph) -> bytes:
     return b"".join(gexf_chunks(_source(ix, g)))
 
 
-def gexf_chunks(source) -> Iterator[bytes]:
+def gexf_chunks(source: Source) -> Iterator[bytes]:
     """GEXF, written element by element from a source of :mod:`graph.stream`."""
     from .stream import chunked
 
@@ -403,8 +406,11 @@ def gexf_chunks(source) -> Iterator[bytes]:
             yield "\n  " + _parent("attributes", {"class": cls, "mode": "static"},
                                     [_leaf("attribute", {"id": ident, "title": ident, "type": kind})
                                      for ident, kind, _ in spec], 2)
-        for tag, count, batches in (("nodes", source.number_of_nodes(), source.node_batches),
-                                    ("edges", source.number_of_edges(), source.edge_batches)):
+        # a node is (id, data), an edge (u, v, key, data): ``tag`` tells them apart
+        parts: list[tuple[str, int, Callable[[], Iterator[list[Any]]]]] = [
+            ("nodes", source.number_of_nodes(), source.node_batches),
+            ("edges", source.number_of_edges(), source.edge_batches)]
+        for tag, count, batches in parts:
             if not count:
                 yield "\n  " + _leaf(tag, {"count": "0"})
                 continue
