@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, union
 from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.sql.expression import ColumnElement, Executable
 
 from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, GraphStateRow, RelationRow
 
@@ -69,10 +70,12 @@ class MemorySource:
         self.whole = ix is not None and g is getattr(ix, "g", None)
 
     def number_of_nodes(self) -> int:
-        return self.g.number_of_nodes()
+        n: int = self.g.number_of_nodes()
+        return n
 
     def number_of_edges(self) -> int:
-        return self.g.number_of_edges()
+        n: int = self.g.number_of_edges()
+        return n
 
     def node_batches(self) -> Iterator[list[Node]]:
         return _chunks(list(self.g.nodes(data=True)), self.batch)
@@ -97,7 +100,8 @@ class MemorySource:
         return out
 
     def article_meta(self, aid: str) -> dict[str, Any]:
-        return (getattr(self.ix, "articles", None) or {}).get(aid, {})
+        meta: dict[str, Any] = (getattr(self.ix, "articles", None) or {}).get(aid, {})
+        return meta
 
     def fact_article_ids(self) -> list[str]:
         """The articles the nodes' evidence and the edges cite (``article_id``), sorted."""
@@ -165,12 +169,12 @@ class DbSource:
     def number_of_edges(self) -> int:
         return self._count()[1]
 
-    def _by_code_point(self, column):
+    def _by_code_point(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         """``column`` ordered as Python orders strings (the index's build sorts ids in Python): PostgreSQL's
         ``C`` collation; SQLite's default (BINARY) already is."""
         return column.collate("C") if self.conn.dialect.name == "postgresql" else column
 
-    def _stream(self, stmt) -> Iterator[Sequence[Row[Any]]]:
+    def _stream(self, stmt: Executable) -> Iterator[Sequence[Row[Any]]]:
         """Rows of ``stmt`` in partitions (a server-side cursor on PostgreSQL)."""
         result = self.conn.execution_options(yield_per=self.batch).execute(stmt)
         try:
@@ -178,7 +182,7 @@ class DbSource:
         finally:
             result.close()
 
-    def _in(self, column, ids: list[str]) -> Iterator[list[str]]:
+    def _in(self, column: ColumnElement[Any], ids: list[str]) -> Iterator[list[str]]:
         """``ids`` without repeats, in parts small enough for one ``column IN (...)``."""
         return _chunks(list(dict.fromkeys(ids)), self.batch)
 
@@ -198,7 +202,7 @@ class DbSource:
                            self.conn.execute(select(AR.c.id, AR.c.published))}
         return self._first
 
-    def _evidence(self, column, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    def _evidence(self, column: ColumnElement[Any], ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         first = self._order_of_articles()
         found: list[tuple[Any, ...]] = []  # plain tuples, sorted as they stand: a key function per row cost a third
         for part in self._in(column, ids):
