@@ -298,14 +298,15 @@ def search(session: Session, q: str, *, kind: str | None = None, limit: int = 50
     # MATERIALIZED: SQLite's bm25() only runs in the FTS query itself, not in a flattened outer one.
     m = f"WITH m AS MATERIALIZED ({matches}) "
     items = "SELECT kind, item_id, MAX(score) AS score FROM m GROUP BY kind, item_id"
-    total = session.exec(text(f"{m}SELECT COUNT(*) FROM ({items}) AS items"), params=params).one()[0]  # type: ignore[call-overload]
-    rows = session.exec(text(  # type: ignore[call-overload]
+    # session.execute: text() is SQLAlchemy's own statement, which SQLModel's exec() is not typed for.
+    total = session.execute(text(f"{m}SELECT COUNT(*) FROM ({items}) AS items"), params=params).one()[0]
+    rows = session.execute(text(
         f"{m}{items} ORDER BY score DESC, kind, item_id LIMIT :limit OFFSET :offset"),
         params=params | {"limit": limit, "offset": offset}).all()
     if not rows:
         return SearchResult(total, [])
     page = {(r.kind, r.item_id): Hit(r.kind, r.item_id, round(float(r.score), 6), {}) for r in rows}
-    docs = session.exec(text(  # type: ignore[call-overload]
+    docs = session.execute(text(
         f"{m}SELECT m.score, d.* FROM m JOIN search_doc AS d ON d.id = m.id "
         "WHERE d.item_id IN :ids ORDER BY m.score DESC, d.id").bindparams(bindparam("ids", expanding=True)),
         params=params | {"ids": sorted({r.item_id for r in rows})}).all()
