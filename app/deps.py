@@ -1,15 +1,22 @@
-"""Dependencies: the graph index, a database session, pagination, entity references."""
+"""Dependencies the routers share: the graph index, a database session, pagination, entity references
+(and the 308 for a merged one), the time window of the lists.
+
+Routers import from here (and from the small app/ modules: exports, negotiation), never from one
+another: tests/api/test_layering.py checks it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from typing import Annotated, TypeVar
+from urllib.parse import quote
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from graph.errors import StoreUnavailable
+from graph import queries
+from graph.errors import EntityMoved, StoreUnavailable
 from graph.index import GraphIndex
 
 from .schemas import Page
@@ -95,3 +102,38 @@ PageDep = Annotated[Pagination, Depends()]
 
 # An entity reference in the path: id, canonical name or alias, any case, punctuation ignored.
 REF_DOC = "Entity id, canonical name or alias; case and punctuation are ignored (\"us\" finds \"U.S.\")"
+
+# A header on the answers that may be cut (a neighbourhood, a picture, a SPARQL answer).
+TRUNCATED_HEADER = "Storygraph-Truncated"
+
+ENTITIES = "/v1/entities/"
+
+
+def redirect_merged(request: Request, ix: IndexDep) -> None:
+    """308 to the merge target when the path's ``{ref}`` is an id merged away (and not an entity again).
+
+    A dependency of the entities router: ``GET /v1/entities/{old id}`` and its sub-resources."""
+    ref = request.path_params.get("ref")
+    if not ref or ref in ix.g or ref not in getattr(ix, "redirects", {}):
+        return
+    new = ix.redirects[ref]
+    parts = request.url.path.split("/")  # ['', 'v1', 'entities', ref, ...rest]
+    location = ENTITIES + quote(new, safe="") + "".join("/" + p for p in parts[4:])
+    if request.url.query:
+        location += "?" + request.url.query
+    raise EntityMoved(ref, new, location)
+
+
+_BOUND = "A date or partial date: 2023, 2023-11 or 2023-11-15"
+_UNDATED = ("Keep items without a date. Default: true when neither `from` nor `to` is given, "
+            "false when one is")
+
+# The time window the lists of relations, claims and events share (see graph.queries.TimeWindow).
+FromParam = Annotated[str | None, Query(alias="from", description=_BOUND + "; items ending before it are left out")]
+ToParam = Annotated[str | None, Query(alias="to", description=_BOUND + "; items starting after it are left out")]
+UndatedParam = Annotated[bool | None, Query(description=_UNDATED)]
+
+
+def time_window(start: str | None, end: str | None, include_undated: bool | None) -> queries.TimeWindow:
+    """The window of ``from``/``to``/``include_undated``; a malformed date is a 422 naming its parameter."""
+    return queries.TimeWindow.parse(start, end, include_undated)

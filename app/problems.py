@@ -58,7 +58,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-# An entity id merged away (graph.errors.EntityMoved, app.routers.merges.redirect_merged): only routes with an
+# An entity id merged away (graph.errors.EntityMoved, app.deps.redirect_merged): only routes with an
 # entity `{ref}` in the path answer it. `Location` is the URL to follow; the body says the same, as a problem.
 MOVED: dict[int | str, dict[str, Any]] = {308: {
     "model": EntityMovedProblem, "content": {MEDIA_TYPE: {}},

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Path, Query
 from graph import queries
 from graph.errors import NotFound
 
-from ..deps import REF_DOC, IndexDep, PageDep, resolve, resolve_optional
+from ..deps import (REF_DOC, FromParam, IndexDep, PageDep, ToParam, UndatedParam, resolve, resolve_optional,
+                    time_window)
 from ..problems import responses
 from ..schemas import Claim, ClaimStatus, Page
-from .events import FromParam, ToParam, UndatedParam, time_window
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"], responses=responses(422, 500, 503))
 

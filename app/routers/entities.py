@@ -10,17 +10,15 @@ from graph import pathfind, queries
 from graph.paging import LazyList
 from graph.vocabulary import EntityType
 
-from ..deps import REF_DOC, IndexDep, PageDep, resolve
+from ..deps import (REF_DOC, TRUNCATED_HEADER, FromParam, IndexDep, PageDep, ToParam, UndatedParam, redirect_merged,
+                    resolve, time_window)
+from ..exports import AcceptHeader, FormatQuery, choose_format, media_responses, neighborhood_export
 from ..gates import slot
 from ..piecewise import answer
 from ..problems import MOVED, responses
 from ..schemas import Entity, EntityHit, Neighborhood, NodeLinkGraph, Page, Relation
-from .events import FromParam, ToParam, UndatedParam, time_window
-from .merges import redirect_merged
-from .sparql import TRUNCATED_HEADER
-from .export import AcceptHeader, FormatQuery, choose_format, media_responses, neighborhood_export
 
-# An id merged into another entity answers 308 to it on every route with {ref} (app/routers/merges.py).
+# An id merged into another entity answers 308 to it on every route with {ref} (app.deps.redirect_merged).
 router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=responses(422, 500, 503),
                    dependencies=[Depends(redirect_merged)])
 

@@ -1,162 +1,19 @@
-"""The whole graph in every export format, chosen by `format` or by `Accept`.
-
-The helpers here (the `format` and `Accept` parameters, content negotiation,
-the file response and its OpenAPI description) serve the neighbourhood
-endpoint too.
-"""
+"""The whole graph in every export format, chosen by `format` or by `Accept` (app/exports.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-
-from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Request
 
 from graph import exports
-from graph.errors import NotAcceptable
-from graph.formats import FORMATS, Format
-from graph.stream import export_stream
+from graph.formats import FORMATS
 
 from ..deps import IndexDep
+from ..exports import DEFAULT, AcceptHeader, FormatQuery, choose_format, file_response, media_responses, stream_response
 from ..gates import slot
 from ..problems import responses
 from ..schemas import NodeLinkGraph
 
 router = APIRouter(prefix="/v1/graph", tags=["graph"], responses=responses(422, 500, 503))
-
-DEFAULT = "node-link"
-FormatName = Literal[tuple(FORMATS)]  # type: ignore[valid-type]
-
-_FORMAT_DOC = "; ".join(f"`{f.name}` ({f.media_type}): {f.description}" for f in FORMATS.values())
-FormatQuery = Annotated[FormatName | None, Query(
-    description=f"The export format; without it, chosen by the `Accept` header. {_FORMAT_DOC}")]
-# Read from the request, but not declared in OpenAPI: a header parameter named Accept "SHALL be ignored" there
-# (OpenAPI 3.1, Parameter Object), and the 200 and 406 responses already list the media types it chooses between.
-AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
-
-
-class FormatNotAcceptable(NotAcceptable):
-    """406: no export format has a media type the request's ``Accept`` allows.
-
-    ``available`` lists the media types (as every 406 of the API does), ``formats`` their names.
-    """
-
-    def __init__(self, accept: str) -> None:
-        media = [f.media_type for f in FORMATS.values()]
-        super().__init__(f"No export format matches Accept: {accept}; acceptable media types: {', '.join(media)} "
-                         f"(or use ?format= with one of {', '.join(FORMATS)})", media)
-
-    def extra(self) -> dict:
-        return super().extra() | {"formats": list(FORMATS)}
-
-
-def _ranges(accept: str) -> list[tuple[str, str, float]]:
-    """``(type, subtype, q)`` for each media range of an Accept header; malformed ranges are skipped."""
-    out = []
-    for part in accept.split(","):
-        media, *params = (p.strip() for p in part.split(";"))
-        kind, slash, sub = media.lower().partition("/")
-        if not slash or not kind or not sub:
-            continue
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
-        out.append((kind, sub, q))
-    return out
-
-
-def negotiate(accept: str) -> Format:
-    """The format an ``Accept`` header asks for (RFC 9110 §12.5.1).
-
-    Each format takes the q of the most specific range matching its media type;
-    the highest q wins, then the more specific match, then the registry's
-    order (node-link first, so ``*/*`` and ``application/*`` give node-link).
-    """
-    ranges = _ranges(accept)
-    best: tuple[float, int, int] | None = None
-    chosen: Format | None = None
-    for index, fmt in enumerate(FORMATS.values()):
-        kind, _, sub = fmt.media_type.partition("/")
-        matches = [(2 if (k, s) == (kind, sub) else 1 if (k == kind and s == "*") else 0, q)
-                   for k, s, q in ranges if (k, s) in ((kind, sub), (kind, "*"), ("*", "*"))]
-        if not matches:
-            continue
-        specificity, q = max(matches)
-        rank = (q, specificity, -index)
-        if q > 0 and (best is None or rank > best):
-            best, chosen = rank, fmt
-    if chosen is None:
-        raise FormatNotAcceptable(accept)
-    return chosen
-
-
-def choose_format(format: str | None, accept: str | None) -> Format | None:
-    """The format asked for, or None for the endpoint's default JSON.
-
-    ``format`` wins; without it, a non-empty ``Accept`` decides, and one that
-    prefers ``application/json`` (or anything, ``*/*``) means the default.
-    """
-    if format is not None:
-        return exports.get_format(format)
-    if not accept or not accept.strip():
-        return None
-    fmt = negotiate(accept)
-    return None if fmt.name == DEFAULT else fmt
-
-
-def _headers(fmt: Format, filename: str) -> dict[str, str]:
-    # JSON formats are inline (a browser or fetch shows them), the others attachments; both name the file.
-    disposition = "inline" if fmt.media_type.endswith("json") else "attachment"
-    return {"Content-Disposition": f'{disposition}; filename="{filename}"', "Vary": "Accept"}
-
-
-def file_response(ix, fmt: Format, g, filename: str) -> Response:
-    """The rendered export (a graph in memory: a neighbourhood) with its media type and file name."""
-    return Response(fmt.render(ix, g), media_type=fmt.media_type, headers=_headers(fmt, filename))
-
-
-def stream_response(engine, fmt: Format, filename: str) -> StreamingResponse:
-    """The whole stored graph, streamed from one database snapshot as it is written (:mod:`graph.stream`).
-
-    Not from the served index: a whole-graph export takes tens of seconds at
-    scale, and reading the index that long would hold back its updates; built
-    in memory first, it cost gigabytes before the first byte.
-    """
-    return StreamingResponse(export_stream(engine, fmt), media_type=fmt.media_type, headers=_headers(fmt, filename))
-
-
-# The JSON formats' schemas (components: app/openapi.py adds those no route returns as its model).
-_JSON_SCHEMAS = {"node-link": "NodeLinkGraph", "cytoscape": "CytoscapeGraph", "jsonld": "JsonLdDocument"}
-
-
-def _schema(fmt: Format) -> dict[str, Any]:
-    if fmt.name in _JSON_SCHEMAS:
-        return {"$ref": f"#/components/schemas/{_JSON_SCHEMAS[fmt.name]}", "description": fmt.description}
-    if fmt.media_type.endswith("json"):
-        return {"type": "object", "additionalProperties": True, "description": fmt.description}
-    if exports.is_text(fmt):
-        return {"type": "string", "description": fmt.description}
-    return {"type": "string", "format": "binary", "description": fmt.description}
-
-
-def media_responses(description: str, *, skip_json: bool = False) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI: a 200 with every export media type, and the 406."""
-    content = {f.media_type: {"schema": _schema(f)} for f in FORMATS.values()
-               if not (skip_json and f.media_type == "application/json")}
-    not_acceptable = responses(406)[406] | {
-        "description": "No export format matches the `Accept` header; `available` lists the media types, `formats` their names"}
-    return {200: {"description": description, "content": content}, 406: not_acceptable}
-
-
-def neighborhood_export(ix, node: str, depth: int, fmt: Format) -> Response:
-    """The neighbourhood of ``node`` as a file in ``fmt``."""
-    return file_response(ix, fmt, exports.neighborhood_graph(ix, node, depth=depth),
-                         exports.filename(ix, fmt, node=node, depth=depth))
 
 
 @router.get("", response_model=NodeLinkGraph, summary="The whole graph", operation_id="getGraph",

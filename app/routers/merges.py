@@ -2,19 +2,18 @@
 
 While a merge stands, ``GET /v1/entities/{old id}`` (and its sub-resources)
 answers ``308 Permanent Redirect`` to the entity it was merged into
-(:func:`redirect_merged`, a dependency of the entities router).
+(:func:`app.deps.redirect_merged`, a dependency of the entities router).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from graph.errors import EntityMoved, MergeNotFound
+from graph.errors import MergeNotFound
 from graph.index import GraphIndex
 from graph.merge import list_merges, merge_dict, merge_entities, undo_merge
 from graph.store import write_session
@@ -28,7 +27,6 @@ from ..schemas import Out, Page
 
 router = APIRouter(tags=["merges"], responses=responses(422, 500, 503), route_class=WriteRoute)
 
-ENTITIES = "/v1/entities/"
 # Merge ids are database integers: a larger one would overflow the column (a 500 before this bound).
 MergeId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The merge's id (`id` in its record)")]
 
@@ -58,19 +56,6 @@ class Merge(Out):
     moved: Moved
 
     model_config = ConfigDict(populate_by_name=True)
-
-
-def redirect_merged(request: Request, ix: IndexDep) -> None:
-    """308 to the merge target when the path's ``{ref}`` is an id merged away (and not an entity again)."""
-    ref = request.path_params.get("ref")
-    if not ref or ref in ix.g or ref not in getattr(ix, "redirects", {}):
-        return
-    new = ix.redirects[ref]
-    parts = request.url.path.split("/")  # ['', 'v1', 'entities', ref, ...rest]
-    location = ENTITIES + quote(new, safe="") + "".join("/" + p for p in parts[4:])
-    if request.url.query:
-        location += "?" + request.url.query
-    raise EntityMoved(ref, new, location)
 
 
 def _reload(request: Request) -> GraphIndex | None:

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Query
 
 from graph import queries
 
-from ..deps import REF_DOC, IndexDep, PageDep, resolve_optional
+from ..deps import REF_DOC, FromParam, IndexDep, PageDep, ToParam, UndatedParam, resolve_optional, time_window
 from ..problems import responses
 from ..schemas import Page, Relation
-from .events import FromParam, ToParam, UndatedParam, time_window
 
 router = APIRouter(prefix="/v1/relations", tags=["relations"], responses=responses(422, 500, 503))
 

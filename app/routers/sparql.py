@@ -17,7 +17,7 @@ from graph.errors import (InvalidParameter, NotAcceptable, ProtocolViolation, Qu
                           UnsupportedMediaType)
 from graph.index import GraphIndex
 
-from ..deps import IndexDep
+from ..deps import TRUNCATED_HEADER, IndexDep
 from ..gates import slot
 from ..problems import MEDIA_TYPE as PROBLEM
 from ..problems import responses
@@ -56,7 +56,6 @@ GRAPH_TYPES: dict[str, tuple[str, Callable[[sparql.QueryResult], bytes]]] = {
     "application/json": (JSON_LD, sparql_formats.graph_jsonld),
     "application/xml": (RDF_XML, sparql_formats.graph_rdfxml),
 }
-TRUNCATED_HEADER = "Storygraph-Truncated"
 
 DESCRIPTION = f"""\
 Read-only [SPARQL 1.1](https://www.w3.org/TR/sparql11-query/) over the RDF view of the graph (the triples of

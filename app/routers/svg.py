@@ -14,10 +14,9 @@ from fastapi import APIRouter, Path, Query, Response
 
 from graph import pictures, render
 
-from ..deps import REF_DOC, IndexDep, resolve
+from ..deps import REF_DOC, TRUNCATED_HEADER, IndexDep, resolve
 from ..gates import slot
 from ..problems import responses
-from .sparql import TRUNCATED_HEADER
 
 router = APIRouter(prefix="/v1", tags=["pictures"], responses=responses(422, 500, 503))
 

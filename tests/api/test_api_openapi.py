@@ -63,7 +63,7 @@ OPERATION_IDS = {
 }
 WRITES = {("post", "/v1/articles"), ("put", "/v1/articles/{article_id}"), ("delete", "/v1/articles/{article_id}"),
           ("post", "/v1/entities/{ref}/merge"), ("post", "/v1/merges/{merge_id}/undo")}
-# The routes whose `{ref}` goes through app.routers.merges.redirect_merged; the others resolve a merged id.
+# The routes whose `{ref}` goes through app.deps.redirect_merged; the others resolve a merged id.
 MOVED = {"/v1/entities/{ref}", "/v1/entities/{ref}/relations", "/v1/entities/{ref}/neighborhood"}
 SCHEMAS = "#/components/schemas/"
 # Properties a response schema may leave out of `required`, because the server leaves them out of answers.

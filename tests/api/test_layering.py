@@ -1,0 +1,47 @@
+"""No router imports another router: what two routers share lives in app/deps.py (or a small app/ module
+such as app/exports.py or app/negotiation.py), so a router can be read, moved or removed on its own."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROUTERS = Path(__file__).resolve().parents[2] / "app" / "routers"
+NAMES = {p.stem for p in ROUTERS.glob("*.py") if p.stem != "__init__"}
+
+
+def _router_imports(path: Path) -> list[str]:
+    """The router modules ``path`` imports, however it spells the import."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level == 1:  # from .x import y / from . import x
+                targets = [module] if module else [a.name for a in node.names]
+            elif node.level == 2 and module.startswith("routers"):  # from ..routers.x import y
+                rest = module.removeprefix("routers").lstrip(".")
+                targets = [rest.split(".")[0]] if rest else [a.name for a in node.names]
+            elif node.level == 0 and module.startswith("app.routers"):
+                rest = module.removeprefix("app.routers").lstrip(".")
+                targets = [rest.split(".")[0]] if rest else [a.name for a in node.names]
+            else:
+                targets = []
+            found += [t.split(".")[0] for t in targets if t.split(".")[0] in NAMES]
+        elif isinstance(node, ast.Import):
+            found += [a.name.split(".")[2] for a in node.names
+                      if a.name.startswith("app.routers.") and a.name.split(".")[2] in NAMES]
+    return found
+
+
+def test_the_check_sees_every_spelling_of_a_router_import(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("from .events import FromParam\nfrom . import merges\nfrom ..routers.sparql import X\n"
+                      "from app.routers.health import router\nimport app.routers.paths\nfrom ..deps import IndexDep\n")
+    assert _router_imports(module) == ["events", "merges", "sparql", "health", "paths"]
+
+
+@pytest.mark.parametrize("name", sorted(NAMES))
+def test_no_router_imports_another(name: str) -> None:
+    assert _router_imports(ROUTERS / f"{name}.py") == []
