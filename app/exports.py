@@ -17,6 +17,7 @@ from graph.errors import NotAcceptable
 from graph.formats import FORMATS, Format
 from graph.stream import export_stream
 
+from . import negotiation
 from .problems import responses
 
 DEFAULT = "node-link"
@@ -45,49 +46,13 @@ class FormatNotAcceptable(NotAcceptable):
         return super().extra() | {"formats": list(FORMATS)}
 
 
-def _ranges(accept: str) -> list[tuple[str, str, float]]:
-    """``(type, subtype, q)`` for each media range of an Accept header; malformed ranges are skipped."""
-    out = []
-    for part in accept.split(","):
-        media, *params = (p.strip() for p in part.split(";"))
-        kind, slash, sub = media.lower().partition("/")
-        if not slash or not kind or not sub:
-            continue
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
-        out.append((kind, sub, q))
-    return out
-
-
 def negotiate(accept: str) -> Format:
-    """The format an ``Accept`` header asks for (RFC 9110 §12.5.1).
-
-    Each format takes the q of the most specific range matching its media type;
-    the highest q wins, then the more specific match, then the registry's
-    order (node-link first, so ``*/*`` and ``application/*`` give node-link).
-    """
-    ranges = _ranges(accept)
-    best: tuple[float, int, int] | None = None
-    chosen: Format | None = None
-    for index, fmt in enumerate(FORMATS.values()):
-        kind, _, sub = fmt.media_type.partition("/")
-        matches = [(2 if (k, s) == (kind, sub) else 1 if (k == kind and s == "*") else 0, q)
-                   for k, s, q in ranges if (k, s) in ((kind, sub), (kind, "*"), ("*", "*"))]
-        if not matches:
-            continue
-        specificity, q = max(matches)
-        rank = (q, specificity, -index)
-        if q > 0 and (best is None or rank > best):
-            best, chosen = rank, fmt
-    if chosen is None:
+    """The format an ``Accept`` header asks for (app/negotiation.py); the registry's order breaks ties,
+    so node-link comes first (``*/*`` and ``application/*`` give node-link)."""
+    media_type = negotiation.negotiate(accept, [f.media_type for f in FORMATS.values()])
+    if media_type is None:
         raise FormatNotAcceptable(accept)
-    return chosen
+    return next(f for f in FORMATS.values() if f.media_type == media_type)
 
 
 def choose_format(format: str | None, accept: str | None) -> Format | None:

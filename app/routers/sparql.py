@@ -19,6 +19,7 @@ from graph.index import GraphIndex
 
 from ..deps import TRUNCATED_HEADER, IndexDep
 from ..gates import slot
+from ..negotiation import negotiate
 from ..problems import MEDIA_TYPE as PROBLEM
 from ..problems import responses
 
@@ -202,58 +203,6 @@ _OK: dict[int | str, dict[str, Any]] = {
 _QUERY_DOC = "A SPARQL 1.1 query: SELECT, ASK, CONSTRUCT or DESCRIBE"
 _QUERY_EXAMPLE = ("PREFIX schema: <https://schema.org/>\n"
                   "SELECT ?name WHERE { ?person a schema:Person ; schema:name ?name } ORDER BY ?name")
-
-
-# --- content negotiation ----------------------------------------------------------------------------------
-
-def _ranges(accept: str | None) -> list[tuple[str, float]]:
-    """The media ranges of an ``Accept`` header with their q-values (a malformed q counts as 0)."""
-    out = []
-    for part in (accept or "").split(","):
-        fields = [f.strip() for f in part.split(";")]
-        if not fields[0]:
-            continue
-        q = 1.0
-        for f in fields[1:]:
-            name, _, value = f.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0
-        out.append((fields[0].lower(), q))
-    return out
-
-
-def negotiate(accept: str | None, offers: list[str]) -> str | None:
-    """The offer ``Accept`` prefers, or None if it accepts none (RFC 9110, section 12.5.1).
-
-    An offer's q is that of the most specific range matching it. The highest q
-    wins; among equal q, an offer named exactly beats one reached through a
-    wildcard (a client listing ``application/sparql-results+xml, */*`` means
-    XML), then the order of ``offers`` (the server's preference) decides.
-
-    >>> negotiate("application/sparql-results+xml, application/rdf+xml, */*", ["a/json", "application/rdf+xml"])
-    'application/rdf+xml'
-    >>> negotiate("text/csv;q=0.5, */*;q=0.1", ["a/json", "text/csv"]), negotiate("", ["a/json", "text/csv"])
-    ('text/csv', 'a/json')
-    >>> negotiate("text/csv;q=0", ["text/csv"]) is None
-    True
-    """
-    ranges = _ranges(accept)
-    if not ranges:
-        return offers[0]
-    best, best_key = None, (0.0, -1)
-    for offer in offers:
-        kind = offer.split("/")[0] + "/*"
-        for specificity, candidate in ((2, offer), (1, kind), (0, "*/*")):
-            matches = [rq for r, rq in ranges if r == candidate]
-            if matches:
-                key = (max(matches), specificity)
-                if key[0] > 0 and key > best_key:
-                    best, best_key = offer, key
-                break
-    return best
 
 
 def _answer(ix: GraphIndex, request: Request, query: str) -> Response:
