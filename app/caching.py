@@ -19,11 +19,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.errors import StorygraphError
 
+from .deps import V1
+
 # Liveness and readiness describe the process, not the graph: never cached.
 NO_STORE_PATHS = frozenset({"/healthz", "/readyz"})
 # Only the API's answers are functions of the graph; the pages and their files (the explorer, /docs) change
 # with the code, so they keep the validators StaticFiles/FileResponse give them.
-GRAPH_PREFIX = "/v1/"
+GRAPH_PREFIX = V1 + "/"
 
 
 def _request_header(scope: Scope, name: bytes) -> bytes:

@@ -23,6 +23,9 @@ from .schemas import Page
 
 T = TypeVar("T")
 
+# The API's version prefix, declared once: app.main mounts every router but health's under it.
+V1 = "/v1"
+
 
 def current_index(request: Request) -> GraphIndex:
     """The index this process serves now, without holding it: for writers, which must not read under a lock."""
@@ -106,7 +109,7 @@ REF_DOC = "Entity id, canonical name or alias; case and punctuation are ignored 
 # A header on the answers that may be cut (a neighbourhood, a picture, a SPARQL answer).
 TRUNCATED_HEADER = "Storygraph-Truncated"
 
-ENTITIES = "/v1/entities/"
+ENTITIES = V1 + "/entities/"
 
 
 def redirect_merged(request: Request, ix: IndexDep) -> None:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -24,6 +24,7 @@ from . import openapi as spec
 from .bodylimit import BodyLimit
 from .caching import ConditionalGet
 from .compression import Compression
+from .deps import V1
 from .gates import gates
 from .head import Head
 from .reload import GraphReloader
@@ -140,9 +141,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Content-Disposition", "Storygraph-Truncated", "Location"],
     )
     # Routes are matched in order: liveness first, then the reads most requests make (bench/).
-    for module in (health, entities, relations, paths, claims, events, articles, articles_write, merges, predicates,
+    # Every router but health's is versioned: /v1 is declared here, once.
+    v1 = APIRouter(prefix=V1)
+    for module in (entities, relations, paths, claims, events, articles, articles_write, merges, predicates,
                    export, search, sparql, analytics, svg):
-        app.include_router(module.router)
+        v1.include_router(module.router)
+    app.include_router(health.router)
+    app.include_router(v1)
     web.install(app)  # the explorer at /, /docs offline, security headers
     app.add_middleware(Compression)  # outside CORS and caching: it merges every Vary and weakens the ETag it encodes
     app.add_middleware(Head)  # outermost: a HEAD is the GET it stands for, all the way down

@@ -14,7 +14,7 @@ from ..gates import slot
 from ..problems import responses
 from ..schemas import EntityRef, Out, Page
 
-router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=responses(422, 500, 503),
+router = APIRouter(prefix="/analytics", tags=["analytics"], responses=responses(422, 500, 503),
                    dependencies=[slot("analytics")])
 
 Measure = analytics.Measure

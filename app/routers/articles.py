@@ -14,7 +14,7 @@ from ..deps import EngineDep, IndexDep, PageDep
 from ..problems import responses
 from ..schemas import Article, ArticleCoverage, ArticleWithText, Page
 
-router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=responses(422, 500, 503))
+router = APIRouter(prefix="/articles", tags=["articles"], responses=responses(422, 500, 503))
 
 
 @router.get("", response_model=Page[Article], summary="Articles")

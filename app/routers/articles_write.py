@@ -22,11 +22,11 @@ from graph.tables import ArticleRow
 
 from ..auth import Writer
 from ..jsonbody import WriteRoute
-from ..deps import EngineDep
+from ..deps import V1, EngineDep
 from ..problems import responses
 from ..schemas import Out
 
-router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=responses(422, 500, 503),
+router = APIRouter(prefix="/articles", tags=["articles"], responses=responses(422, 500, 503),
                    route_class=WriteRoute)
 
 WRITE_ERRORS = responses(400, 401, 403, 413, 422, 507)
@@ -97,7 +97,7 @@ def _ingest(request: Request, engine, body: ArticleBody, *, if_exists: Literal["
 def _answer(request: Request, response: Response, result: WriteResult) -> dict:
     if result.status == "created":
         response.status_code = 201
-        response.headers["Location"] = f"/v1/articles/{result.article_id}"
+        response.headers["Location"] = f"{V1}/articles/{result.article_id}"
     return {"article_id": result.article_id, "status": result.status, "entities": result.entities,
             "relations": result.relations, "evidence": result.evidence,
             "revision": request.app.state.reloader.current(request.app.state).revision}

@@ -14,7 +14,7 @@ from ..deps import (REF_DOC, FromParam, IndexDep, PageDep, ToParam, UndatedParam
 from ..problems import responses
 from ..schemas import Claim, ClaimStatus, Page
 
-router = APIRouter(prefix="/v1/claims", tags=["claims"], responses=responses(422, 500, 503))
+router = APIRouter(prefix="/claims", tags=["claims"], responses=responses(422, 500, 503))
 
 
 

@@ -19,7 +19,7 @@ from ..problems import MOVED, responses
 from ..schemas import Entity, EntityHit, Neighborhood, NodeLinkGraph, Page, Relation
 
 # An id merged into another entity answers 308 to it on every route with {ref} (app.deps.redirect_merged).
-router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=responses(422, 500, 503),
+router = APIRouter(prefix="/entities", tags=["entities"], responses=responses(422, 500, 503),
                    dependencies=[Depends(redirect_merged)])
 
 RefPath = Annotated[str, Path(description=REF_DOC, examples=["jen-daskal", "Daskal", "us"])]

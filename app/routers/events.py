@@ -10,7 +10,7 @@ from ..deps import FromParam, IndexDep, PageDep, ToParam, UndatedParam
 from ..problems import responses
 from ..schemas import Event, Page
 
-router = APIRouter(prefix="/v1/events", tags=["events"], responses=responses(422, 500, 503))
+router = APIRouter(prefix="/events", tags=["events"], responses=responses(422, 500, 503))
 
 @router.get("", response_model=Page[Event], summary="Timeline of events")
 def list_events(

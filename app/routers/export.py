@@ -13,7 +13,7 @@ from ..gates import slot
 from ..problems import responses
 from ..schemas import NodeLinkGraph
 
-router = APIRouter(prefix="/v1/graph", tags=["graph"], responses=responses(422, 500, 503))
+router = APIRouter(prefix="/graph", tags=["graph"], responses=responses(422, 500, 503))
 
 
 @router.get("", response_model=NodeLinkGraph, summary="The whole graph", operation_id="getGraph",

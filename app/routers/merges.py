@@ -21,7 +21,7 @@ from graph.tables import MergeRow
 
 from ..auth import Writer
 from ..jsonbody import WriteRoute
-from ..deps import REF_DOC, CurrentIndexDep, EngineDep, IndexDep, PageDep, resolve
+from ..deps import REF_DOC, V1, CurrentIndexDep, EngineDep, IndexDep, PageDep, resolve
 from ..problems import responses
 from ..schemas import Out, Page
 
@@ -70,7 +70,7 @@ _MERGE_LINKS = {
 }
 
 
-@router.post("/v1/entities/{ref}/merge", response_model=Merge, status_code=201, summary="Merge a duplicate entity",
+@router.post("/entities/{ref}/merge", response_model=Merge, status_code=201, summary="Merge a duplicate entity",
              operation_id="mergeEntity",
              responses={201: {"description": "Merged; `Location` is the merge's record", "links": _MERGE_LINKS},
                         **responses(400, 401, 403, 404, 409, 413)})
@@ -89,17 +89,17 @@ def merge(request: Request, response: Response, engine: EngineDep, ix: CurrentIn
         row = merge_entities(session, source, target, writer)
         out = merge_dict(row)
     _reload(request)
-    response.headers["Location"] = f"/v1/merges/{out['id']}"
+    response.headers["Location"] = f"{V1}/merges/{out['id']}"
     return out
 
 
-@router.get("/v1/merges", response_model=Page[Merge], summary="Merges, oldest first", operation_id="listMerges")
+@router.get("/merges", response_model=Page[Merge], summary="Merges, oldest first", operation_id="listMerges")
 def merges(engine: EngineDep, page: PageDep):
     with Session(engine) as session:
         return page.page([merge_dict(m) for m in list_merges(session)])
 
 
-@router.get("/v1/merges/{merge_id}", response_model=Merge, summary="One merge", operation_id="getMerge",
+@router.get("/merges/{merge_id}", response_model=Merge, summary="One merge", operation_id="getMerge",
             responses=responses(404))
 def one_merge(engine: EngineDep, merge_id: MergeId):
     with Session(engine) as session:
@@ -109,7 +109,7 @@ def one_merge(engine: EngineDep, merge_id: MergeId):
         return merge_dict(row)
 
 
-@router.post("/v1/merges/{merge_id}/undo", response_model=Merge, summary="Undo a merge", operation_id="undoMerge",
+@router.post("/merges/{merge_id}/undo", response_model=Merge, summary="Undo a merge", operation_id="undoMerge",
              responses={**responses(401, 403, 404, 409)})
 def undo(request: Request, engine: EngineDep, writer: Writer, merge_id: MergeId):
     """Restore exactly what the merge changed: the entity, its aliases, evidence and relations.

@@ -14,7 +14,7 @@ from ..piecewise import answer
 from ..problems import responses
 from ..schemas import Paths
 
-router = APIRouter(prefix="/v1/paths", tags=["paths"], responses=responses(422, 500, 503))
+router = APIRouter(prefix="/paths", tags=["paths"], responses=responses(422, 500, 503))
 
 
 @router.get("", response_model=Paths, summary="Connections between two entities",

@@ -10,7 +10,7 @@ from ..deps import IndexDep, PageDep
 from ..problems import responses
 from ..schemas import Page, Predicate
 
-router = APIRouter(prefix="/v1/predicates", tags=["predicates"], responses=responses(422, 500, 503))
+router = APIRouter(prefix="/predicates", tags=["predicates"], responses=responses(422, 500, 503))
 
 
 @router.get("", response_model=Page[Predicate], summary="The predicate vocabulary")

@@ -12,7 +12,7 @@ from ..deps import REF_DOC, FromParam, IndexDep, PageDep, ToParam, UndatedParam,
 from ..problems import responses
 from ..schemas import Page, Relation
 
-router = APIRouter(prefix="/v1/relations", tags=["relations"], responses=responses(422, 500, 503))
+router = APIRouter(prefix="/relations", tags=["relations"], responses=responses(422, 500, 503))
 
 
 @router.get("", response_model=Page[Relation], summary="Relations matching a triple pattern", operation_id="listRelations",

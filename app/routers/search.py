@@ -13,7 +13,7 @@ from ..deps import PageDep, SessionDep
 from ..problems import responses
 from ..schemas import EntityRef, Evidence, Out, Page
 
-router = APIRouter(prefix="/v1/search", tags=["search"], responses=responses(422, 500, 503))
+router = APIRouter(prefix="/search", tags=["search"], responses=responses(422, 500, 503))
 
 Kind = fulltext.Kind
 

@@ -23,7 +23,7 @@ from ..negotiation import negotiate
 from ..problems import MEDIA_TYPE as PROBLEM
 from ..problems import responses
 
-router = APIRouter(prefix="/v1/sparql", tags=["sparql"])
+router = APIRouter(prefix="/sparql", tags=["sparql"])
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"

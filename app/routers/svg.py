@@ -18,7 +18,7 @@ from ..deps import REF_DOC, TRUNCATED_HEADER, IndexDep, resolve
 from ..gates import slot
 from ..problems import responses
 
-router = APIRouter(prefix="/v1", tags=["pictures"], responses=responses(422, 500, 503))
+router = APIRouter(tags=["pictures"], responses=responses(422, 500, 503))
 
 _SVG_RESPONSE = {200: {"description": "An SVG document (UTF-8)",
                        "content": {render.MEDIA_TYPE: {"schema": {"type": "string"}}},
