@@ -28,8 +28,9 @@ from .deps import V1
 from .gates import gates
 from .head import Head
 from .reload import GraphReloader
-from .routers import (analytics, articles, articles_write, claims, entities, events, export, health, merges, paths,
-                      predicates, relations, search, sparql, svg)
+from .routers import (analytics, articles, claims, entities, events, health, merges, paths, predicates, relations,
+                      search, sparql, svg)
+from .routers import graph as whole_graph
 from .settings import Settings
 from .urllimit import UrlLimit
 
@@ -143,8 +144,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Routes are matched in order: liveness first, then the reads most requests make (bench/).
     # Every router but health's is versioned: /v1 is declared here, once.
     v1 = APIRouter(prefix=V1)
-    for module in (entities, relations, paths, claims, events, articles, articles_write, merges, predicates,
-                   export, search, sparql, analytics, svg):
+    for module in (entities, relations, paths, claims, events, articles, merges, predicates,
+                   whole_graph, search, sparql, analytics, svg):
         v1.include_router(module.router)
     app.include_router(health.router)
     app.include_router(v1)

@@ -198,7 +198,7 @@ def api_body(schema: dict, story: GenStory) -> dict[str, Any]:
     if "$ref" in body_schema:
         body_schema = schema["components"]["schemas"][body_schema["$ref"].rsplit("/", 1)[1]]
     props = set(body_schema.get("properties", {}))
-    # {"article": {id, title, ..., text}, "sheet": {...}} (app/routers/articles_write.py)
+    # {"article": {id, title, ..., text}, "sheet": {...}} (app/routers/articles.py)
     if {"article", "sheet"} <= props:
         return {"article": story.meta | {"text": story.text}, "sheet": story.sheet}
     pick = lambda *names: next((n for n in names if n in props), names[0])  # noqa: E731

@@ -12,7 +12,7 @@ from typing import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from app.routers.articles_write import EXAMPLE
+from app.routers.articles import EXAMPLE
 from app.settings import REPO_SEEDS
 
 from apitools import ARTICLE_ID, INVALID, problem, snapshot, start
