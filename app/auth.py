@@ -31,9 +31,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from graph.errors import Unauthorized, WritesDisabled
 from graph.store import deployment_key
 
+from .errors import Unauthorized, WritesDisabled
 from .settings import Settings
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")

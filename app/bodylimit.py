@@ -11,8 +11,8 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph.errors import BodyTooLarge
 
+from .errors import BodyTooLarge
 from .problems import problem
 
 BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})

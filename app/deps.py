@@ -16,9 +16,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from graph import queries
-from graph.errors import EntityMoved, StoreUnavailable
+from graph.errors import StoreUnavailable
 from graph.index import GraphIndex
 
+from .errors import EntityMoved
 from .schemas import Page
 
 T = TypeVar("T")

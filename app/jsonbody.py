@@ -23,9 +23,8 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
-from graph.errors import MalformedBody
-
 from .auth import require_writer
+from .errors import MalformedBody
 
 
 def _constant(name: str) -> Any:
@@ -46,10 +45,10 @@ def loads(body: bytes) -> Any:
     {'a': [1, 2.5, 'x']}
     >>> loads(b'{"id": NaN}')
     Traceback (most recent call last):
-    graph.errors.MalformedBody: The request body is not JSON in UTF-8: NaN is not a JSON number (RFC 8259)
+    app.errors.MalformedBody: The request body is not JSON in UTF-8: NaN is not a JSON number (RFC 8259)
     >>> loads(b'{bad')
     Traceback (most recent call last):
-    graph.errors.MalformedBody: The request body is not JSON in UTF-8: Expecting property name enclosed in double quotes at line 1, column 2
+    app.errors.MalformedBody: The request body is not JSON in UTF-8: Expecting property name enclosed in double quotes at line 1, column 2
     """
     try:
         return json.loads(body.decode("utf-8"), parse_constant=_constant, parse_float=_finite)

@@ -21,9 +21,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph.errors import InvalidParameter, MalformedBody, StorygraphError, StoreUnavailable
+from graph.errors import InvalidParameter, StorygraphError, StoreUnavailable
 from graph.store import storage_error
 
+from .errors import MalformedBody
 from .schemas import EntityMovedProblem, Problem
 
 log = logging.getLogger("storygraph.api")
@@ -58,7 +59,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-# An entity id merged away (graph.errors.EntityMoved, app.deps.redirect_merged): only routes with an
+# An entity id merged away (app.errors.EntityMoved, app.deps.redirect_merged): only routes with an
 # entity `{ref}` in the path answer it. `Location` is the URL to follow; the body says the same, as a problem.
 MOVED: dict[int | str, dict[str, Any]] = {308: {
     "model": EntityMovedProblem, "content": {MEDIA_TYPE: {}},

@@ -66,7 +66,7 @@ def relation(ix: GraphIndex, u: str, v: str, data: dict[str, Any]) -> dict[str, 
 
 def _check_predicate(predicate: str | None, parameter: str = "predicate") -> None:
     if predicate is not None and predicate not in PREDICATES:
-        raise InvalidParameter(parameter, f"'{predicate}' is not a predicate; see GET /v1/predicates")
+        raise InvalidParameter(parameter, f"'{predicate}' is not a predicate of the vocabulary")
 
 
 def _bound(value: str | None, parameter: str, *, end: bool) -> dt.date | None:

@@ -343,7 +343,7 @@ class _Checker:
             obj = None
         pred = PREDICATES.get(f.predicate)
         if pred is None:
-            self.fault(f.id, "predicate", f"'{f.predicate}' is not in the vocabulary (GET /v1/predicates)")
+            self.fault(f.id, "predicate", f"'{f.predicate}' is not in the predicate vocabulary")
         else:
             for role, ref, allowed in (("subject", subject, pred.domain), ("object", obj, pred.range)):
                 if ref and self.types[ref] not in allowed:

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from graph import queries
 from graph.coverage import as_dict, stored_coverage
-from graph.errors import Fault, NotFound, SheetInvalid
+from graph.errors import ArticleExists, Fault, NotFound, SheetInvalid
 from graph.ingest import ingest_story
 from graph.paging import LazyList
 from graph.sheet import ArticleMeta
@@ -130,9 +130,13 @@ def _ingest(request: Request, engine, body: ArticleBody, *, if_exists: Literal["
                             f"{meta.get('id')!r} does not match the article id in the URL, {path_id!r}"))
     if faults:
         raise SheetInvalid(faults)
-    with write_session(engine) as session:
-        result = ingest_story(session, meta, body.sheet, text, meta_file="article", sheet_file="sheet",
-                              text_file="article", if_exists=if_exists)
+    try:
+        with write_session(engine) as session:
+            result = ingest_story(session, meta, body.sheet, text, meta_file="article", sheet_file="sheet",
+                                  text_file="article", if_exists=if_exists)
+    except ArticleExists as exc:  # the domain does not know the API: the answer says which request replaces it
+        exc.detail += f"; PUT {V1}/articles/{exc.article_id} replaces it"
+        raise
     if result.status != "unchanged":
         request.app.state.reloader.catch_up(request.app.state)
     return result

@@ -13,11 +13,11 @@ from pydantic.json_schema import SkipJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from graph import sparql, sparql_formats
-from graph.errors import (InvalidParameter, NotAcceptable, ProtocolViolation, QueryInvalid, QueryRefused,
-                          UnsupportedMediaType)
+from graph.errors import InvalidParameter, NotAcceptable, QueryInvalid, QueryRefused
 from graph.index import GraphIndex
 
 from ..deps import TRUNCATED_HEADER, IndexDep
+from ..errors import ProtocolViolation, UnsupportedMediaType
 from ..gates import slot
 from ..negotiation import negotiate
 from ..problems import MEDIA_TYPE as PROBLEM

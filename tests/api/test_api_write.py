@@ -239,7 +239,7 @@ def test_a_malformed_sheet_is_422_with_every_fault_and_writes_nothing(writer):
                    "with Wang Xiaohong), 'reuters-interview' (Reuters interview with Jen Daskal), "
                    "'followup-meeting' (Daskal-Wang follow-up meeting)?"},
         {"file": "sheet", "fact_id": "daskal-in-followup", "field": "predicate",
-         "reason": "'commanded' is not in the vocabulary (GET /v1/predicates)"},
+         "reason": "'commanded' is not in the predicate vocabulary"},
         {"file": "sheet", "fact_id": "wang-in-followup", "field": "evidence[0].quote",
          "reason": "quote not found in the article: 'Minister Wang met nobody'"},
     ]

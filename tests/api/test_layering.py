@@ -45,3 +45,41 @@ def test_the_check_sees_every_spelling_of_a_router_import(tmp_path: Path) -> Non
 @pytest.mark.parametrize("name", sorted(NAMES))
 def test_no_router_imports_another(name: str) -> None:
     assert _router_imports(ROUTERS / f"{name}.py") == []
+
+
+# --- the domain's messages ---------------------------------------------------------------------------------
+
+GRAPH = ROUTERS.parents[1] / "graph"
+HTTP_WORDS = ("/v1/", "STORYGRAPH_")
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    return {id(node.body[0].value) for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body
+            and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+
+
+def _messages(path: Path) -> list[str]:
+    """The strings a module's errors are made of: inside a ``raise``, a ``fault(...)``/``Fault(...)`` call,
+    and (in graph/errors.py) every string that is not a docstring."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    skip = _docstrings(tree)
+    roots: list[ast.AST] = [tree] if path.name == "errors.py" else [
+        node for node in ast.walk(tree)
+        if isinstance(node, ast.Raise) or (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(
+            node.func, "id", "")) in ("fault", "Fault"))]
+    return [node.value for root in roots for node in ast.walk(root)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip]
+
+
+def test_the_message_check_sees_a_raise_and_a_fault(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text('def f():\n    """GET /v1/x is documented here."""\n    self.fault(1, "p", "see /v1/p")\n'
+                      '    raise ValueError(f"set STORYGRAPH_X to {1}")\n')
+    assert sorted(_messages(module)) == ["p", "see /v1/p", "set STORYGRAPH_X to "]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in GRAPH.glob("*.py")))
+def test_domain_messages_name_no_endpoint_or_environment_variable(name: str) -> None:
+    """graph/ serves the CLI and the workers too: an endpoint or a variable is the HTTP layer's to name."""
+    assert [m for m in _messages(GRAPH / name) if any(w in m for w in HTTP_WORDS)] == []

@@ -74,7 +74,7 @@ def test_duplicate_id(engine, tmp_path, sheet):
 def test_unknown_predicate(engine, tmp_path, sheet):
     sheet["relations"][0]["predicate"] = "commanded"
     assert rejected(engine, tmp_path, sheet) == [
-        "facts.yaml: fact 'lee-led-delegation': predicate: 'commanded' is not in the vocabulary (GET /v1/predicates)"
+        "facts.yaml: fact 'lee-led-delegation': predicate: 'commanded' is not in the predicate vocabulary"
     ]
 
 
