@@ -34,6 +34,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from graph.store import deployment_key
 
 from .errors import Unauthorized, WritesDisabled
+from .runtime import of as runtime_of
 from .settings import Settings
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")
@@ -85,14 +86,13 @@ def load_tokens(settings: Settings, key: bytes) -> list[Token]:
 
 
 def _tokens(request: Request) -> list[Token]:
-    state = request.app.state
-    tokens = getattr(state, "api_tokens", None)
-    if tokens is None:
-        settings = state.settings
+    runtime = runtime_of(request.app)
+    if runtime.tokens is None:
+        settings = runtime.settings
         configured = settings.api_tokens is not None or settings.api_tokens_file is not None
         # the key is read only when there are tokens to label: writes disabled need no database
-        tokens = state.api_tokens = load_tokens(settings, deployment_key(state.engine) if configured else b"")
-    return tokens
+        runtime.tokens = load_tokens(settings, deployment_key(runtime.engine) if configured else b"")
+    return runtime.tokens
 
 
 def match(tokens: list[Token], given: str) -> Token | None:

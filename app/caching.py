@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from graph.errors import StorygraphError
 
 from .deps import V1
+from .runtime import of as runtime_of
 
 # Liveness and readiness describe the process, not the graph: never cached.
 NO_STORE_PATHS = frozenset({"/healthz", "/readyz"})
@@ -98,17 +99,17 @@ class ConditionalGet:
         if scope["path"] in NO_STORE_PATHS:
             await self.app(scope, receive, self._with_headers(send, _NO_STORE))
             return
-        state = scope["app"].state
-        reloader = getattr(state, "reloader", None)
+        runtime = runtime_of(scope["app"])
+        reloader = runtime.reloader
         if reloader is not None and reloader.due():  # the tag must name the graph this request will see
             try:
-                await anyio.to_thread.run_sync(reloader.current, state)
+                await anyio.to_thread.run_sync(reloader.current, runtime)
             except StorygraphError:  # the endpoint's own dependency answers with the problem (no ETag, no 304)
                 pass
         if reloader is not None and reloader.down:  # the database is unreachable: a 503, never a 304
             await self.app(scope, receive, send)
             return
-        index = getattr(state, "index", None)
+        index = runtime.index
         if index is None or not scope["path"].startswith(GRAPH_PREFIX):  # not loaded (a 503), or a page
             await self.app(scope, receive, send)
             return

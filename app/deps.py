@@ -20,6 +20,8 @@ from graph.errors import StoreUnavailable
 from graph.index import GraphIndex
 
 from .errors import EntityMoved
+from .runtime import Runtime
+from .runtime import of as runtime_of
 from .schemas import Page
 
 T = TypeVar("T")
@@ -28,32 +30,36 @@ T = TypeVar("T")
 V1 = "/v1"
 
 
-def current_index(request: Request) -> GraphIndex:
+def get_runtime(request: Request) -> Runtime:
+    return runtime_of(request.app)
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def current_index(runtime: RuntimeDep) -> GraphIndex:
     """The index this process serves now, without holding it: for writers, which must not read under a lock."""
-    state = request.app.state
-    reloader = getattr(state, "reloader", None)
-    ix = reloader.current(state) if reloader is not None else getattr(state, "index", None)
+    ix = runtime.current_index()
     if ix is None:
         raise StoreUnavailable("The graph is not loaded yet")
     return ix
 
 
-def get_index(request: Request) -> Iterator[GraphIndex]:
+def get_index(runtime: RuntimeDep) -> Iterator[GraphIndex]:
     """The index, held for reading while the endpoint runs: a revision applied meanwhile waits for it.
 
     Scoped to the endpoint function (not the response): what the endpoint returns is
     plain data, so sending it to a slow client holds nothing.
     """
-    ix = current_index(request)
+    ix = current_index(runtime)
     with ix.lock.reading():
         yield ix
 
 
-def get_engine(request: Request) -> Engine:
-    engine = getattr(request.app.state, "engine", None)
-    if engine is None:
+def get_engine(runtime: RuntimeDep) -> Engine:
+    if runtime.engine is None:
         raise StoreUnavailable()
-    return engine
+    return runtime.engine
 
 
 IndexDep = Annotated[GraphIndex, Depends(get_index, scope="function")]

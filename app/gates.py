@@ -32,6 +32,8 @@ from fastapi import Depends, Request
 
 from graph.errors import StorygraphError
 
+from .runtime import of as runtime_of
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -147,7 +149,7 @@ def slot(kind: str) -> Any:
         raise ValueError(f"unknown kind of work {kind!r}; one of {', '.join(LIMITS)}")
 
     async def hold(request: Request) -> AsyncIterator[None]:
-        gate: Gate = request.app.state.gates[kind]
+        gate = runtime_of(request.app).gates[kind]
         await gate.acquire()
         try:
             yield

@@ -28,6 +28,7 @@ from .deps import V1
 from .gates import gates
 from .head import Head
 from .reload import GraphReloader
+from .runtime import Runtime
 from .routers import (analytics, articles, claims, entities, events, health, merges, paths, predicates, relations,
                       search, sparql, svg)
 from .routers import graph as whole_graph
@@ -85,15 +86,15 @@ def _seed(engine: Engine, settings: Settings) -> None:
     log.info("Seeded an empty database: %s", ", ".join(f"{r.article_id} ({r.status})" for r in results))
 
 
-def _startup(settings: Settings, app: FastAPI) -> None:
+def _startup(settings: Settings, runtime: Runtime) -> None:
     engine = make_engine(settings.database_url)
-    app.state.engine = engine
+    runtime.engine = engine
     with startup_lock(engine):  # N workers starting at once on an empty database seed it once
         try:
             create_schema(engine)
         except (SchemaBehind, StoreCorrupt) as exc:
             log.critical("storygraph: %s", exc)  # one line; problems.StartupFailure keeps the traceback out
-            app.state.startup_error = str(exc)
+            runtime.startup_error = str(exc)
             raise
         with Session(engine) as session:
             empty = article_count(session) == 0
@@ -102,33 +103,38 @@ def _startup(settings: Settings, app: FastAPI) -> None:
                 _seed(engine, settings)
             else:
                 log.warning("The database is empty and %s holds no story to seed it with", settings.seeds_dir)
-    app.state.reloader = GraphReloader(engine, interval=settings.reload_check_seconds)
-    app.state.index = app.state.reloader.load()
-    log.info("Graph loaded: %d entities, %d relations, revision %s", app.state.index.g.number_of_nodes(),
-             len(app.state.index.orders.relations), app.state.index.revision)
+    runtime.reloader = GraphReloader(engine, interval=settings.reload_check_seconds)
+    ix = runtime.reloader.load()
+    runtime.serve(ix)
+    log.info("Graph loaded: %d entities, %d relations, revision %s", ix.g.number_of_nodes(),
+             len(ix.orders.relations), ix.revision)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     logs.install()  # uvicorn configured logging before importing us: a token in a query string stays out of its log
 
+    runtime = Runtime(settings, gates())
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings, app.state.engine, app.state.index, app.state.reloader = settings, None, None, None
+        runtime.engine, runtime.reloader = None, None
+        runtime.serve(None)
         try:
-            _startup(settings, app)
+            _startup(settings, runtime)
             yield
         finally:
-            if app.state.engine is not None:
-                app.state.engine.dispose()
-            app.state.engine = app.state.index = None
+            if runtime.engine is not None:
+                runtime.engine.dispose()
+            runtime.engine = None
+            runtime.serve(None)
 
     app = FastAPI(title="storygraph", version=VERSION, description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None,  # web.install serves them offline
                   # "/v1/entities/%2F" is "/v1/entities//" once decoded: a 404, not a redirect to the list.
                   redirect_slashes=False,
                   generate_unique_id_function=spec.operation_id)  # getEntity, not get_entity_v1_entities__ref__get
-    app.state.gates = gates()
+    app.state.runtime = runtime  # the one thing stored on app.state (app/runtime.py)
     problems.install(app)
     app.add_middleware(ConditionalGet, max_age=settings.cache_max_age)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # inside CORS: a 413 carries its headers

@@ -25,6 +25,7 @@ from graph.errors import InvalidParameter, StorygraphError, StoreUnavailable
 from graph.store import storage_error
 
 from .errors import MalformedBody
+from .runtime import of as runtime_of
 from .schemas import EntityMovedProblem, Problem
 
 log = logging.getLogger("storygraph.api")
@@ -241,7 +242,7 @@ class StartupFailure:
             return
 
         async def sending(message: Message) -> None:
-            if message["type"] == "lifespan.startup.failed" and getattr(scope["app"].state, "startup_error", None):
+            if message["type"] == "lifespan.startup.failed" and runtime_of(scope["app"]).startup_error:
                 message = {**message, "message": ""}
             await send(message)
 

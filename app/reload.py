@@ -20,6 +20,9 @@ problem (``StoreUnavailable``) rather than a graph that may no longer be the
 stored one, until a check succeeds again. Checks go on at the same interval,
 so the process recovers by itself, without a restart, once the database is
 back.
+
+The reloader owns none of this state: it reads the served index from the
+:class:`~app.runtime.Runtime` and hands it a new one through ``Runtime.serve``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -39,6 +43,9 @@ from graph import changes
 from graph.errors import StoreUnavailable
 from graph.index import GraphIndex, load_index, read_changes
 from graph.store import stored_revision
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
 
 log = logging.getLogger("storygraph.api")
 
@@ -80,38 +87,38 @@ class GraphReloader:
     def down(self) -> bool:
         return self._down is not None
 
-    def current(self, state, *, force: bool = False) -> GraphIndex | None:
-        """``state.index``; if the stored revision moved since it was built, moving it forward starts.
+    def current(self, runtime: Runtime, *, force: bool = False) -> GraphIndex | None:
+        """``runtime.index``; if the stored revision moved since it was built, moving it forward starts.
 
         Raises :class:`StoreUnavailable` while the database cannot be read (checked
         again every ``interval``); ``force`` checks now, whatever the interval.
         """
-        if state.index is None or not (force or self.due()):
-            return self._served(state)
+        if runtime.index is None or not (force or self.due()):
+            return self._served(runtime)
         with self._lock:
             if force or self.due():  # else another thread checked while we waited
-                self._check(state)
-        return self._served(state)
+                self._check(runtime)
+        return self._served(runtime)
 
-    def catch_up(self, state, *, timeout: float = 60.0) -> GraphIndex | None:
+    def catch_up(self, runtime: Runtime, *, timeout: float = 60.0) -> GraphIndex | None:
         """After this process's own write: move forward now and wait, so it reads its writes at once."""
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
-                revision = self._check(state)
+                revision = self._check(runtime)
                 worker = self._worker
             if worker is not None:
                 worker.join(max(0.0, deadline - time.monotonic()))
-            ix = state.index
+            ix = runtime.index
             if revision is None or ix is None or ix.stored_revision >= revision or time.monotonic() >= deadline:
-                return self._served(state)
+                return self._served(runtime)
 
-    def _served(self, state) -> GraphIndex | None:
+    def _served(self, runtime: Runtime) -> GraphIndex | None:
         if self._down is not None:
             raise StoreUnavailable("The database cannot be reached; retry shortly")
-        return state.index
+        return runtime.index
 
-    def _check(self, state) -> int | None:
+    def _check(self, runtime: Runtime) -> int | None:
         """Read the stored revision (None: the database is down); start moving forward if it moved."""
         revision = None
         try:
@@ -119,7 +126,7 @@ class GraphReloader:
                 revision = stored_revision(conn)
         except PoolTimeout as exc:  # every pooled connection is busy: the database is there, the pool is full
             log.warning("No pooled connection for the revision check; serving revision %s: %s",
-                        state.index.stored_revision if state.index else None, _first_line(exc))
+                        runtime.index.stored_revision if runtime.index else None, _first_line(exc))
             self._next_check = time.monotonic() + self.interval
             return None
         except SQLAlchemyError as exc:
@@ -132,17 +139,19 @@ class GraphReloader:
             if self._down is not None:
                 log.warning("The database is back; serving revision %s", revision)
             self._down = None
-            ix = state.index
+            ix = runtime.index
             if ix is not None and revision != ix.stored_revision and not (self._worker and self._worker.is_alive()):
-                self._worker = threading.Thread(target=self._advance, args=(state,), daemon=True,
+                self._worker = threading.Thread(target=self._advance, args=(runtime,), daemon=True,
                                                 name="storygraph-index")
                 self._worker.start()
         self._next_check = time.monotonic() + self.interval
         return revision
 
-    def _advance(self, state) -> None:
-        """Move ``state.index`` to the stored revision (in a thread of its own)."""
-        ix: GraphIndex = state.index
+    def _advance(self, runtime: Runtime) -> None:
+        """Move ``runtime.index`` to the stored revision (in a thread of its own)."""
+        ix = runtime.index
+        if ix is None:  # shut down meanwhile
+            return
         try:
             with self._snapshot() as conn:
                 target = stored_revision(conn)
@@ -155,7 +164,7 @@ class GraphReloader:
                 else:
                     rows, redirects = read_changes(conn, found)
             if rows is None:
-                state.index = new  # readers inside the old index finish there
+                runtime.serve(new)  # readers inside the old index finish there
                 ix.lock.acquire_write()  # ... and once they have, nothing holds it: it can be collected
                 ix.lock.release_write()
                 del ix
@@ -165,7 +174,7 @@ class GraphReloader:
                          "the change log did not cover it" if found is None else f"{len(found)} ids changed")
                 return
             while not ix.lock.acquire_write(timeout=LOCK_TRY):
-                if state.index is not ix:
+                if runtime.index is not ix:
                     return
                 time.sleep(LOCK_TRY)  # a long reader is inside: let the others flow, then try again
             try:
@@ -179,7 +188,7 @@ class GraphReloader:
         except Exception:  # pragma: no cover - a bug: serve the old graph, rebuild at the next check
             log.exception("Could not move the graph forward; rebuilding")
             try:
-                state.index = self.load()
+                runtime.serve(self.load())
                 self.rebuilds += 1
             except SQLAlchemyError as exc:
                 log.warning("Could not rebuild the graph: %s", _first_line(exc))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
@@ -27,7 +27,7 @@ from graph.stream import snapshot
 from graph.tables import ArticleRow
 
 from ..auth import Writer
-from ..deps import V1, EngineDep, IndexDep, PageDep
+from ..deps import V1, EngineDep, IndexDep, PageDep, Runtime, RuntimeDep, current_index
 from ..jsonbody import WriteRoute
 from ..problems import responses
 from ..schemas import Article, ArticleCoverage, ArticleWithText, Out, Page
@@ -117,7 +117,7 @@ class Written(Out):
     revision: str = Field(description="The revision of the graph this process now serves")
 
 
-def _ingest(request: Request, engine, body: ArticleBody, *, if_exists: Literal["replace", "conflict"],
+def _ingest(runtime: Runtime, engine, body: ArticleBody, *, if_exists: Literal["replace", "conflict"],
             path_id: str | None = None) -> WriteResult:
     meta = dict(body.article)
     text = meta.pop("text", None)
@@ -138,17 +138,17 @@ def _ingest(request: Request, engine, body: ArticleBody, *, if_exists: Literal["
         exc.detail += f"; PUT {V1}/articles/{exc.article_id} replaces it"
         raise
     if result.status != "unchanged":
-        request.app.state.reloader.catch_up(request.app.state)
+        runtime.catch_up()
     return result
 
 
-def _answer(request: Request, response: Response, result: WriteResult) -> dict:
+def _answer(runtime: Runtime, response: Response, result: WriteResult) -> dict:
     if result.status == "created":
         response.status_code = 201
         response.headers["Location"] = f"{V1}/articles/{result.article_id}"
     return {"article_id": result.article_id, "status": result.status, "entities": result.entities,
             "relations": result.relations, "evidence": result.evidence,
-            "revision": request.app.state.reloader.current(request.app.state).revision}
+            "revision": current_index(runtime).revision}
 
 
 @_writes("POST", "", response_model=Written, status_code=200, summary="Add an article and its fact sheet",
@@ -156,30 +156,30 @@ def _answer(request: Request, response: Response, result: WriteResult) -> dict:
              responses={201: {"description": "Stored; `Location` is the article's URL", "model": Written,
                               "links": _ARTICLE_LINKS},
                         **WRITE_ERRORS, **responses(409)})
-def post_article(request: Request, response: Response, engine: EngineDep, writer: Writer, body: ArticleBody):
+def post_article(runtime: RuntimeDep, response: Response, engine: EngineDep, writer: Writer, body: ArticleBody):
     """Verify the sheet against the text and store both in one transaction: **201** with `Location`.
 
     The same content again is **200** (`status: unchanged`) and writes nothing; other content under an
     id already stored is **409** (`PUT` replaces). A sheet with faults is **422**: `errors` has one entry
     per fault (`file` is `article` or `sheet`, `fact_id`, `field`, `reason`) and nothing is written."""
-    return _answer(request, response, _ingest(request, engine, body, if_exists="conflict"))
+    return _answer(runtime, response, _ingest(runtime, engine, body, if_exists="conflict"))
 
 
 @_writes("PUT", "/{article_id}", response_model=Written, status_code=200, summary="Add or replace an article",
             operation_id="putArticle",
             responses={201: {"description": "Stored; it did not exist", "model": Written, "links": _ARTICLE_LINKS},
                        **WRITE_ERRORS})
-def put_article(request: Request, response: Response, engine: EngineDep, writer: Writer, article_id: str,
+def put_article(runtime: RuntimeDep, response: Response, engine: EngineDep, writer: Writer, article_id: str,
                 body: ArticleBody):
     """Replace the article's facts atomically (**200**, `status: replaced` or `unchanged`), or store it
     (**201**). `article.id` must be the id in the URL (else 422). Entities and relations that only this
     article supported and that its new sheet drops go with the old facts."""
-    return _answer(request, response, _ingest(request, engine, body, if_exists="replace", path_id=article_id))
+    return _answer(runtime, response, _ingest(runtime, engine, body, if_exists="replace", path_id=article_id))
 
 
 @_writes("DELETE", "/{article_id}", status_code=204, summary="Delete an article", operation_id="deleteArticle",
                responses={**responses(401, 403, 404)})
-def delete_one(request: Request, engine: EngineDep, writer: Writer, article_id: str) -> Response:
+def delete_one(runtime: RuntimeDep, engine: EngineDep, writer: Writer, article_id: str) -> Response:
     """Remove the article, its evidence and aliases, and every entity, relation, claim or event that no
     remaining article supports: **204**; **404** if there is no such article."""
     if "\x00" in article_id:  # no id holds NUL, and PostgreSQL cannot even compare with one
@@ -187,7 +187,7 @@ def delete_one(request: Request, engine: EngineDep, writer: Writer, article_id: 
     with write_session(engine) as session:
         if not delete_article(session, article_id):
             raise NotFound("article", article_id)
-    request.app.state.reloader.catch_up(request.app.state)
+    runtime.catch_up()
     return Response(status_code=204)
 
 

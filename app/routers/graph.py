@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from graph import exports
 from graph.formats import FORMATS
 
-from ..deps import IndexDep
+from ..deps import IndexDep, RuntimeDep
 from ..exports import DEFAULT, AcceptHeader, FormatQuery, choose_format, file_response, media_responses, stream_response
 from ..gates import slot
 from ..problems import responses
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/graph", tags=["graph"], responses=responses(422, 500
 @router.get("", response_model=NodeLinkGraph, summary="The whole graph", operation_id="getGraph",
             responses=media_responses("The graph in the chosen format", skip_json=True),
             dependencies=[slot("exports")])
-def whole_graph(request: Request, ix: IndexDep, format: FormatQuery = None, accept: AcceptHeader = None):
+def whole_graph(runtime: RuntimeDep, ix: IndexDep, format: FormatQuery = None, accept: AcceptHeader = None):
     """`node-link` (the default) loads with `networkx.node_link_graph(data, edges="edges")` or d3-force;
     `cytoscape` with `cy.add(data.elements)`; `graphml` with `networkx.read_graphml` (lists and objects are
     JSON strings; `graph.xml_exports.graphml_graph` decodes them), Gephi, yEd or igraph; `gexf` in Gephi;
@@ -32,7 +32,7 @@ def whole_graph(request: Request, ix: IndexDep, format: FormatQuery = None, acce
     The answer is streamed from the database as it is written (its first bytes at once, at any size);
     `jsonld` and `turtle` then carry the same triples as a neighbourhood's, written one subject at a time."""
     fmt = choose_format(format, accept) or FORMATS[DEFAULT]
-    engine = getattr(request.app.state, "engine", None)
+    engine = runtime.engine
     if engine is None:  # an index without a database (an app built around one in memory)
         return file_response(ix, fmt, ix.g, exports.filename(ix, fmt))
     return stream_response(engine, fmt, exports.filename(ix, fmt))

@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from graph.errors import StoreUnavailable
 from graph.store import ping
 
+from ..deps import Runtime, RuntimeDep
 from ..problems import responses
 from ..schemas import Status
 
@@ -33,31 +34,29 @@ async def healthz():
     return {"status": "ok"}
 
 
-def _ready(state) -> None:
-    engine = getattr(state, "engine", None)
+def _ready(runtime: Runtime) -> None:
+    engine = runtime.engine
     if engine is None:
         raise StoreUnavailable()
-    reloader = getattr(state, "reloader", None)
-    if reloader is not None and getattr(state, "index", None) is not None:
+    if runtime.reloader is not None and runtime.index is not None:
         # the same check the reads make, done now: its outcome (down, or back) holds for them too
-        reloader.current(state, force=True)
+        runtime.reloader.current(runtime, force=True)
     try:
         ping(engine)
     except Exception as exc:  # any driver error means: not ready
         raise StoreUnavailable() from exc
-    if getattr(state, "index", None) is None:
+    if runtime.index is None:
         raise StoreUnavailable("The graph is not loaded yet")
 
 
 @router.get("/readyz", response_model=Status, summary="Readiness", operation_id="getReadiness",
             responses=responses(500, 503))
-async def readyz(request: Request):
+async def readyz(runtime: RuntimeDep):
     """200 when the database answers (within 2 s) and the graph is loaded, else 503."""
-    state = request.app.state
-    check: asyncio.Future | None = getattr(state, "readiness", None)
+    check = runtime.readiness
     if check is None or check.done():
-        check = asyncio.get_running_loop().run_in_executor(_CHECKER, _ready, state)
-        state.readiness = check
+        check = asyncio.get_running_loop().run_in_executor(_CHECKER, _ready, runtime)
+        runtime.readiness = check
     try:
         await asyncio.wait_for(asyncio.shield(check), READY_WAIT)
     except TimeoutError:

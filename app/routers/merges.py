@@ -9,19 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from graph.errors import MergeNotFound
-from graph.index import GraphIndex
 from graph.merge import list_merges, merge_dict, merge_entities, undo_merge
 from graph.store import write_session
 from graph.tables import MergeRow
 
 from ..auth import Writer
 from ..jsonbody import WriteRoute
-from ..deps import REF_DOC, V1, CurrentIndexDep, EngineDep, IndexDep, PageDep, resolve
+from ..deps import REF_DOC, V1, CurrentIndexDep, EngineDep, IndexDep, PageDep, RuntimeDep, resolve
 from ..problems import responses
 from ..schemas import Out, Page
 
@@ -58,10 +57,6 @@ class Merge(Out):
     model_config = ConfigDict(populate_by_name=True)
 
 
-def _reload(request: Request) -> GraphIndex | None:
-    return request.app.state.reloader.catch_up(request.app.state)
-
-
 _MERGE_LINKS = {
     "GetMerge": {"operationId": "getMerge", "parameters": {"merge_id": "$response.body#/id"},
                  "description": "The record of this merge"},
@@ -74,7 +69,7 @@ _MERGE_LINKS = {
              operation_id="mergeEntity",
              responses={201: {"description": "Merged; `Location` is the merge's record", "links": _MERGE_LINKS},
                         **responses(400, 401, 403, 404, 409, 413)})
-def merge(request: Request, response: Response, engine: EngineDep, ix: CurrentIndexDep, writer: Writer,
+def merge(runtime: RuntimeDep, response: Response, engine: EngineDep, ix: CurrentIndexDep, writer: Writer,
           ref: Annotated[str, Path(description="The duplicate: " + REF_DOC)], body: MergeBody):
     """Merge the entity `{ref}` into `into`: its relations (both directions, and the `place`/`source`
     qualifiers naming it), aliases and evidence move to `into`, its name becomes an alias of `into`, and
@@ -88,7 +83,7 @@ def merge(request: Request, response: Response, engine: EngineDep, ix: CurrentIn
     with write_session(engine) as session:
         row = merge_entities(session, source, target, writer)
         out = merge_dict(row)
-    _reload(request)
+    runtime.catch_up()
     response.headers["Location"] = f"{V1}/merges/{out['id']}"
     return out
 
@@ -111,11 +106,11 @@ def one_merge(engine: EngineDep, merge_id: MergeId):
 
 @router.post("/merges/{merge_id}/undo", response_model=Merge, summary="Undo a merge", operation_id="undoMerge",
              responses={**responses(401, 403, 404, 409)})
-def undo(request: Request, engine: EngineDep, writer: Writer, merge_id: MergeId):
+def undo(runtime: RuntimeDep, engine: EngineDep, writer: Writer, merge_id: MergeId):
     """Restore exactly what the merge changed: the entity, its aliases, evidence and relations.
     **404** for an unknown merge; **409** if it was undone already, or the graph changed so that it
     cannot be (its id is an entity again, or its target was merged on: undo that merge first)."""
     with write_session(engine) as session:
         out = merge_dict(undo_merge(session, merge_id, writer))
-    _reload(request)
+    runtime.catch_up()
     return out

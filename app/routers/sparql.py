@@ -16,7 +16,7 @@ from graph import sparql, sparql_formats
 from graph.errors import InvalidParameter, NotAcceptable, QueryInvalid, QueryRefused
 from graph.index import GraphIndex
 
-from ..deps import TRUNCATED_HEADER, IndexDep
+from ..deps import TRUNCATED_HEADER, IndexDep, get_runtime
 from ..errors import ProtocolViolation, UnsupportedMediaType
 from ..gates import slot
 from ..negotiation import negotiate
@@ -211,9 +211,8 @@ def _answer(ix: GraphIndex, request: Request, query: str) -> Response:
     if negotiate(accept, offers) is None:  # nothing could be served: say so before running anything
         raise NotAcceptable(f"Accept '{accept}' names no media type this endpoint serves",
                             list(dict.fromkeys(mt for mt, _ in [*RESULT_TYPES.values(), *GRAPH_TYPES.values()])))
-    settings = getattr(request.app.state, "settings", None)
-    result = sparql.run_query(ix, query, timeout=getattr(settings, "sparql_timeout_seconds", sparql.DEFAULT_TIMEOUT),
-                              max_rows=getattr(settings, "sparql_max_rows", sparql.DEFAULT_MAX_ROWS))
+    settings = get_runtime(request).settings
+    result = sparql.run_query(ix, query, timeout=settings.sparql_timeout_seconds, max_rows=settings.sparql_max_rows)
     table = dict(GRAPH_TYPES if result.form == "graph" else RESULT_TYPES)
     chosen = negotiate(accept, list(table))
     if chosen is None:

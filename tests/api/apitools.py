@@ -78,7 +78,7 @@ def snapshot(client: TestClient) -> dict:
     """Every row of every table, to compare before and after a write attempt."""
     from sqlalchemy import text
 
-    with client.app.state.engine.connect() as c:
+    with client.app.state.runtime.engine.connect() as c:
         return {t: sorted(map(tuple, c.execute(text(f"SELECT * FROM {t}")).all()), key=repr) for t in TABLES}
 
 

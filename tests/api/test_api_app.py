@@ -29,15 +29,16 @@ def test_health_and_readiness(client):
 
 
 def test_not_ready_without_graph(client):
-    state = client.app.state
-    index, state.index = state.index, None
+    runtime = client.app.state.runtime
+    index = runtime.index
+    runtime.serve(None)
     try:
         body = problem(client.get("/readyz"), 503, title="Store unavailable")
         assert body["detail"] == "The graph is not loaded yet"
         problem(client.get("/v1/entities"), 503, title="Store unavailable")
         assert client.get("/healthz").status_code == 200
     finally:
-        state.index = index
+        runtime.serve(index)
 
 
 def test_routing_errors_are_problems(client):

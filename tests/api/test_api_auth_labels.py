@@ -66,7 +66,7 @@ def test_the_key_is_never_served(database_url):
     from sqlalchemy import text
 
     with start(database_url("hidden"), REPO_SEEDS, api_tokens=WEAK) as c:
-        with c.app.state.engine.connect() as conn:
+        with c.app.state.runtime.engine.connect() as conn:
             key = conn.execute(text("SELECT key FROM deployment_key")).scalar_one()
         assert len(key) == 64
         _merge_label(c)

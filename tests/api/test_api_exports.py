@@ -51,7 +51,7 @@ def media(r) -> str:
 
 @pytest.fixture(scope="module")
 def ix(client):
-    return client.app.state.index
+    return client.app.state.runtime.index
 
 
 @pytest.mark.parametrize("name", AVAILABLE)

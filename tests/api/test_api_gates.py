@@ -125,7 +125,7 @@ def test_every_expensive_kind_has_a_bound():
 def test_a_full_kind_answers_503_and_the_rest_still_answers(kind, path, database_url):
     with start(database_url("gates"), REPO_SEEDS) as c:
         assert c.get(path).status_code == 200
-        c.app.state.gates[kind] = Gate(kind, Limit(slots=0, queue=0, wait=1, retry_after=7, what="tests"))
+        c.app.state.runtime.gates[kind] = Gate(kind, Limit(slots=0, queue=0, wait=1, retry_after=7, what="tests"))
         r = c.get(path)
         body = problem(r, 503, type="https://storygraph.dev/problems/busy")
         assert r.headers["retry-after"] == "7" and body["work"] == kind
@@ -136,7 +136,7 @@ def test_a_full_kind_answers_503_and_the_rest_still_answers(kind, path, database
 def test_a_slot_is_held_until_a_streamed_export_is_read_to_the_end(database_url):
     """Driven at the ASGI level: the client reads the first chunk, and the slot is still taken."""
     with start(database_url("gates-stream"), REPO_SEEDS) as c:
-        app, gate = c.app, c.app.state.gates["exports"]
+        app, gate = c.app, c.app.state.runtime.gates["exports"]
         seen: dict[str, object] = {}
 
         async def drive() -> bytes:

@@ -29,7 +29,7 @@ def whole(model, data) -> dict:
 
 
 def test_paths_are_the_model_s_answer(api):
-    ix = api.app.state.index
+    ix = api.app.state.runtime.index
     data = {"paths": queries.paths(ix, "jen-daskal", "china", max_length=4, limit=10)}
     assert data["paths"], "the seed connects Daskal and China"
     assert json.loads(piecewise_json(Paths, data, "paths")) == whole(Paths, data)
@@ -39,7 +39,7 @@ def test_paths_are_the_model_s_answer(api):
 
 
 def test_a_neighbourhood_is_the_model_s_answer(api):
-    ix = api.app.state.index
+    ix = api.app.state.runtime.index
     nodes, edges = queries.neighborhood(ix, "china", depth=2)
     data = {"nodes": nodes, "edges": edges}
     expected = whole(Neighborhood, data)
@@ -50,7 +50,7 @@ def test_a_neighbourhood_is_the_model_s_answer(api):
 
 
 def test_fields_outside_the_model_are_left_out(api):
-    ix = api.app.state.index
+    ix = api.app.state.runtime.index
     data = {"paths": queries.paths(ix, "jen-daskal", "china", max_length=2, limit=1), "secret": "x"}
     data["paths"][0]["internal"] = "not for clients"
     out = json.loads(piecewise_json(Paths, data, "paths"))

@@ -18,7 +18,7 @@ def test_another_process_write_is_served_after_the_check_interval(tmp_path, data
         sheet = {**SHEET, "entities": [e for e in SHEET["entities"] if e["id"] != "critics"],
                  "relations": [r for r in SHEET["relations"] if r["id"] != "critics-deny-useful"]}
         # another writer on the same database (here: this process's ingestion code, not the reader app)
-        ingest_path(reader.app.state.engine, write_story(tmp_path / "v2" / "small-talks", sheet))
+        ingest_path(reader.app.state.runtime.engine, write_story(tmp_path / "v2" / "small-talks", sheet))
         # Served after a check interval (bench/ measures how soon); the bound here only ends a broken run.
         deadline = time.monotonic() + 30.0
         while reader.get("/v1/entities/critics").status_code == 200:

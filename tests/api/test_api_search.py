@@ -129,7 +129,7 @@ def test_replacing_the_article_updates_the_search(tmp_path, database_url):
         assert [h["id"] for h in hits(c, "critics")] == ["critics", "critics-deny-useful"]
         sheet = {**SHEET, "entities": [e for e in SHEET["entities"] if e["id"] != "critics"],
                  "relations": [r for r in SHEET["relations"] if r["id"] != "critics-deny-useful"]}
-        ingest_path(c.app.state.engine, write_story(tmp_path / "v2" / "small-talks", sheet))
+        ingest_path(c.app.state.runtime.engine, write_story(tmp_path / "v2" / "small-talks", sheet))
         assert c.get("/v1/search", params={"q": "critics"}).json() == {"items": [], "total": 0, "limit": 50,
                                                                          "offset": 0}
         assert [h["id"] for h in hits(c, "delegation", kind="entity")] == ["delegation", "paris"]  # "delegation to Paris"

@@ -46,7 +46,7 @@ def writer(database_url) -> Iterator[TestClient]:
 @contextmanager
 def each_connection(client: TestClient, setup) -> Iterator[None]:
     """Every connection the app opens from now on runs ``setup(dbapi_connection)``; undone on exit."""
-    engine = client.app.state.engine
+    engine = client.app.state.runtime.engine
     event.listen(engine, "connect", setup)
     engine.dispose()
     try:
@@ -58,7 +58,7 @@ def each_connection(client: TestClient, setup) -> Iterator[None]:
 
 @contextmanager
 def read_only(client: TestClient) -> Iterator[None]:
-    engine = client.app.state.engine
+    engine = client.app.state.runtime.engine
     if engine.dialect.name == "sqlite":
         def reopen(_dialect, _record, cargs, cparams):  # after the app's own: the file, opened read-only
             cargs[0] = cargs[0].replace("mode=rwc", "mode=ro").replace("mode=rw", "mode=ro")
@@ -82,7 +82,7 @@ def read_only(client: TestClient) -> Iterator[None]:
 
 @contextmanager
 def full(client: TestClient) -> Iterator[None]:
-    engine = client.app.state.engine
+    engine = client.app.state.runtime.engine
     if engine.dialect.name == "sqlite":
         def setup(conn, _record):
             cur = conn.cursor()

@@ -43,12 +43,12 @@ def writer(database_url) -> Iterator[TestClient]:
 
 
 def snapshot(client: TestClient) -> dict:
-    with client.app.state.engine.connect() as c:
+    with client.app.state.runtime.engine.connect() as c:
         return {t: sorted(map(tuple, c.execute(text(f"SELECT * FROM {t}")).all()), key=repr) for t in TABLES}
 
 
 def revision(client: TestClient) -> int:
-    with client.app.state.engine.connect() as c:
+    with client.app.state.runtime.engine.connect() as c:
         return c.execute(text("SELECT revision FROM graph_state")).scalar_one()
 
 

@@ -83,3 +83,32 @@ def test_the_message_check_sees_a_raise_and_a_fault(tmp_path: Path) -> None:
 def test_domain_messages_name_no_endpoint_or_environment_variable(name: str) -> None:
     """graph/ serves the CLI and the workers too: an endpoint or a variable is the HTTP layer's to name."""
     assert [m for m in _messages(GRAPH / name) if any(w in m for w in HTTP_WORDS)] == []
+
+
+# --- one typed runtime -------------------------------------------------------------------------------------
+
+APP = ROUTERS.parent
+
+
+def _is_app(node: ast.expr) -> bool:
+    """``app``, ``x.app`` or ``scope["app"]``: an application, not a request."""
+    return ((isinstance(node, ast.Name) and node.id in ("app", "APP")) or (isinstance(node, ast.Attribute)
+            and node.attr == "app") or (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
+                                        and node.slice.value == "app"))
+
+
+def _state_reads(path: Path) -> list[str]:
+    """Every use of an application's ``state`` but ``app.state.runtime`` (``request.state``, one
+    request's own, is not the application's)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    allowed = {id(node.value) for node in ast.walk(tree)
+               if isinstance(node, ast.Attribute) and node.attr == "runtime"}
+    return [f"{path.name}:{node.lineno}: {ast.unparse(node)}" for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr == "state" and _is_app(node.value)
+            and id(node) not in allowed]
+
+
+@pytest.mark.parametrize("path", sorted(p for p in APP.rglob("*.py") if p.name != "cli.py"), ids=lambda p: p.name)
+def test_app_state_holds_only_the_runtime(path: Path) -> None:
+    """What the process runs on is one typed app.runtime.Runtime, read through app/deps.py or runtime.of."""
+    assert _state_reads(path) == []

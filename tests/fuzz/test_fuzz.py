@@ -74,6 +74,7 @@ def test_call_sequences_keep_the_contract():
         def teardown(self):
             with closing(sqlite3.connect(path)) as db:
                 start.backup(db)
-            APP.state.index = APP.state.reloader.load()  # the stored revision went back: rebuild, not catch up
+            runtime = APP.state.runtime
+            runtime.serve(runtime.reloader.load())  # the stored revision went back: rebuild, not catch up
 
     Writer.run(settings=STATEFUL)
