@@ -11,7 +11,6 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-
 from .errors import BodyTooLarge
 from .problems import problem
 

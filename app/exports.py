@@ -109,7 +109,8 @@ def media_responses(description: str, *, skip_json: bool = False) -> dict[int | 
     content = {f.media_type: {"schema": _schema(f)} for f in FORMATS.values()
                if not (skip_json and f.media_type == "application/json")}
     not_acceptable = responses(406)[406] | {
-        "description": "No export format matches the `Accept` header; `available` lists the media types, `formats` their names"}
+        "description": "No export format matches the `Accept` header; `available` lists the media types, "
+                       "`formats` their names"}
     return {200: {"description": description, "content": content}, 406: not_acceptable}
 
 

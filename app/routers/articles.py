@@ -152,10 +152,10 @@ def _answer(runtime: Runtime, response: Response, result: WriteResult) -> dict:
 
 
 @_writes("POST", "", response_model=Written, status_code=200, summary="Add an article and its fact sheet",
-             operation_id="createArticle",
-             responses={201: {"description": "Stored; `Location` is the article's URL", "model": Written,
-                              "links": _ARTICLE_LINKS},
-                        **WRITE_ERRORS, **responses(409)})
+         operation_id="createArticle",
+         responses={201: {"description": "Stored; `Location` is the article's URL", "model": Written,
+                          "links": _ARTICLE_LINKS},
+                    **WRITE_ERRORS, **responses(409)})
 def post_article(runtime: RuntimeDep, response: Response, engine: EngineDep, writer: Writer, body: ArticleBody):
     """Verify the sheet against the text and store both in one transaction: **201** with `Location`.
 
@@ -166,9 +166,9 @@ def post_article(runtime: RuntimeDep, response: Response, engine: EngineDep, wri
 
 
 @_writes("PUT", "/{article_id}", response_model=Written, status_code=200, summary="Add or replace an article",
-            operation_id="putArticle",
-            responses={201: {"description": "Stored; it did not exist", "model": Written, "links": _ARTICLE_LINKS},
-                       **WRITE_ERRORS})
+         operation_id="putArticle",
+         responses={201: {"description": "Stored; it did not exist", "model": Written, "links": _ARTICLE_LINKS},
+                    **WRITE_ERRORS})
 def put_article(runtime: RuntimeDep, response: Response, engine: EngineDep, writer: Writer, article_id: str,
                 body: ArticleBody):
     """Replace the article's facts atomically (**200**, `status: replaced` or `unchanged`), or store it
@@ -178,7 +178,7 @@ def put_article(runtime: RuntimeDep, response: Response, engine: EngineDep, writ
 
 
 @_writes("DELETE", "/{article_id}", status_code=204, summary="Delete an article", operation_id="deleteArticle",
-               responses={**responses(401, 403, 404)})
+         responses={**responses(401, 403, 404)})
 def delete_one(runtime: RuntimeDep, engine: EngineDep, writer: Writer, article_id: str) -> Response:
     """Remove the article, its evidence and aliases, and every entity, relation, claim or event that no
     remaining article supports: **204**; **404** if there is no such article."""
@@ -191,9 +191,9 @@ def delete_one(runtime: RuntimeDep, engine: EngineDep, writer: Writer, article_i
     return Response(status_code=204)
 
 
-@_writes("GET", "/{article_id}/sheet", response_model=ArticleBody, summary="An article and its fact sheet, as POST takes them",
-            operation_id="getArticleSheet",
-            responses=responses(404))
+@_writes("GET", "/{article_id}/sheet", response_model=ArticleBody,
+      summary="An article and its fact sheet, as POST takes them", operation_id="getArticleSheet",
+      responses=responses(404))
 def get_sheet(engine: EngineDep, article_id: str):
     """Exactly the body `POST /v1/articles` accepts: posting it back changes nothing; posting it under a
     new `article.id` adds that article's evidence to the same entities and relations."""

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Path, Query
 from graph import queries
 from graph.errors import NotFound
 
-from ..deps import (REF_DOC, FromParam, IndexDep, PageDep, ToParam, UndatedParam, resolve, resolve_optional,
-                    time_window)
+from ..deps import REF_DOC, FromParam, IndexDep, PageDep, ToParam, UndatedParam, resolve, resolve_optional, time_window
 from ..problems import responses
 from ..schemas import Claim, ClaimStatus, Page
 

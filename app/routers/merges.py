@@ -19,8 +19,8 @@ from graph.store import write_session
 from graph.tables import MergeRow
 
 from ..auth import Writer
+from ..deps import REF_DOC, V1, CurrentIndexDep, EngineDep, PageDep, RuntimeDep, resolve
 from ..jsonbody import WriteRoute
-from ..deps import REF_DOC, V1, CurrentIndexDep, EngineDep, IndexDep, PageDep, RuntimeDep, resolve
 from ..problems import responses
 from ..schemas import Out, Page
 
