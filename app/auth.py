@@ -31,6 +31,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from graph.errors import StoreUnavailable
 from graph.store import deployment_key
 
 from .errors import Unauthorized, WritesDisabled
@@ -91,7 +92,10 @@ def _tokens(request: Request) -> list[Token]:
         settings = runtime.settings
         configured = settings.api_tokens is not None or settings.api_tokens_file is not None
         # the key is read only when there are tokens to label: writes disabled need no database
-        runtime.tokens = load_tokens(settings, deployment_key(runtime.engine) if configured else b"")
+        engine = runtime.engine
+        if configured and engine is None:  # shut down (or not yet started): nothing to label tokens with
+            raise StoreUnavailable()
+        runtime.tokens = load_tokens(settings, deployment_key(engine) if engine is not None and configured else b"")
     return runtime.tokens
 
 

@@ -12,6 +12,7 @@ answers (functions of the graph) pay for an ETag.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 
 import anyio
@@ -102,10 +103,8 @@ class ConditionalGet:
         runtime = runtime_of(scope["app"])
         reloader = runtime.reloader
         if reloader is not None and reloader.due():  # the tag must name the graph this request will see
-            try:
+            with contextlib.suppress(StorygraphError):  # the endpoint's dependency answers it (no ETag, no 304)
                 await anyio.to_thread.run_sync(reloader.current, runtime)
-            except StorygraphError:  # the endpoint's own dependency answers with the problem (no ETag, no 304)
-                pass
         if reloader is not None and reloader.down:  # the database is unreachable: a 503, never a 304
             await self.app(scope, receive, send)
             return

@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -19,8 +19,9 @@ from graph.ingest import check_path, ingest_path
 cli = typer.Typer(help="A knowledge graph of a news story, every fact cited to the article's words.",
                   no_args_is_help=True, add_completion=False)
 
-PathArg = Annotated[Path, typer.Argument(help="A story directory (article.txt, meta.yaml, facts.yaml) or a folder of them.")]
-DbOpt = Annotated[Optional[str], typer.Option("--database-url", help="SQLAlchemy URL; default from settings.")]
+PathArg = Annotated[Path, typer.Argument(
+    help="A story directory (article.txt, meta.yaml, facts.yaml) or a folder of them.")]
+DbOpt = Annotated[str | None, typer.Option("--database-url", help="SQLAlchemy URL; default from settings.")]
 
 
 def _settings(database_url: str | None = None):
@@ -59,7 +60,7 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     reload: bool = False,
-    workers: Annotated[Optional[int], typer.Option(
+    workers: Annotated[int | None, typer.Option(
         min=1, help="Worker processes; default STORYGRAPH_WORKERS (1). More than one wants PostgreSQL.")] = None,
 ) -> None:
     """Run the API with uvicorn (seeds an empty database on first start)."""
@@ -172,7 +173,7 @@ class _ingest_progress:
 
     def __init__(self, terminal: bool) -> None:
         self.terminal = terminal
-        self.bar = None
+        self.bar: Any = None  # a rich Progress once entered on a terminal
         self.tasks: dict[str, int] = {}
 
     def __enter__(self):
@@ -242,22 +243,24 @@ def coverage(
 
 @cli.command()
 def export(
-    format: Annotated[str, typer.Option("--format", "-f", help="One of: " + ", ".join(EXPORT_FORMATS) + ".")] = "node-link",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write; default stdout.")] = None,
-    entity: Annotated[Optional[str], typer.Option("--entity", "-e", help="Only this entity's neighbourhood (id, name or alias).")] = None,
-    depth: Annotated[int, typer.Option("--depth", "-d", min=1, max=3, help="Hops around --entity, either direction.")] = 1,
+    format: Annotated[str, typer.Option(
+        "--format", "-f", help="One of: " + ", ".join(EXPORT_FORMATS) + ".")] = "node-link",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write; default stdout.")] = None,
+    entity: Annotated[str | None, typer.Option(
+        "--entity", "-e", help="Only this entity's neighbourhood (id, name or alias).")] = None,
+    depth: Annotated[int, typer.Option(
+        "--depth", "-d", min=1, max=3, help="Hops around --entity, either direction.")] = 1,
     database_url: DbOpt = None,
 ) -> None:
     """Write the stored graph (or an entity's neighbourhood) in an export format.
 
     Text formats go to stdout without -o; csv (a zip) needs -o unless stdout is a pipe.
     """
+    from sqlalchemy import func, select
     from sqlmodel import Session
 
     from graph import exports
     from graph.errors import StorygraphError
-    from sqlalchemy import func, select
-
     from graph.index import load_index
     from graph.stream import export_stream
     from graph.tables import EntityRow, RelationRow
@@ -274,7 +277,8 @@ def export(
     with _engine(database_url) as engine:
         if entity is None:  # the whole graph streams from one snapshot: no index, bounded memory
             with engine.connect() as conn:
-                counts = [conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (EntityRow, RelationRow)]
+                counts = [conn.execute(select(func.count()).select_from(t)).scalar_one()
+                          for t in (EntityRow, RelationRow)]
             _write_chunks(export_stream(engine, fmt), output, text)
         else:
             with Session(engine) as session:
@@ -283,14 +287,14 @@ def export(
                 g = exports.neighborhood_graph(ix, ix.names.resolve(entity, parameter="--entity"), depth=depth)
             except StorygraphError as exc:
                 typer.echo(exc.detail, err=True)
-                raise typer.Exit(1)
+                raise typer.Exit(1) from None
             counts = [g.number_of_nodes(), g.number_of_edges()]
             _write_chunks(iter([fmt.render(ix, g)]), output, text)
     if output:
         typer.echo(f"wrote {output} ({fmt.name}, {counts[0]} entities, {counts[1]} relations)", err=True)
 
 
-def _write_chunks(chunks, output: Optional[Path], text: bool) -> None:
+def _write_chunks(chunks, output: Path | None, text: bool) -> None:
     """Chunks to ``output``, or to stdout with a final newline for text formats."""
     last = b""
     with (open(output, "wb") if output else nullcontext(sys.stdout.buffer)) as out:

@@ -127,7 +127,7 @@ def merge_vary(headers: list[tuple[bytes, bytes]], *extra: bytes) -> list[tuple[
         fields.setdefault(field.lower(), field)
     if not fields:
         return rest
-    return rest + [(b"vary", b"*" if b"*" in fields else b", ".join(fields.values()))]
+    return [*rest, (b"vary", b"*" if b"*" in fields else b", ".join(fields.values()))]
 
 
 def weaken(etag: bytes) -> bytes:

@@ -24,7 +24,7 @@ DEFAULT = "node-link"
 FormatName = Literal[tuple(FORMATS)]  # type: ignore[valid-type]
 
 _FORMAT_DOC = "; ".join(f"`{f.name}` ({f.media_type}): {f.description}" for f in FORMATS.values())
-FormatQuery = Annotated[FormatName | None, Query(
+FormatQuery = Annotated[FormatName | None, Query(  # type: ignore[valid-type]
     description=f"The export format; without it, chosen by the `Accept` header. {_FORMAT_DOC}")]
 # Read from the request, but not declared in OpenAPI: a header parameter named Accept "SHALL be ignored" there
 # (OpenAPI 3.1, Parameter Object), and the 200 and 406 responses already list the media types it chooses between.

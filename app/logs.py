@@ -27,7 +27,7 @@ REDACTED = "REDACTED"
 _WORDS = ("token", "access_token", "id_token", "refresh_token", "bearer", "api_key", "apikey", "key", "password",
           "passwd", "pwd", "pass", "secret", "client_secret", "auth", "authorization", "credential", "credentials",
           "sig", "signature", "session", "sessionid", "jwt")
-_CREDENTIAL = re.compile(r"(?:.*_)?(?:%s)" % "|".join(map(re.escape, _WORDS)))
+_CREDENTIAL = re.compile(r"(?:.*_)?(?:" + "|".join(map(re.escape, _WORDS)) + ")")
 _PART = re.compile(r"[^&;]+")
 
 

@@ -28,10 +28,23 @@ from .deps import V1
 from .gates import gates
 from .head import Head
 from .reload import GraphReloader
-from .runtime import Runtime
-from .routers import (analytics, articles, claims, entities, events, health, merges, paths, predicates, relations,
-                      search, sparql, svg)
+from .routers import (
+    analytics,
+    articles,
+    claims,
+    entities,
+    events,
+    health,
+    merges,
+    paths,
+    predicates,
+    relations,
+    search,
+    sparql,
+    svg,
+)
 from .routers import graph as whole_graph
+from .runtime import Runtime
 from .settings import Settings
 from .urllimit import UrlLimit
 

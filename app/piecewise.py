@@ -19,14 +19,14 @@ b'{"items":[{"id":"china","name":"China","type":"country"}],"total":1,"limit":50
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-from typing import Any, get_args
+from functools import cache
+from typing import Any, cast, get_args
 
 from fastapi import Response
 from pydantic import BaseModel, TypeAdapter
 
 
-@lru_cache(maxsize=None)
+@cache
 def _adapter(annotation: Any) -> TypeAdapter:
     return TypeAdapter(annotation)
 
@@ -45,7 +45,7 @@ def piecewise_json(model: type[BaseModel], data: dict[str, Any], *lists: str) ->
             call_default_factory=True)
         if name in lists:
             (item,) = get_args(field.annotation)
-            encoded = b"[" + b",".join(_dump(item, v) for v in value) + b"]"
+            encoded = b"[" + b",".join(_dump(item, v) for v in cast(list[Any], value)) + b"]"
         else:
             encoded = _dump(field.annotation, value)
         parts.append(json.dumps(key).encode() + b":" + encoded)

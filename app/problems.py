@@ -21,7 +21,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph.errors import InvalidParameter, StorygraphError, StoreUnavailable
+from graph.errors import InvalidParameter, StoreUnavailable, StorygraphError
 from graph.store import storage_error
 
 from .errors import MalformedBody

@@ -177,6 +177,7 @@ class GraphReloader:
                 if runtime.index is not ix:
                     return
                 time.sleep(LOCK_TRY)  # a long reader is inside: let the others flow, then try again
+            assert found is not None  # rows were read from it
             try:
                 replaced = ix.apply(found, rows, redirects)
             finally:

@@ -49,7 +49,8 @@ class Evidence(_Out):
     quote: str = Field(description="The article's exact words")
     start: int = Field(description="Offset of the first code point of the quote in the article text")
     end: int = Field(description="Offset just past the quote (end exclusive)")
-    sentence: int | None = Field(description="Index of the article sentence the quote starts in; null in page furniture")
+    sentence: int | None = Field(
+        description="Index of the article sentence the quote starts in; null in page furniture")
 
 
 class DateOut(_Out):
@@ -75,7 +76,8 @@ class Entity(_Out):
 
 
 class EntityHit(Entity):
-    score: float | None = Field(description="Match of q: 1 exact, 0.9 prefix, 0.8 word prefix, up to 0.7 fuzzy; null without q")
+    score: float | None = Field(
+        description="Match of q: 1 exact, 0.9 prefix, 0.8 word prefix, up to 0.7 fuzzy; null without q")
 
 
 class Qualifiers(_Out):
@@ -193,7 +195,8 @@ class JsonLdDocument(BaseModel):
 
 class Path(_Out):
     nodes: list[EntityRef]
-    relations: list[list[Relation]] = Field(description="relations[i]: every relation between nodes[i] and nodes[i+1], either direction")
+    relations: list[list[Relation]] = Field(
+        description="relations[i]: every relation between nodes[i] and nodes[i+1], either direction")
     length: int
 
 

@@ -27,9 +27,10 @@ from graph.stream import snapshot
 from graph.tables import ArticleRow
 
 from ..auth import Writer
-from ..deps import V1, EngineDep, IndexDep, PageDep, Runtime, RuntimeDep, current_index
+from ..deps import V1, EngineDep, IndexDep, PageDep, RuntimeDep, current_index
 from ..jsonbody import WriteRoute
 from ..problems import responses
+from ..runtime import Runtime
 from ..schemas import Article, ArticleCoverage, ArticleWithText, Out, Page
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,7 +77,7 @@ def get_coverage(engine: EngineDep, article_id: str):
 WRITE_ERRORS = responses(400, 401, 403, 413, 422, 507)
 
 # A complete story that verifies against the seed graph: POSTing it stores it (201), again changes nothing.
-EXAMPLE = {
+EXAMPLE: dict[str, Any] = {
     "article": {"id": "small-talks", "title": "Small talks end well", "publisher": "Wire", "published": "2024-02-01",
                 "authors": ["Ann Lee"],
                 "text": "Small talks end well\nBy Ann Lee\n\nAnn Lee met Deputy Homeland Security Advisor Daskal "

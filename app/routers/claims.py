@@ -8,10 +8,11 @@ from fastapi import APIRouter, Path, Query
 
 from graph import queries
 from graph.errors import NotFound
+from graph.queries import ClaimStatus
 
 from ..deps import REF_DOC, FromParam, IndexDep, PageDep, ToParam, UndatedParam, resolve, resolve_optional, time_window
 from ..problems import responses
-from ..schemas import Claim, ClaimStatus, Page
+from ..schemas import Claim, Page
 
 router = APIRouter(prefix="/claims", tags=["claims"], responses=responses(422, 500, 503))
 
@@ -22,7 +23,8 @@ def list_claims(
     ix: IndexDep,
     page: PageDep,
     about: Annotated[str | None, Query(description="Only claims about this entity. " + REF_DOC)] = None,
-    status: Annotated[ClaimStatus | None, Query(description="Derived: disputed when distinct agents assert and deny it")] = None,
+    status: Annotated[ClaimStatus | None, Query(
+        description="Derived: disputed when distinct agents assert and deny it")] = None,
     start: FromParam = None,
     end: ToParam = None,
     include_undated: UndatedParam = None,

@@ -10,8 +10,18 @@ from graph import pathfind, queries
 from graph.paging import LazyList
 from graph.vocabulary import EntityType
 
-from ..deps import (REF_DOC, TRUNCATED_HEADER, FromParam, IndexDep, PageDep, ToParam, UndatedParam, redirect_merged,
-                    resolve, time_window)
+from ..deps import (
+    REF_DOC,
+    TRUNCATED_HEADER,
+    FromParam,
+    IndexDep,
+    PageDep,
+    ToParam,
+    UndatedParam,
+    redirect_merged,
+    resolve,
+    time_window,
+)
 from ..exports import AcceptHeader, FormatQuery, choose_format, media_responses, neighborhood_export
 from ..gates import slot
 from ..piecewise import answer
@@ -56,7 +66,8 @@ def entity_relations(
     ix: IndexDep,
     page: PageDep,
     ref: RefPath,
-    direction: Annotated[Literal["out", "in", "both"], Query(description="out: it is the subject; in: the object")] = "both",
+    direction: Annotated[Literal["out", "in", "both"], Query(
+        description="out: it is the subject; in: the object")] = "both",
     predicate: Annotated[str | None, Query(description="Only this predicate (see /v1/predicates)")] = None,
     start: FromParam = None,
     end: ToParam = None,

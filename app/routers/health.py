@@ -17,8 +17,9 @@ from fastapi import APIRouter
 from graph.errors import StoreUnavailable
 from graph.store import ping
 
-from ..deps import Runtime, RuntimeDep
+from ..deps import RuntimeDep
 from ..problems import responses
+from ..runtime import Runtime
 from ..schemas import Status
 
 router = APIRouter(tags=["health"])

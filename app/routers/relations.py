@@ -15,8 +15,8 @@ from ..schemas import Page, Relation
 router = APIRouter(prefix="/relations", tags=["relations"], responses=responses(422, 500, 503))
 
 
-@router.get("", response_model=Page[Relation], summary="Relations matching a triple pattern", operation_id="listRelations",
-            responses=responses(404, 409))
+@router.get("", response_model=Page[Relation], summary="Relations matching a triple pattern",
+            operation_id="listRelations", responses=responses(404, 409))
 def match_relations(
     ix: IndexDep,
     page: PageDep,

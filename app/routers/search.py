@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from graph import search as fulltext
 
@@ -43,7 +43,8 @@ class SearchHit(Out):
     matched: Matched = Field(description="The best-matching document of this item")
     evidence: list[Evidence] = Field(description="Every evidence quote of this item that matches q, with its offsets "
                                                  "(empty when only a name, alias, description or claim text matched)")
-    entity: EntityRef | None = Field(None, description="Entities and claims: link with /v1/entities/{id} or /v1/claims/{id}")
+    entity: EntityRef | None = Field(
+        None, description="Entities and claims: link with /v1/entities/{id} or /v1/claims/{id}")
     relation: RelationRefOut | None = Field(None, description="Relations: its triple, to link with /v1/relations")
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Callable, Literal, Union
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -123,9 +124,9 @@ class SparqlLiteral(BaseModel):
 class SparqlTriple(BaseModel):
     """The parts of a quoted triple (RDF 1.2)."""
 
-    subject: "SparqlTerm"
-    predicate: "SparqlTerm"
-    object: "SparqlTerm"
+    subject: SparqlTerm
+    predicate: SparqlTerm
+    object: SparqlTerm
 
 
 class SparqlTripleTerm(BaseModel):
@@ -135,7 +136,7 @@ class SparqlTripleTerm(BaseModel):
     value: SparqlTriple
 
 
-SparqlTerm = Annotated[Union[SparqlIri, SparqlBlankNode, SparqlLiteral, SparqlTripleTerm],
+SparqlTerm = Annotated[SparqlIri | SparqlBlankNode | SparqlLiteral | SparqlTripleTerm,
                        Field(discriminator="type")]
 SparqlTriple.model_rebuild()
 

@@ -8,7 +8,7 @@ reaches it, and ``/v1/graph.svg`` is a path of its own, not ``/v1/graph``.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
@@ -20,7 +20,7 @@ from ..problems import responses
 
 router = APIRouter(tags=["pictures"], responses=responses(422, 500, 503))
 
-_SVG_RESPONSE = {200: {"description": "An SVG document (UTF-8)",
+_SVG_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"description": "An SVG document (UTF-8)",
                        "content": {render.MEDIA_TYPE: {"schema": {"type": "string"}}},
                        "headers": {TRUNCATED_HEADER: {
                            "description": f"`true` when entities or relations were left out (more than "

@@ -36,8 +36,8 @@ def test_check_lists_faults_one_per_line_and_exits_1(tmp_path):
     result = runner.invoke(cli, ["check", str(d)])
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
-    assert lines[0] == (f"{d}/facts.yaml: fact 'lee-led-delegation': predicate: 'commanded' is not in the vocabulary"
-                        " (GET /v1/predicates)")
+    assert lines[0] == (f"{d}/facts.yaml: fact 'lee-led-delegation': predicate: 'commanded' is not in the"
+                        " predicate vocabulary")
     assert lines[1] == (f"{d}/facts.yaml: fact 'delegation-met-envoy': evidence[0].quote:"
                         " quote not found in the article: 'nowhere'")
     assert lines[2] == "rejected: 2 fault(s); nothing was written"
