@@ -1,12 +1,16 @@
-"""A small story of our own, so that rejection tests do not depend on the seed."""
+"""A small story of our own, so that rejection tests do not depend on the seed; and an empty store to write to."""
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy.engine import Engine
+
+from graph.store import create_schema, make_engine
 
 ARTICLE = """Small talks end well
 By Ann Lee
@@ -79,3 +83,12 @@ def sheet() -> dict:
 @pytest.fixture
 def story_dir(tmp_path: Path) -> Path:
     return write_story(tmp_path / "small-talks")
+
+
+@pytest.fixture
+def engine(database_url) -> Iterator[Engine]:
+    """An engine on a new, empty database of the test's backend, with the schema created; disposed after."""
+    eng = make_engine(database_url())
+    create_schema(eng)
+    yield eng
+    eng.dispose()

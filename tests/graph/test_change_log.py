@@ -24,7 +24,7 @@ from graph.files import read_raw
 from graph.ingest import ingest_path, ingest_story
 from graph.merge import merge_entities, undo_merge
 from graph.resolution import StoredLookup, load_catalog, sheet_ids
-from graph.store import create_schema, delete_article, make_engine, stored_revision, write_session
+from graph.store import delete_article, stored_revision, write_session
 from graph.tables import EntityRow, RelationRow
 from graph.testing import SEEDS
 from graph.validate import verify
@@ -32,14 +32,6 @@ from graph.validate import verify
 from .conftest import ARTICLE, META, SHEET, write_story
 
 FOLLOWUP = Path(__file__).resolve().parents[1] / "fixtures" / "fentanyl-followup-2024-02-14"
-
-
-@pytest.fixture
-def engine(database_url):
-    eng = make_engine(database_url())
-    create_schema(eng)
-    yield eng
-    eng.dispose()
 
 
 def write(engine, meta, sheet, article=ARTICLE):

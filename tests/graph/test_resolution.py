@@ -18,7 +18,7 @@ from graph.errors import MergeConflict, MergeInvalid, MergeNotFound, SheetInvali
 from graph.ingest import check_path, ingest_path, ingest_story
 from graph.merge import merge_entities, undo_merge
 from graph.resolution import load_catalog
-from graph.store import create_schema, delete_article, make_engine, write_session
+from graph.store import delete_article, write_session
 from graph.testing import SEEDS
 
 from .conftest import ARTICLE, META, SHEET
@@ -28,14 +28,6 @@ FOLLOWUP = FIXTURES / "fentanyl-followup-2024-02-14"
 SEED_ID = "fentanyl-talks-2024-01-31"
 FOLLOWUP_ID = "fentanyl-followup-2024-02-14"
 TABLES = ("article", "entity", "alias", "relation", "evidence", "merge", "graph_state")
-
-
-@pytest.fixture
-def engine(database_url):
-    eng = make_engine(database_url())
-    create_schema(eng)
-    yield eng
-    eng.dispose()
 
 
 @pytest.fixture

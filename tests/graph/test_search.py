@@ -29,14 +29,6 @@ HOSTILE = ['"', '""', "'", "*", "***", "NEAR", "NEAR(a b)", "a NEAR/2 b", "-chin
            "\"precursor chemicals\"", "precursor + chemicals", "column:text", "rank", "bm25(search_fts)"]
 
 
-@pytest.fixture
-def engine(database_url):
-    eng = make_engine(database_url())
-    create_schema(eng)
-    yield eng
-    eng.dispose()
-
-
 @pytest.fixture(scope="module")
 def seeded(backend):
     """The seed story stored, and its article text."""
