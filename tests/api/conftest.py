@@ -8,15 +8,14 @@ for cases the seed does not exhibit (an ambiguous alias).
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+from apitools import ARTICLE_ID, start
 from fastapi.testclient import TestClient
 
 from app.settings import REPO_SEEDS
-
-from apitools import ARTICLE_ID, start
 
 HERE = Path(__file__).resolve().parent
 

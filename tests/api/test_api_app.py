@@ -1,8 +1,8 @@
 """The application around the endpoints: health, errors, CORS, OpenAPI, seeding, settings."""
 
+from apitools import ARTICLE_ID, PROBLEM, problem, start
 from sqlmodel import Session, select
 
-from apitools import ARTICLE_ID, PROBLEM, problem, start
 from app.settings import REPO_SEEDS, Settings
 from graph import queries
 from graph.tables import ArticleRow
@@ -19,7 +19,8 @@ PATHS = {
 }
 WRITES = {("/v1/articles", "post"), ("/v1/articles/{article_id}", "put"), ("/v1/articles/{article_id}", "delete"),
           ("/v1/entities/{ref}/merge", "post"), ("/v1/merges/{merge_id}/undo", "post")}
-NOT_JSON = {"/v1/graph", "/v1/sparql", "/v1/graph.svg", "/v1/entities/{ref}/neighborhood.svg"}  # their 200s are files or SPARQL results, by format
+# their 200s are files or SPARQL results, by format
+NOT_JSON = {"/v1/graph", "/v1/sparql", "/v1/graph.svg", "/v1/entities/{ref}/neighborhood.svg"}
 
 
 def test_health_and_readiness(client):
@@ -81,8 +82,8 @@ def test_cors(client):
                                                    "Access-Control-Request-Method": "PATCH"})
     assert patch.status_code == 400
     exposed = client.get("/v1/entities", headers={"Origin": "https://app.example"}).headers
-    assert {"etag", "content-disposition", "storygraph-truncated"} <= set(
-        h.strip().lower() for h in exposed["access-control-expose-headers"].split(","))
+    assert {"etag", "content-disposition", "storygraph-truncated"} <= {
+        h.strip().lower() for h in exposed["access-control-expose-headers"].split(",")}
 
 
 def test_cors_restricted_origins(tmp_path):
@@ -103,7 +104,8 @@ def test_openapi_documents_every_path_and_problem(client):
         assert {"401", "403", "500"} <= responses.keys(), (path, method)
         for status, resp in responses.items():
             if status >= "400":
-                assert resp["content"] == {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}, (path, status)
+                problem_ref = {"$ref": "#/components/schemas/Problem"}
+                assert resp["content"] == {PROBLEM: {"schema": problem_ref}}, (path, status)
     for path, ops in doc["paths"].items():
         if "get" not in ops:
             continue
@@ -114,7 +116,8 @@ def test_openapi_documents_every_path_and_problem(client):
         assert path in NOT_JSON or "$ref" in ok or all("$ref" in s for s in ok["oneOf"])
         for status, resp in responses.items():
             if status >= "400":
-                assert resp["content"] == {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}, (path, status)
+                problem_ref = {"$ref": "#/components/schemas/Problem"}
+                assert resp["content"] == {PROBLEM: {"schema": problem_ref}}, (path, status)
         if "{ref}" in path or path in ("/v1/relations", "/v1/paths", "/v1/claims"):
             assert {"404", "409", "422"} <= responses.keys(), path
     assert doc["paths"]["/v1/entities/{ref}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {

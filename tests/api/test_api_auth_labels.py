@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import re
 
-from app.settings import REPO_SEEDS
-
 from apitools import start
+
+from app.settings import REPO_SEEDS
 
 WEAK = "hunter2"
 # A few of the most common passwords; the attacker's dictionary, and the hashes one would try.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import shutil
 
-from app.settings import REPO_SEEDS
-
 from apitools import ARTICLE_ID, start
+
+from app.settings import REPO_SEEDS
 
 
 def test_get_carries_etag_and_cache_control(client):

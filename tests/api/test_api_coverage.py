@@ -18,7 +18,8 @@ def test_the_shape_and_the_figures_agree(client):
     sentences = body["sentences"]
     assert [s["index"] for s in sentences] == list(range(body["sentences_total"])) and len(sentences) == 24
     assert body["sentences_cited"] == sum(1 for s in sentences if s["statements"])
-    assert body["clauses_total"] == sum(s["clauses_total"] for s in sentences) == sum(len(s["clauses"]) for s in sentences)
+    assert body["clauses_total"] == sum(s["clauses_total"] for s in sentences) == sum(
+        len(s["clauses"]) for s in sentences)
     assert body["clauses_covered"] == sum(s["clauses_covered"] for s in sentences)
     for s in sentences:
         assert set(s) == {"index", "start", "end", "statements", "clauses_covered", "clauses_total", "clauses"}

@@ -1,7 +1,6 @@
 """/v1/entities: search, lookup by any name, relations, neighbourhood."""
 
 import pytest
-
 from apitools import AMBIGUOUS, NOT_FOUND, every, invalid, problem
 
 ENTITY_KEYS = {"id", "name", "type", "aliases", "description", "attributes", "date", "modality", "evidence", "degree"}

@@ -8,9 +8,9 @@ import zipfile
 
 import networkx as nx
 import pytest
+from apitools import ARTICLE_ID, PROBLEM, invalid, problem
 from starlette.responses import JSONResponse
 
-from apitools import ARTICLE_ID, PROBLEM, invalid, problem
 from graph.exports import node_link_data, node_link_graph
 from graph.formats import FORMATS
 from graph.xml_exports import graphml_graph

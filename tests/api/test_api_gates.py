@@ -12,12 +12,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from apitools import problem, start
 
 from app.gates import LIMITS, Busy, Gate, Limit
 from app.settings import REPO_SEEDS
 from tests.workers.servers import environment, free_port, launch, uvicorn_command
-
-from apitools import problem, start
 
 TINY = Limit(slots=1, queue=1, wait=0.5, retry_after=3, what="tests")
 

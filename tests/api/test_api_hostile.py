@@ -9,16 +9,16 @@ range a 422. Every test runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import itertools
 import json
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
+from apitools import PROBLEM, clean, problem, snapshot, start
 from fastapi.testclient import TestClient
 
 from app.settings import REPO_SEEDS
-
-from apitools import ARTICLE_ID, PROBLEM, clean, problem, snapshot, start
 
 TOKEN = "hostile-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -62,7 +62,8 @@ def test_oversized_body_is_413_and_writes_nothing(api):
     big = json.dumps({"article": {"id": "big", "text": "x" * (3 * 1024 * 1024)}, "sheet": {}})
     for r in (api.post("/v1/articles", content=big, headers=JSON_AUTH),
               api.put("/v1/articles/big", content=big, headers=JSON_AUTH),
-              api.post("/v1/sparql", content="x" * (3 * 1024 * 1024), headers={"Content-Type": "application/sparql-query"})):
+              api.post("/v1/sparql", content="x" * (3 * 1024 * 1024),
+                       headers={"Content-Type": "application/sparql-query"})):
         body = refused(r, 413, type="https://storygraph.dev/problems/body-too-large")
         assert body["max_body_bytes"] == 2 * 1024 * 1024
     assert snapshot(api) == before
@@ -79,7 +80,8 @@ def test_overlong_url_is_414(api):
 def test_deeply_nested_json_is_400_and_writes_nothing(api):
     before = snapshot(api)
     deep = '{"a":' * 10_000 + "1" + "}" * 10_000
-    for body in ('{"article":' + deep + ', "sheet": {}}', '{"article": {}, "sheet": ' + "[" * 10_000 + "]" * 10_000 + "}"):
+    for body in ('{"article":' + deep + ', "sheet": {}}',
+                 '{"article": {}, "sheet": ' + "[" * 10_000 + "]" * 10_000 + "}"):
         refused(api.post("/v1/articles", content=body, headers=JSON_AUTH), 400,
                 type="https://storygraph.dev/problems/malformed-body")
     refused(api.post("/v1/entities/daskal/merge", content='{"into":' + deep + "}", headers=JSON_AUTH), 400)
@@ -156,9 +158,11 @@ def test_invalid_utf8_and_nul_in_bodies(api):
 @pytest.mark.parametrize("url, parameter", [
     ("/v1/entities?limit=0", "limit"), ("/v1/entities?limit=501", "limit"), ("/v1/entities?limit=-1", "limit"),
     ("/v1/entities?limit=99999999999999999999999", "limit"), ("/v1/relations?offset=-1", "offset"),
-    ("/v1/claims?offset=99999999999999999999999", "offset"), ("/v1/search?q=china&offset=9223372036854775808", "offset"),
+    ("/v1/claims?offset=99999999999999999999999", "offset"),
+    ("/v1/search?q=china&offset=9223372036854775808", "offset"),
     ("/v1/entities/daskal/neighborhood?depth=0", "depth"), ("/v1/entities/daskal/neighborhood?depth=4", "depth"),
-    ("/v1/entities/daskal/neighborhood?depth=-3", "depth"), ("/v1/entities/daskal/neighborhood.svg?depth=1000", "depth"),
+    ("/v1/entities/daskal/neighborhood?depth=-3", "depth"),
+    ("/v1/entities/daskal/neighborhood.svg?depth=1000", "depth"),
     ("/v1/paths?source=daskal&target=china&max_length=9", "max_length"),
     ("/v1/paths?source=daskal&target=china&max_length=-1", "max_length"),
     ("/v1/paths?source=daskal&target=china&limit=101", "limit"), ("/v1/merges/99999999999999999999", "merge_id"),
@@ -186,8 +190,8 @@ def _large_story() -> dict:
     """A 1,500-entity chain plus a dense part: 8 layers of 6, each person meeting every one in the next."""
     chain = [f"C{i:04d}x" for i in range(1500)]
     layers = [[f"L{layer}N{i}x" for i in range(6)] for layer in range(8)]
-    sentences = [f"{a} met {b}." for a, b in zip(chain, chain[1:])]
-    sentences += [f"{a} met {b}." for upper, lower in zip(layers, layers[1:]) for a in upper for b in lower]
+    sentences = [f"{a} met {b}." for a, b in itertools.pairwise(chain)]
+    sentences += [f"{a} met {b}." for upper, lower in itertools.pairwise(layers) for a in upper for b in lower]
     entities = [person(n.lower(), n) for n in chain + [n for layer in layers for n in layer]]
     relations = [{"id": f"{a.lower()}-met-{b.lower()}", "subject": a.lower(), "predicate": "met_with",
                   "object": b.lower(), "evidence": [s.rstrip(".")]}
@@ -247,7 +251,7 @@ SEPARATED = ("../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "%2F", "a/b", "a%2Fb"
 def test_ids_with_path_separators_never_reach_a_file(api):
     before = snapshot(api)
     for ref in SEPARATED:
-        for template in REF_URLS + ("/v1/merges/{}",):
+        for template in (*REF_URLS, "/v1/merges/{}"):
             r = api.get(template.format(ref))
             clean(r)
             assert "root:" not in r.text
@@ -260,7 +264,8 @@ def test_ids_with_path_separators_never_reach_a_file(api):
             assert r.status_code in (404, 405, 422), (r.request.url, r.status_code)
             problem(r, r.status_code)
     # ids in a sheet and in an article are slugs: separators are faults, listed, nothing written
-    body = story("../../etc/passwd", "Ann Lee met Bo Chen.\n", [person("../ann", "Ann Lee"), person("bo/chen", "Bo Chen")],
+    body = story("../../etc/passwd", "Ann Lee met Bo Chen.\n",
+                 [person("../ann", "Ann Lee"), person("bo/chen", "Bo Chen")],
                  [{"id": "a/b", "subject": "../ann", "predicate": "met_with", "object": "bo/chen",
                    "evidence": ["Ann Lee met Bo Chen"]}])
     p = refused(api.post("/v1/articles", json=body, headers=AUTH), 422)
@@ -451,7 +456,8 @@ def test_control_characters_are_a_422_naming_the_field_and_write_nothing(api, ch
             ("id", lambda b: b["sheet"]["relations"][0].update(id=f"ann{char}"), ("sheet", "relations[0]", "id")),
             ("title", lambda b: b["article"].update(title=f"Small{char}talks"), ("article", None, "title")),
             ("author", lambda b: b["article"].update(authors=["Ann Lee", f"{char}"]), ("article", None, "authors[1]")),
-            ("text", lambda b: b["article"].update(text=SMALL.replace("Oslo", f"Os{char}lo")), ("article", None, "text"))):
+            ("text", lambda b: b["article"].update(text=SMALL.replace("Oslo", f"Os{char}lo")),
+             ("article", None, "text"))):
         body = json.loads(json.dumps(small))
         change(body)
         r = _post_escaped(api, body)
@@ -491,7 +497,8 @@ def test_a_write_authenticates_before_it_reads_its_body(api):
                         type="https://storygraph.dev/problems/unauthorized")
             assert p["title"] == "Unauthorized"
         p = refused(api.request(method, url, content="{bad", headers=JSON_AUTH), 400, type=MALFORMED)
-        assert p["detail"] == ("The request body is not JSON in UTF-8: Expecting property name enclosed in double quotes "
+        assert p["detail"] == ("The request body is not JSON in UTF-8: "
+                               "Expecting property name enclosed in double quotes "
                                "at line 1, column 2")
     assert snapshot(api) == before
 
@@ -501,10 +508,11 @@ def test_numbers_json_does_not_have_are_400(api, number):
     before = snapshot(api)
     small = json.dumps(_small())
     for method, url, body in (
-            ("POST", "/v1/articles", '{"article": {"id": %s}, "sheet": {}}' % number),
+            ("POST", "/v1/articles", f'{{"article": {{"id": {number}}}, "sheet": {{}}}}'),
             ("PUT", "/v1/articles/small-talks", small.replace('"occurrence": 1', f'"occurrence": {number}', 1)),
-            ("POST", "/v1/articles", small.replace('"type": "person"', f'"type": "person", "attributes": {{"x": {number}}}', 1)),
-            ("POST", "/v1/entities/daskal/merge", '{"into": %s}' % number)):
+            ("POST", "/v1/articles",
+             small.replace('"type": "person"', f'"type": "person", "attributes": {{"x": {number}}}', 1)),
+            ("POST", "/v1/entities/daskal/merge", f'{{"into": {number}}}')):
         p = refused(api.request(method, url, content=body, headers=JSON_AUTH), 400, type=MALFORMED)
         assert p["detail"].startswith("The request body is not JSON in UTF-8: "), p["detail"]
     assert snapshot(api) == before

@@ -13,12 +13,13 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from typing import Iterator
+from collections.abc import Iterator
 
 import networkx as nx
 import pandas
 import pytest
 import rdflib
+from apitools import clean, start
 from fastapi.testclient import TestClient
 from lxml import etree
 
@@ -27,8 +28,6 @@ from graph.tabular import FORMULA_STARTS, JOIN
 from graph.xml_exports import graphml_graph
 from tests.graph.test_xml_exports import assert_valid, schemas  # noqa: F401 - the XSDs, a fixture
 from tests.hostile_strings import ARTICLE_ID, PAYLOADS, alias, entity_id, expected_names, story
-
-from apitools import clean, start
 
 TOKEN = "hostile-data-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -82,7 +81,7 @@ def test_every_payload_reads_back_exactly_from_the_json_api(api):
     body = story()["article"]
     assert {k: article[k] for k in ("title", "publisher", "authors", "dateline", "text")} == {
         k: body[k] for k in ("title", "publisher", "authors", "dateline", "text")}
-    relations = get(api, f"/v1/relations?predicate=met_with&limit=500").json()["items"]
+    relations = get(api, "/v1/relations?predicate=met_with&limit=500").json()["items"]
     roles = {r["subject"]["id"]: r["qualifiers"]["role"] for r in relations if r["id"].startswith("hostile-")}
     assert roles == {entity_id(k): v for k, v in list(PAYLOADS.items())[:-1]}
     claim = get(api, "/v1/claims/hostile-claim").json()
@@ -196,7 +195,7 @@ def test_node_link_and_cytoscape_round_trip(api):
     names = expected_names()
     for node, name in names.items():
         assert g.nodes[node]["name"] == name
-    for node, key, value in _payload_entities():
+    for node, _key, value in _payload_entities():
         assert (g.nodes[node]["description"], g.nodes[node]["attributes"]) == (value, _attributes(value))
     cy = get(api, "/v1/graph?format=cytoscape").json()
     by_id = {el["data"]["id"]: el["data"] for el in cy["elements"]["nodes"]}
@@ -227,7 +226,7 @@ def test_csv_zip_reads_back_and_no_cell_is_a_formula(api):
             cell = nodes[node]["name"]
             assert _unquoted(cell) == names[node], node
             assert (cell != names[node]) == names[node].startswith(FORMULA_STARTS), node
-        for node, key, value in _payload_entities():
+        for node, _key, value in _payload_entities():
             if node in nodes:
                 row = nodes[node]
                 assert _unquoted(row["description"]) == value

@@ -11,11 +11,12 @@ import gzip
 import http.client
 import re
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx2
 import pytest
+from apitools import ARTICLE_ID, problem, start
 from fastapi.testclient import TestClient
 from starlette.responses import StreamingResponse
 
@@ -23,8 +24,6 @@ from app.compression import MINIMUM_SIZE, Compression
 from app.head import Head
 from app.settings import REPO_SEEDS
 from tests.workers.servers import environment, free_port, launch, uvicorn_command
-
-from apitools import ARTICLE_ID, problem, start
 
 TOKEN = "http-token"
 IDENTITY = {"Accept-Encoding": "identity"}
@@ -192,10 +191,8 @@ def get_routes(client: TestClient) -> list[str]:
 
 def test_every_get_route_answers_head(api):
     for path in get_routes(api):
-        if path.endswith("/sheet"):  # a GET that needs the token
-            headers = {"Authorization": f"Bearer {TOKEN}"}
-        else:
-            headers = {}
+        # a GET that needs the token
+        headers = {"Authorization": f"Bearer {TOKEN}"} if path.endswith("/sheet") else {}
         got = api.get(path, headers=headers | IDENTITY)
         head, sent = raw(api, path, headers | GZIP, method="HEAD")  # HEAD asks for identity whatever it accepts
         assert head.status_code == got.status_code != 405, path
@@ -266,7 +263,7 @@ def test_head_stops_a_streamed_answer_after_its_headers():
 
 def test_vary_names_each_field_once(api):
     origin = {"Origin": "https://example.org"}
-    for path in get_routes(api) + ["/v1/entities/nobody", "/v1/graph?format=nothing"]:
+    for path in [*get_routes(api), "/v1/entities/nobody", "/v1/graph?format=nothing"]:
         for headers in ({}, origin, {"Accept": "text/turtle", **origin}):
             r = api.get(path, headers=headers)
             fields = vary(r.headers)

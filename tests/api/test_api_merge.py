@@ -6,15 +6,14 @@ Every test runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
+from apitools import problem, start
 from fastapi.testclient import TestClient
+from test_api_write import ALICE, FOLLOWUP, TOKENS, body_of, snapshot
 
 from app.settings import REPO_SEEDS
-
-from apitools import problem, start
-from test_api_write import ALICE, FOLLOWUP, TOKENS, body_of, snapshot
 
 DUPLICATE = {"id": "minister-wang", "name": "Minister Wang", "type": "person", "aliases": ["Minister Wang"],
              "evidence": [{"quote": "Minister Wang", "occurrence": 1}]}

@@ -14,18 +14,18 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import jsonschema_rs
 import pytest
-
-from app.main import create_app
-from app.settings import REPO_SEEDS, Settings
-
 from apitools import PROBLEM, problem
 from test_api_merge import dup  # noqa: F401  (fixture: the seed and a duplicate entity to merge)
 from test_api_write import ALICE
+
+from app.main import create_app
+from app.settings import REPO_SEEDS, Settings
 
 # Renaming one breaks every generated client's method name: change this list only on purpose.
 OPERATION_IDS = {
@@ -127,7 +127,8 @@ def _validator(spec: dict[str, Any], schema: dict[str, Any]):
 
 def test_writes_declare_bearer_auth_and_reads_none(spec):
     assert spec["components"]["securitySchemes"] == {"bearer": {
-        "type": "http", "scheme": "bearer", "description": spec["components"]["securitySchemes"]["bearer"]["description"]}}
+        "type": "http", "scheme": "bearer",
+        "description": spec["components"]["securitySchemes"]["bearer"]["description"]}}
     for method, path, op in _operations(spec):
         expected = [{"bearer": []}] if (method, path) in WRITES else []
         assert op["security"] == expected, (method, path)
@@ -263,7 +264,7 @@ def test_problem_members_match_their_schemas(client, spec):
     problem_schema.validate(body)
 
 
-def test_the_308_is_documented_as_answered_and_only_where(dup, spec):
+def test_the_308_is_documented_as_answered_and_only_where(dup, spec):  # noqa: F811 - dup is the fixture imported above
     documented = {path for method, path, op in _operations(spec) if "308" in op["responses"]}
     assert documented == MOVED
     for path in MOVED:
@@ -295,7 +296,7 @@ LINT_DIR = Path(__file__).resolve().parents[1] / "openapi"
 def redocly() -> Path:
     """``tests/openapi/node_modules/.bin/redocly``, installed by ``npm ci`` (the lock's versions) once."""
     npm, node = shutil.which("npm"), shutil.which("node")
-    version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout if node else ""
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout if node else ""
     major, minor = (tuple(int(x) for x in version.lstrip("v").split(".")[:2]) if version else (0, 0))
     if npm is None or (major, minor) < (20, 19) or major == 21 or (major == 22 and minor < 12):
         message = f"redocly lint needs Node.js 20.19+ or 22.12+ and npm (found node {version.strip() or 'none'})"
@@ -317,7 +318,7 @@ def test_redocly_lint_recommended_reports_no_error(redocly, tmp_path):
     document.write_text(json.dumps(app.openapi()))  # the document /openapi.json serves, without starting the app
     env = {**os.environ, "REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true", "NO_COLOR": "1"}
     run = subprocess.run([str(redocly), "lint", "--extends=recommended", "--format=json", str(document)],
-                         cwd=LINT_DIR, env=env, capture_output=True, text=True, timeout=300)
+                         cwd=LINT_DIR, env=env, capture_output=True, text=True, timeout=300, check=False)
     report = json.loads(run.stdout)
     errors = [(p["ruleId"], p["message"], [loc.get("pointer") for loc in p.get("location", [])])
               for p in report["problems"] if p["severity"] == "error"]

@@ -6,8 +6,8 @@ import time
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from apitools import ARTICLE_ID, problem
+
 from graph.render import label_lines
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from apitools import start
 from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
 
@@ -12,8 +13,6 @@ from app.piecewise import piecewise_json
 from app.schemas import Neighborhood, Paths
 from app.settings import REPO_SEEDS
 from graph import queries
-
-from apitools import start
 
 
 @pytest.fixture(scope="module")

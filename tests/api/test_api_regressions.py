@@ -7,15 +7,14 @@ request that the schema's own example could not pass. Every test runs on SQLite 
 from __future__ import annotations
 
 import copy
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
+from apitools import ARTICLE_ID, INVALID, problem, snapshot, start
 from fastapi.testclient import TestClient
 
 from app.routers.articles import EXAMPLE
 from app.settings import REPO_SEEDS
-
-from apitools import ARTICLE_ID, INVALID, problem, snapshot, start
 
 AUTH = {"Authorization": "Bearer fuzz"}
 
@@ -86,7 +85,7 @@ def test_neighborhood_node_link_broke_its_documented_schema(client):
 
 def test_accept_header_was_declared_as_a_free_text_parameter(client):
     # OpenAPI ignores a header parameter named Accept; declared, it invited any text and then refused it.
-    for path, method, op in _operations(client):
+    for path, _method, op in _operations(client):
         assert not [p for p in op.get("parameters", []) if p["in"] == "header" and p["name"].lower() == "accept"], path
     r = client.get("/v1/graph", headers={"Accept": "null"})
     assert problem(r, 406)["available"]
@@ -110,7 +109,7 @@ def test_empty_sparql_query_was_a_400_for_a_schema_valid_request(client):
 
 
 def test_merged_entity_308_was_undocumented(client):
-    for path, method, op in _operations(client):
+    for path, _method, op in _operations(client):
         if path.startswith("/v1/entities/{ref}") and not path.endswith((".svg", "/merge")):
             assert "308" in op["responses"], path
 

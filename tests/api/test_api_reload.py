@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
+from apitools import start
+
 from graph.ingest import ingest_path
 from tests.graph.conftest import SHEET, write_story
-
-from apitools import start
 
 
 def test_another_process_write_is_served_after_the_check_interval(tmp_path, database_url):

@@ -1,8 +1,8 @@
 """/v1/articles, /v1/predicates, /v1/graph: the article, the vocabulary, the whole graph."""
 
 import networkx as nx
-
 from apitools import ARTICLE_ID, every, invalid, problem
+
 from graph.exports import cytoscape_graph, node_link_graph
 from graph.vocabulary import PREDICATES
 

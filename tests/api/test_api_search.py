@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from apitools import ARTICLE_ID, INVALID, every, invalid, problem, start
+
 from graph.ingest import ingest_path
 from tests.graph.conftest import SHEET, write_story
 
@@ -41,10 +41,12 @@ def test_precursor_chemicals(client, article_text):
     everything = hits(client, "precursor chemicals")
     assert len(everything) == body["total"] and everything[:3] == body["items"]
     claim = next(h for h in everything if h["id"] == "china-primary-source-of-precursors")
-    assert claim["kind"] == "claim" and claim["name"] is None and claim["text"].startswith("China is the primary source")
+    assert claim["kind"] == "claim" and claim["name"] is None
+    assert claim["text"].startswith("China is the primary source")
     assert claim["entity"]["type"] == "claim"
     quotes = [e["quote"] for e in claim["evidence"]]
-    assert "China is the primary source of the precursor\nchemicals synthesized into fentanyl by drug cartels in Mexico" in quotes
+    assert ("China is the primary source of the precursor\n"
+            "chemicals synthesized into fentanyl by drug cartels in Mexico") in quotes
     assert_anchored(everything, article_text)
     scores = [h["score"] for h in everything]
     assert scores == sorted(scores, reverse=True)
@@ -132,4 +134,5 @@ def test_replacing_the_article_updates_the_search(tmp_path, database_url):
         ingest_path(c.app.state.runtime.engine, write_story(tmp_path / "v2" / "small-talks", sheet))
         assert c.get("/v1/search", params={"q": "critics"}).json() == {"items": [], "total": 0, "limit": 50,
                                                                          "offset": 0}
-        assert [h["id"] for h in hits(c, "delegation", kind="entity")] == ["delegation", "paris"]  # "delegation to Paris"
+        # "delegation to Paris"
+        assert [h["id"] for h in hits(c, "delegation", kind="entity")] == ["delegation", "paris"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Iterator
+from collections.abc import Iterator
 
 import pandas
 import pytest
+from apitools import problem, start
 from fastapi.testclient import TestClient
 from lxml import etree
 from rdflib import Graph, URIRef
@@ -17,8 +18,6 @@ from rdflib.query import Result
 
 from app.settings import REPO_SEEDS
 from graph.sparql_examples import EVENTS_IN_DATE_ORDER, WHO_DENIES_WHAT, WITHIN_TWO_HOPS_OF_DASKAL
-
-from apitools import problem, start
 
 URL = "/v1/sparql"
 JSON = "application/sparql-results+json"

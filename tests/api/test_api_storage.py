@@ -14,12 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from apitools import clean, problem, snapshot, start
 from fastapi.testclient import TestClient
 from sqlalchemy import event, text
 
 from app.settings import REPO_SEEDS
-
-from apitools import clean, problem, snapshot, start
 
 TOKEN = "storage-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

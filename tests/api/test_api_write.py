@@ -6,17 +6,16 @@ Every test runs on SQLite and PostgreSQL (``database_url``), against the real ap
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import yaml
+from apitools import ARTICLE_ID, problem, start
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from app.settings import REPO_SEEDS
-
-from apitools import ARTICLE_ID, PROBLEM, problem, start
 
 FOLLOWUP = Path(__file__).resolve().parents[1] / "fixtures" / "fentanyl-followup-2024-02-14"
 FOLLOWUP_ID = "fentanyl-followup-2024-02-14"
@@ -252,7 +251,8 @@ def test_a_malformed_sheet_is_422_with_every_fault_and_writes_nothing(writer):
     p = problem(writer.post("/v1/articles", json={"article": {}}, headers=ALICE), 422)
     assert [e["field"] for e in p["errors"]] == ["sheet"]
     r = writer.post("/v1/articles", content=b"{not json", headers={**ALICE, "Content-Type": "application/json"})
-    problem(r, 400, type="https://storygraph.dev/problems/malformed-body")  # not JSON: the 400 of docs/writing.md, not a 422
+    # not JSON: the 400 of docs/writing.md, not a 422
+    problem(r, 400, type="https://storygraph.dev/problems/malformed-body")
     assert snapshot(writer) == before
 
 
