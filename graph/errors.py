@@ -5,6 +5,7 @@ translate all of them in one handler without the domain importing FastAPI.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class StorygraphError(Exception):
@@ -16,7 +17,7 @@ class StorygraphError(Exception):
         super().__init__(detail)
         self.detail = detail
 
-    def extra(self) -> dict:
+    def extra(self) -> dict[str, Any]:
         """Members added to the problem document beside type/title/status/detail."""
         return {}
 
@@ -38,7 +39,7 @@ class Fault:
         where = self.file + (f": fact '{self.fact_id}'" if self.fact_id else "")
         return f"{where}: {self.field}: {self.reason}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str | None]:
         return {"file": self.file, "fact_id": self.fact_id, "field": self.field, "reason": self.reason}
 
 
@@ -52,14 +53,14 @@ class SheetInvalid(StorygraphError):
         noun = "fault" if len(faults) == 1 else "faults"
         super().__init__(f"{len(faults)} {noun}; nothing was written. First: {faults[0]}")
 
-    def extra(self) -> dict:
+    def extra(self) -> dict[str, Any]:
         return {"errors": [f.as_dict() for f in self.faults]}
 
 
 class _ReferenceError(StorygraphError):
     """An entity reference that does not name exactly one entity."""
 
-    def __init__(self, ref: str, candidates: list[dict], message: str, parameter: str | None) -> None:
+    def __init__(self, ref: str, candidates: list[dict[str, Any]], message: str, parameter: str | None) -> None:
         self.ref, self.candidates, self.parameter = ref, candidates, parameter
         super().__init__(message)
 
@@ -67,7 +68,7 @@ class _ReferenceError(StorygraphError):
     def _where(parameter: str | None) -> str:
         return f" (parameter '{parameter}')" if parameter else ""
 
-    def extra(self) -> dict:
+    def extra(self) -> dict[str, Any]:
         return {"candidates": self.candidates}
 
 
@@ -76,7 +77,7 @@ class EntityNotFound(_ReferenceError):
     title = "Entity not found"
     type = "https://storygraph.dev/problems/entity-not-found"
 
-    def __init__(self, ref: str, candidates: list[dict], *, parameter: str | None = None) -> None:
+    def __init__(self, ref: str, candidates: list[dict[str, Any]], *, parameter: str | None = None) -> None:
         names = ", ".join(f"'{c['name']}'" for c in candidates)
         hint = f"; did you mean {names}?" if candidates else ""
         super().__init__(ref, candidates, f"No entity matches '{ref}'{self._where(parameter)}{hint}", parameter)
@@ -87,7 +88,7 @@ class AmbiguousReference(_ReferenceError):
     title = "Ambiguous entity reference"
     type = "https://storygraph.dev/problems/ambiguous-reference"
 
-    def __init__(self, ref: str, candidates: list[dict], *, parameter: str | None = None) -> None:
+    def __init__(self, ref: str, candidates: list[dict[str, Any]], *, parameter: str | None = None) -> None:
         ids = ", ".join(c["id"] for c in candidates)
         message = f"'{ref}'{self._where(parameter)} names {len(candidates)} entities ({ids}); use an id"
         super().__init__(ref, candidates, message, parameter)
@@ -110,7 +111,7 @@ class InvalidParameter(StorygraphError):
         self.parameter = parameter
         super().__init__(f"Parameter '{parameter}': {reason}")
 
-    def extra(self) -> dict:
+    def extra(self) -> dict[str, Any]:
         return {"errors": [{"parameter": self.parameter, "reason": self.detail}]}
 
 
@@ -185,8 +186,8 @@ class QueryInvalid(StorygraphError):
         super().__init__(detail)
         self.parser_message, self.line, self.column = parser_message, line, column
 
-    def extra(self) -> dict:
-        out: dict = {}
+    def extra(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         if self.parser_message is not None:
             out["parser_message"] = self.parser_message
         if self.line is not None:
@@ -210,13 +211,13 @@ class QueryRefused(StorygraphError):
         super().__init__(detail)
         self.parameter, self.location = parameter, location
 
-    def extra(self) -> dict:
+    def extra(self) -> dict[str, Any]:
         return named(self.parameter, self.location, self.detail)
 
 
 
 
-def named(parameter: str | None, location: str, reason: str) -> dict:
+def named(parameter: str | None, location: str, reason: str) -> dict[str, Any]:
     """The ``errors`` member naming what is wrong and where, shaped as a request validation error's."""
     return {"errors": [{"parameter": parameter, "location": location, "reason": reason}]} if parameter else {}
 
@@ -253,7 +254,7 @@ class QueryTimeout(StorygraphError):
         super().__init__(f"The query ran longer than {seconds:g} s and was stopped; narrow it (more specific "
                          f"patterns, a LIMIT, fewer OPTIONAL or unbounded property paths) and try again")
 
-    def extra(self) -> dict:
+    def extra(self) -> dict[str, Any]:
         return {"timeout_seconds": self.seconds}
 
 
@@ -281,7 +282,7 @@ class NotAcceptable(StorygraphError):
         self.available = available
         super().__init__(detail)
 
-    def extra(self) -> dict:
+    def extra(self) -> dict[str, Any]:
         return {"available": self.available}
 
 
