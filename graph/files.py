@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 
@@ -12,6 +13,9 @@ from .errors import Fault, SheetInvalid
 from .model import Story
 from .resolution import Catalog
 from .validate import verify
+
+if TYPE_CHECKING:
+    from yaml._yaml import Mark as CMark
 
 ARTICLE, META, FACTS = "article.txt", "meta.yaml", "facts.yaml"
 
@@ -28,40 +32,42 @@ class AliasRefused(yaml.MarkedYAMLError):
     PROBLEM = ("YAML anchors (&name) and aliases (*name) are not allowed in a story's files; "
                "write each value out in full")
 
-    def __init__(self, mark: yaml.Mark) -> None:
-        super().__init__(problem=self.PROBLEM, problem_mark=mark)
+    def __init__(self, mark: yaml.Mark | CMark | None) -> None:
+        # libyaml's parser marks events with its own Mark class, which PyYAML's errors read as they read
+        # yaml.Mark (line, column); the stubs name only the pure-Python class.
+        super().__init__(problem=self.PROBLEM, problem_mark=cast("yaml.Mark | None", mark))
 
 
-def _refuse_aliases(composer: type) -> type:
-    """A loader class whose composer raises :class:`AliasRefused` at an anchor or alias event."""
+class _NoAliases(yaml.composer.Composer):
+    """Mixed in before a loader: its composer raises :class:`AliasRefused` at an anchor or alias event."""
 
-    class NoAliases(composer):
-        def compose_node(self, parent, index):
-            event = self.peek_event()
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-                raise AliasRefused(event.start_mark)
-            return super().compose_node(parent, index)
+    peek_event: Callable[[], yaml.Event | None]  # the parser's, from the loader this is mixed into
 
-    return NoAliases
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or (isinstance(event, yaml.NodeEvent) and event.anchor is not None):
+            raise AliasRefused(event.start_mark)
+        return super().compose_node(parent, index)
 
 
-class _PyLoader(yaml.SafeLoader):
+class _SafeNoAliases(_NoAliases, yaml.SafeLoader):
     pass
 
-
-_SAFE = _refuse_aliases(_PyLoader)
 
 # libyaml's parser when PyYAML was built with it (10-50x faster on a fact sheet), under PyYAML's own
 # (Python) composer, which is where anchors and aliases are refused and costs no more than libyaml's;
 # the pure-Python parser re-reads a file libyaml rejects, so a fault reads exactly as it always did.
-_FAST_LOADER = None
+_FAST_LOADER: type[_FastNoAliases] | None = None
 if getattr(yaml, "CSafeLoader", None) is not None:
     class _CLoader(yaml.composer.Composer, yaml.CSafeLoader):
-        def __init__(self, stream) -> None:
+        def __init__(self, stream: str) -> None:
             yaml.CSafeLoader.__init__(self, stream)
             yaml.composer.Composer.__init__(self)
 
-    _FAST_LOADER = _refuse_aliases(_CLoader)
+    class _FastNoAliases(_NoAliases, _CLoader):
+        pass
+
+    _FAST_LOADER = _FastNoAliases
 
 
 def _load(text: str) -> Any:
@@ -80,7 +86,7 @@ def _load(text: str) -> Any:
             raise
         except yaml.YAMLError:
             pass
-    return yaml.load(text, Loader=_SAFE)
+    return yaml.load(text, Loader=_SafeNoAliases)
 
 
 def _yaml(path: Path, faults: list[Fault]) -> Any:
