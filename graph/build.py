@@ -14,13 +14,14 @@ from __future__ import annotations
 import json
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
-from sqlalchemy import String, Text, select, type_coerce
+from sqlalchemy import ColumnElement, Select, String, Text, TypeCoerce, select, type_coerce
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Session
 from sqlmodel import col
 
 from .model import Story
@@ -31,6 +32,8 @@ from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, RelationRow
 _i = sys.intern
 
 CHUNK = 900  # ids per IN (...): under every SQLite build's bound on parameters
+
+_Select = TypeVar("_Select", bound="Select[*tuple[Any, ...]]")
 
 
 def article_meta(row: Any) -> dict[str, Any]:
@@ -77,12 +80,12 @@ def _json(raw: Any, _parsed: dict[str, Any] = {}) -> Any:  # noqa: B006 - the me
     return value
 
 
-def _raw(column):
+def _raw(column: ColumnElement[Any]) -> TypeCoerce[str]:
     """``column`` as the text the database holds: JSON and dates parsed by us, only when needed."""
     return type_coerce(column, Text if column.type.__class__.__name__ == "JSON" else String)
 
 
-def _fetch(conn: Connection, stmt) -> Iterator[tuple[Any, ...]]:
+def _fetch(conn: Connection, stmt: Select[*tuple[Any, ...]]) -> Iterator[Sequence[Any]]:
     """The rows of ``stmt`` as plain tuples.
 
     A statement without parameters (a full read at start) goes through the
@@ -109,7 +112,7 @@ def _chunks(ids: Iterable[str]) -> Iterator[list[str]]:
         yield ids[i:i + CHUNK]
 
 
-def _where_in(stmt, column, ids: Iterable[str] | None) -> Iterator[Any]:
+def _where_in(stmt: _Select, column: Mapped[Any], ids: Iterable[str] | None) -> Iterator[_Select]:
     """``stmt``, or one statement per chunk of ``ids`` restricted to them (None: no restriction)."""
     if ids is None:
         yield stmt
@@ -123,7 +126,7 @@ def read_rows(conn: Connection, *, entities: Iterable[str] | None = None, relati
     """The stored entities, relations and articles with these ids; ``None`` reads every one."""
     out = Rows()
     cols = [c for c in ArticleRow.__table__.c if c.name != "sheet"]
-    for stmt in _where_in(select(*cols), ArticleRow.id, articles):
+    for stmt in _where_in(select(*cols), col(ArticleRow.id), articles):
         for row in conn.execute(stmt).all():
             out.articles[row.id] = article_meta(row) | {"content_sha256": row.content_sha256}
             out.texts[row.id] = row.text
@@ -150,18 +153,19 @@ def _but_last(t: tuple[Any, ...]) -> tuple[Any, ...]:
 def _read_nodes(conn: Connection, ids: Iterable[str] | None, out: Rows) -> None:
     ids = None if ids is None else set(ids)
     aliases: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    stmt = select(col(AliasRow.entity_id), col(AliasRow.text), col(AliasRow.position), col(AliasRow.article_id),
-                  _raw(ArticleRow.published)) \
+    alias_stmt = select(col(AliasRow.entity_id), col(AliasRow.text), col(AliasRow.position),
+                        col(AliasRow.article_id), _raw(ArticleRow.__table__.c.published)) \
         .join(ArticleRow, col(ArticleRow.id) == col(AliasRow.article_id))
-    for s in _where_in(stmt, AliasRow.entity_id, ids):
-        for owner, text, position, article, published in _fetch(conn, s):
+    for alias_part in _where_in(alias_stmt, col(AliasRow.entity_id), ids):
+        for owner, text, position, article, published in _fetch(conn, alias_part):
             aliases[owner].append((published, article, position, text, _i(text)))
-    evidence = _read_evidence(conn, EvidenceRow.entity_id, ids)
+    evidence = _read_evidence(conn, col(EvidenceRow.entity_id), ids)
     ordered_aliases = _ordered(aliases)
-    stmt = select(col(EntityRow.id), col(EntityRow.name), col(EntityRow.type), col(EntityRow.description),
-                  _raw(col(EntityRow.attributes)), _raw(col(EntityRow.date)), col(EntityRow.modality))
-    for s in _where_in(stmt, EntityRow.id, ids):
-        for node, name, type_, description, attributes, date, modality in _fetch(conn, s):
+    entity_stmt = select(col(EntityRow.id), col(EntityRow.name), col(EntityRow.type), col(EntityRow.description),
+                         _raw(EntityRow.__table__.c.attributes), _raw(EntityRow.__table__.c.date),
+                         col(EntityRow.modality))
+    for entity_part in _where_in(entity_stmt, col(EntityRow.id), ids):
+        for node, name, type_, description, attributes, date, modality in _fetch(conn, entity_part):
             out.nodes[_i(node)] = {"name": name, "type": _i(type_),
                                    "aliases": list(dict.fromkeys(ordered_aliases.get(node, ()))),
                                    "description": description, "attributes": _json(attributes) or _EMPTY,
@@ -169,11 +173,12 @@ def _read_nodes(conn: Connection, ids: Iterable[str] | None, out: Rows) -> None:
                                    "evidence": evidence.get(node, [])}
 
 
-def _read_evidence(conn: Connection, owner_column, ids: set[str] | None) -> dict[str, list[dict[str, Any]]]:
+def _read_evidence(conn: Connection, owner_column: Mapped[str | None],
+                   ids: set[str] | None) -> dict[str, list[dict[str, Any]]]:
     groups: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     stmt = select(owner_column, col(EvidenceRow.article_id), col(EvidenceRow.quote), col(EvidenceRow.start),
                   col(EvidenceRow.end), col(EvidenceRow.sentence), col(EvidenceRow.position), col(EvidenceRow.id),
-                  _raw(col(ArticleRow.published))) \
+                  _raw(ArticleRow.__table__.c.published)) \
         .join(ArticleRow, col(ArticleRow.id) == col(EvidenceRow.article_id))
     if ids is None:
         stmt = stmt.where(owner_column.is_not(None))
@@ -187,11 +192,11 @@ def _read_evidence(conn: Connection, owner_column, ids: set[str] | None) -> dict
 
 def _read_edges(conn: Connection, ids: Iterable[str] | None, out: Rows) -> None:
     ids = None if ids is None else set(ids)
-    evidence = _read_evidence(conn, EvidenceRow.relation_id, ids)
+    evidence = _read_evidence(conn, col(EvidenceRow.relation_id), ids)
     stmt = select(col(RelationRow.id), col(RelationRow.subject_id), col(RelationRow.object_id),
-                  col(RelationRow.predicate), col(RelationRow.modality), _raw(col(RelationRow.qualifiers)),
+                  col(RelationRow.predicate), col(RelationRow.modality), _raw(RelationRow.__table__.c.qualifiers),
                   col(RelationRow.article_id))
-    for s in _where_in(stmt, RelationRow.id, ids):
+    for s in _where_in(stmt, col(RelationRow.id), ids):
         for rid, u, v, predicate, modality, qualifiers, article in _fetch(conn, s):
             out.edges[rid] = (_i(u), _i(v), {"id": rid, "predicate": _i(predicate), "modality": _i(modality),
                                      "qualifiers": _json(qualifiers) or _EMPTY, "article_id": _i(article),
@@ -253,7 +258,7 @@ def graph_from_stories(stories: Iterable[Story]) -> nx.MultiDiGraph:
     return g
 
 
-def graph_from_db(session) -> tuple[nx.MultiDiGraph, dict[str, dict[str, Any]]]:
+def graph_from_db(session: Session) -> tuple[nx.MultiDiGraph, dict[str, dict[str, Any]]]:
     """The whole stored graph as a MultiDiGraph, and the articles' metadata by id."""
     rows = read_rows(session.connection())
     return graph_from_rows(rows), rows.articles
