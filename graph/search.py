@@ -25,11 +25,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeAlias, get_args
 
 from sqlalchemy import Integer, String, bindparam, case, cast, delete, insert, literal, null, select, text, union_all
 from sqlalchemy.engine import Engine
-from sqlalchemy.sql.expression import BindParameter
+from sqlalchemy.orm import Mapped
+from sqlalchemy.sql.expression import BindParameter, ColumnElement, Insert, Select
 from sqlmodel import Session, col
 from sqlmodel import select as select_rows
 
@@ -119,40 +120,47 @@ def reindex(session: Session, article_ids: Iterable[str], entity_ids: Iterable[s
 
 _COLUMNS = ["kind", "item_id", "field", "text", "article_id", "start", "end", "sentence"]
 
-
-def _kind():
-    return case((EntityRow.type == "claim", literal("claim")), else_=literal("entity"))
+_Column: TypeAlias = "ColumnElement[Any] | Mapped[Any]"  # a column of a table, or an expression over columns
 
 
-def _doc(kind, item_id, field, body, article_id=None, start=None, end=None, sentence=None, order=0):
+def _kind() -> ColumnElement[Any]:
+    return case((col(EntityRow.type) == "claim", literal("claim")), else_=literal("entity"))
+
+
+def _doc(kind: _Column, item_id: _Column, field: str, body: _Column, article_id: _Column | None = None,
+         start: _Column | None = None, end: _Column | None = None, sentence: _Column | None = None,
+         order: _Column | int = 0) -> Select[*tuple[Any, ...]]:
     """A select of one kind of document, every column labelled and typed (PostgreSQL needs typed NULLs)."""
-    def integer(v):
+    def integer(v: _Column | None) -> _Column:
         return cast(null(), Integer) if v is None else v
-    values = [kind, item_id, literal(field), body, cast(null(), String) if article_id is None else article_id,
-              integer(start), integer(end), integer(sentence), literal(order) if isinstance(order, int) else order]
+    values: list[_Column] = [
+        kind, item_id, literal(field), body, cast(null(), String) if article_id is None else article_id,
+        integer(start), integer(end), integer(sentence), literal(order) if isinstance(order, int) else order]
     return select(*(v.label(n) for v, n in zip(values, [*_COLUMNS, "ord"])))
 
 
-def _insert_from(*docs, order: Sequence[str]):
+def _insert_from(*docs: Select[*tuple[Any, ...]], order: Sequence[str]) -> Insert:
     union = union_all(*docs).subquery()
     ordered = select(*(union.c[n] for n in _COLUMNS)).order_by(*(union.c[n] for n in order))
     return insert(SearchDocRow.__table__).from_select(_COLUMNS, ordered)
 
 
 @cache
-def _article_docs_statement():
+def _article_docs_statement() -> Insert:
     """The INSERT ... SELECT of one article's documents (``:article_id``): built once, not per write."""
     ev = EvidenceRow
-    article_id = bindparam("article_id")
-    of_entities = (_doc(_kind(), ev.entity_id, "evidence", ev.quote, ev.article_id, ev.start, ev.end, ev.sentence,
-                        ev.position)
-                   .join(EntityRow, EntityRow.id == ev.entity_id).where(ev.article_id == article_id))
-    of_relations = (_doc(literal("relation"), ev.relation_id, "evidence", ev.quote, ev.article_id, ev.start, ev.end,
-                         ev.sentence, ev.position)
-                    .where(ev.article_id == article_id, ev.relation_id.is_not(None)))
-    aliases = (_doc(_kind(), AliasRow.entity_id, "alias", AliasRow.text, AliasRow.article_id, order=AliasRow.position)
-               .join(EntityRow, EntityRow.id == AliasRow.entity_id)
-               .where(AliasRow.article_id == article_id, AliasRow.text != EntityRow.name))
+    article_id: BindParameter[str] = bindparam("article_id")
+    quote, start, end, sentence = col(ev.quote), col(ev.start), col(ev.end), col(ev.sentence)
+    of_entities = (_doc(_kind(), col(ev.entity_id), "evidence", quote, col(ev.article_id), start, end, sentence,
+                        col(ev.position))
+                   .join(EntityRow, col(EntityRow.id) == col(ev.entity_id)).where(col(ev.article_id) == article_id))
+    of_relations = (_doc(literal("relation"), col(ev.relation_id), "evidence", quote, col(ev.article_id), start, end,
+                         sentence, col(ev.position))
+                    .where(col(ev.article_id) == article_id, col(ev.relation_id).is_not(None)))
+    aliases = (_doc(_kind(), col(AliasRow.entity_id), "alias", col(AliasRow.text), col(AliasRow.article_id),
+                    order=col(AliasRow.position))
+               .join(EntityRow, col(EntityRow.id) == col(AliasRow.entity_id))
+               .where(col(AliasRow.article_id) == article_id, col(AliasRow.text) != col(EntityRow.name)))
     return _insert_from(of_entities, of_relations, aliases, order=("item_id", "field", "ord", "start"))
 
 
@@ -161,13 +169,13 @@ def _insert_article_docs(session: Session, article_id: str) -> None:
 
 
 @cache
-def _entity_docs_statement(some: bool):
+def _entity_docs_statement(some: bool) -> Insert:
     """The INSERT ... SELECT of entities' name and description documents: of ``:ids`` (``some``), or all."""
     e = EntityRow
     name_field = case((col(e.type) == "claim", literal("text")), else_=literal("name"))
     names = _doc(_kind(), col(e.id), "name", col(e.name), order=0)
     names = select(*(c if c.name != "field" else name_field.label("field") for c in names.selected_columns))
-    descriptions = _doc(_kind(), e.id, "description", e.description, order=1).where(
+    descriptions = _doc(_kind(), col(e.id), "description", col(e.description), order=1).where(
         col(e.description).is_not(None), col(e.description) != "")
     if some:
         ids: BindParameter[Any] = bindparam("ids", expanding=True)
