@@ -28,7 +28,7 @@ from functools import cache
 from typing import Any, Literal, TypeAlias, get_args
 
 from sqlalchemy import Integer, String, bindparam, case, cast, delete, insert, literal, null, select, text, union_all
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped
 from sqlalchemy.sql.expression import BindParameter, ColumnElement, Insert, Select
 from sqlmodel import Session, col
@@ -66,7 +66,7 @@ def rebuild(session: Session) -> None:
     _insert_entity_docs(session, None)
 
 
-def drop_article_docs(session: Session, article_id: str) -> None:
+def drop_article_docs(session: Session | Connection, article_id: str) -> None:
     """Remove the documents of an article's facts (its quotes and aliases). Does not commit."""
     session.execute(delete(SearchDocRow.__table__).where(col(SearchDocRow.article_id) == article_id))
 

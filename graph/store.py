@@ -12,19 +12,25 @@ import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from sqlalchemy import and_, bindparam, event, exists, func, insert, text, update
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy import ColumnElement, Exists, and_, bindparam, event, exists, func, insert, text, update
+from sqlalchemy.engine import URL, Connection, Dialect, Engine, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.orm import Mapped
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlmodel import Session, col, create_engine, delete, select
 
 from . import changes, search
 from .errors import StoreFull, StoreReadOnly, StorygraphError
-from .model import Story
+from .model import EntityRecord, Evidence, RelationRecord, Story
 from .schema import ensure_current
 from .tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, GraphStateRow, RelationRow
+
+if TYPE_CHECKING:
+    from .resolution import StoredLookup
 
 
 def database_url(url: str) -> URL:
@@ -57,7 +63,8 @@ def make_engine(url: str) -> Engine:
         _guard_sqlite_file(engine, database)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # pragma: no cover - runs per connection
+        def _pragmas(dbapi_conn: DBAPIConnection,  # pragma: no cover - runs per connection
+                     _record: ConnectionPoolEntry) -> None:
             dbapi_conn.isolation_level = None  # SQLAlchemy, not the driver, says BEGIN (below)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
@@ -65,7 +72,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _begin(conn):  # pragma: no cover - runs per transaction
+        def _begin(conn: Connection) -> None:  # pragma: no cover - runs per transaction
             # A writer takes the write lock up front (BEGIN IMMEDIATE): a deferred
             # transaction that reads, then writes, can fail at once with "database is
             # locked" when another process wrote in between; an immediate one waits.
@@ -99,19 +106,22 @@ def _guard_sqlite_file(engine: Engine, path: str) -> None:
     opened_once = False
 
     @event.listens_for(engine, "do_connect")
-    def _open(_dialect, _record, cargs, cparams):  # pragma: no cover - runs per connection
+    def _open(_dialect: Dialect, _record: ConnectionPoolEntry,  # pragma: no cover - runs per connection
+              cargs: list[Any], cparams: dict[str, Any]) -> None:
         mode = "rw" if opened_once else "rwc"
         cargs[:] = [f"file:{quote(path)}?mode={mode}"]
         cparams["uri"] = True
 
     @event.listens_for(engine, "connect")
-    def _opened(_dbapi_conn, record):  # pragma: no cover - runs per connection
+    def _opened(_dbapi_conn: DBAPIConnection,  # pragma: no cover - runs per connection
+                record: ConnectionPoolEntry) -> None:
         nonlocal opened_once
         opened_once = True
         record.info["storygraph_file"] = _file_id(path)
 
     @event.listens_for(engine, "checkout")
-    def _still_there(_dbapi_conn, record, _proxy):  # pragma: no cover - runs per checkout
+    def _still_there(_dbapi_conn: DBAPIConnection,  # pragma: no cover - runs per checkout
+                     record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
         if _file_id(path) != record.info.get("storygraph_file"):
             raise DisconnectionError(f"{path} is no longer the file this connection opened")
 
@@ -158,7 +168,7 @@ def bump_revision(session: Session) -> int:
                           articles=pending.get("article", ()), redirects=pending.get("redirect", ()))
 
 
-def stored_revision(session_or_conn) -> int:
+def stored_revision(session_or_conn: Session | Connection) -> int:
     """The stored graph's revision: cheap enough to read on every request."""
     row = session_or_conn.execute(select(GraphStateRow.revision).where(GraphStateRow.id == 1)).first()
     return row[0] if row else 0
@@ -224,13 +234,13 @@ class WriteResult:
     evidence: int
 
 
-def _chunks(items, size: int = 500):
-    items = sorted(set(items))
-    for i in range(0, len(items), size):
-        yield items[i: i + size]
+def _chunks(items: Iterable[str], size: int = 500) -> Iterator[list[str]]:
+    ordered = sorted(set(items))
+    for i in range(0, len(ordered), size):
+        yield ordered[i: i + size]
 
 
-def _article_facts(session: Session, article_id: str) -> tuple[set[str], set[str]]:
+def _article_facts(session: Session | Connection, article_id: str) -> tuple[set[str], set[str]]:
     """The entities and relations an article's evidence and aliases name (indexed lookups by article)."""
     entities: set[str] = set()
     relations: set[str] = set()
@@ -245,15 +255,15 @@ def _article_facts(session: Session, article_id: str) -> tuple[set[str], set[str
     return entities, relations
 
 
-def _drop_article_facts(session: Session, article_id: str) -> None:
+def _drop_article_facts(session: Session | Connection, article_id: str) -> None:
     """An article's evidence and aliases; the relations and entities they alone supported go later."""
     search.drop_article_docs(session, article_id)
     session.execute(delete(EvidenceRow.__table__).where(col(EvidenceRow.article_id) == article_id))
     session.execute(delete(AliasRow.__table__).where(col(AliasRow.article_id) == article_id))
 
 
-def _relation_support(relation_id):
-    return exists().where(EvidenceRow.relation_id == relation_id)
+def _relation_support(relation_id: ColumnElement[str] | Mapped[str]) -> Exists:
+    return exists().where(col(EvidenceRow.relation_id) == relation_id)
 
 
 @dataclass
@@ -265,7 +275,7 @@ class Dropped:
     ends: set[str]  # subjects and objects of the deleted relations
 
 
-def _drop_unsupported(session: Session, relation_ids: Iterable[str], entity_ids: Iterable[str]) -> Dropped:
+def _drop_unsupported(session: Session | Connection, relation_ids: Iterable[str], entity_ids: Iterable[str]) -> Dropped:
     """Of these candidates, relations no article's evidence supports any more, then the entities nothing supports.
 
     A relation stated by several articles stays while one of them does; its
@@ -292,7 +302,7 @@ def _drop_unsupported(session: Session, relation_ids: Iterable[str], entity_ids:
     return dropped
 
 
-def _drop_orphans(session: Session, entity_ids: Iterable[str]) -> set[str]:
+def _drop_orphans(session: Session | Connection, entity_ids: Iterable[str]) -> set[str]:
     """Of these candidates, the entities no evidence and no relation supports any more; answers them."""
     orphans: set[str] = set()
     e = EntityRow
@@ -311,17 +321,18 @@ def _drop_orphans(session: Session, entity_ids: Iterable[str]) -> set[str]:
     return orphans
 
 
-def _entity_values(e) -> dict[str, Any]:
+def _entity_values(e: EntityRecord) -> dict[str, Any]:
     return {"name": e.name, "type": e.type, "description": e.description, "attributes": e.attributes,
             "date": e.date, "modality": e.modality}
 
 
-def _relation_values(r, article_id: str) -> dict[str, Any]:
+def _relation_values(r: RelationRecord, article_id: str) -> dict[str, Any]:
     return {"subject_id": r.subject, "predicate": r.predicate, "object_id": r.object, "modality": r.modality,
             "qualifiers": r.qualifiers, "article_id": article_id}
 
 
-def _update_many(session: Session, table, rows: list[dict[str, Any]]) -> None:
+def _update_many(session: Session | Connection, table: type[EntityRow | RelationRow],
+                 rows: list[dict[str, Any]]) -> None:
     """``UPDATE table SET ... WHERE id = :b_id``, executemany."""
     if not rows:
         return
@@ -331,7 +342,8 @@ def _update_many(session: Session, table, rows: list[dict[str, Any]]) -> None:
     session.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in rows])
 
 
-def write_story(session: Session, story: Story, *, record: bool = True, lookup=None) -> WriteResult:
+def write_story(session: Session, story: Story, *, record: bool = True,
+                lookup: StoredLookup | None = None) -> WriteResult:
     """Store a verified story, replacing that article's previous facts.
 
     Unchanged content (same hash) writes nothing. Entities and relations are
@@ -350,9 +362,9 @@ def write_story(session: Session, story: Story, *, record: bool = True, lookup=N
     meta = story.meta
     aid = meta.id
     session.flush()  # ORM objects the caller added go first; the rest is Core on the session's connection
-    orm_session, session = session, session.connection()  # type: ignore[assignment]
+    conn = session.connection()
     n_evidence = sum(len(e.evidence) for e in story.entities) + sum(len(r.evidence) for r in story.relations)
-    existing = session.execute(select(ArticleRow.content_sha256).where(ArticleRow.id == aid)).first()
+    existing = conn.execute(select(ArticleRow.content_sha256).where(ArticleRow.id == aid)).first()
     if existing is not None and existing[0] == story.content_sha256:
         return WriteResult(aid, "unchanged", len(story.entities), len(story.relations), n_evidence)
     status = "replaced" if existing else "created"
@@ -362,17 +374,17 @@ def write_story(session: Session, story: Story, *, record: bool = True, lookup=N
     values = meta.model_dump() | {"text": story.text, "text_sha256": story.text_sha256,
                                   "content_sha256": story.content_sha256, "sheet": story.sheet, "ingested_at": now}
     if existing:
-        old_entities, old_relations = _article_facts(session, aid)
-        _drop_article_facts(session, aid)
-        session.execute(update(ArticleRow.__table__).where(col(ArticleRow.id) == aid)
-                        .values(**{k: v for k, v in values.items() if k != "id"}))
+        old_entities, old_relations = _article_facts(conn, aid)
+        _drop_article_facts(conn, aid)
+        conn.execute(update(ArticleRow.__table__).where(col(ArticleRow.id) == aid)
+                     .values(**{k: v for k, v in values.items() if k != "id"}))
     else:
-        session.execute(insert(ArticleRow.__table__), [values])
+        conn.execute(insert(ArticleRow.__table__), [values])
 
     entity_ids = [e.id for e in story.entities]
     stored: set[str] = set()
     for chunk in _chunks(entity_ids):
-        stored.update(session.execute(select(col(EntityRow.id)).where(col(EntityRow.id).in_(chunk))).scalars())
+        stored.update(conn.execute(select(col(EntityRow.id)).where(col(EntityRow.id).in_(chunk))).scalars())
     new_rows: list[dict[str, Any]] = []
     changed_rows: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -382,23 +394,23 @@ def write_story(session: Session, story: Story, *, record: bool = True, lookup=N
         seen.add(e.id)
         (changed_rows if e.id in stored else new_rows).append({"id": e.id} | _entity_values(e))
     if new_rows:
-        session.execute(insert(EntityRow.__table__), new_rows)
-    _update_many(session, EntityRow, changed_rows)
+        conn.execute(insert(EntityRow.__table__), new_rows)
+    _update_many(conn, EntityRow, changed_rows)
     aliases = [{"entity_id": e.id, "article_id": aid, "text": a, "position": i}
                for e in story.entities for i, a in enumerate(e.aliases)]
     evidence = [row for e in story.entities for row in _evidence_rows(e.evidence, entity_id=e.id)]
     if aliases:
-        session.execute(insert(AliasRow.__table__), aliases)
+        conn.execute(insert(AliasRow.__table__), aliases)
     if evidence:
-        session.execute(insert(EvidenceRow.__table__), evidence)
+        conn.execute(insert(EvidenceRow.__table__), evidence)
 
     relation_ids = [r.id for r in story.relations]
     stored_rel: set[str] = set()
     supported: set[str] = set()
     for chunk in _chunks(relation_ids):
-        stored_rel.update(session.execute(select(col(RelationRow.id)).where(col(RelationRow.id).in_(chunk))).scalars())
-        supported.update(session.execute(select(EvidenceRow.relation_id).distinct()
-                                         .where(col(EvidenceRow.relation_id).in_(chunk))).scalars())
+        stored_rel.update(conn.execute(select(col(RelationRow.id)).where(col(RelationRow.id).in_(chunk))).scalars())
+        supported.update(conn.execute(select(EvidenceRow.relation_id).distinct()
+                                      .where(col(EvidenceRow.relation_id).in_(chunk))).scalars())
     new_rows, changed_rows, seen = [], [], set()
     for r in story.relations:
         if r.id in seen or (r.id in stored_rel and r.id in supported):
@@ -406,18 +418,17 @@ def write_story(session: Session, story: Story, *, record: bool = True, lookup=N
         seen.add(r.id)
         (changed_rows if r.id in stored_rel else new_rows).append({"id": r.id} | _relation_values(r, aid))
     if new_rows:
-        session.execute(insert(RelationRow.__table__), new_rows)
-    _update_many(session, RelationRow, changed_rows)
+        conn.execute(insert(RelationRow.__table__), new_rows)
+    _update_many(conn, RelationRow, changed_rows)
     evidence = [row for r in story.relations for row in _evidence_rows(r.evidence, relation_id=r.id)]
     if evidence:
-        session.execute(insert(EvidenceRow.__table__), evidence)
+        conn.execute(insert(EvidenceRow.__table__), evidence)
 
     # Candidates: what the replaced article held, and any of ours without evidence. A fact this
     # story states with evidence is supported by it, and a relation it created is owned by it.
     unquoted_relations = {r.id for r in story.relations if not r.evidence}
     unquoted_entities = {e.id for e in story.entities if not e.evidence}
-    dropped = _drop_unsupported(session, old_relations | unquoted_relations, old_entities | unquoted_entities)
-    session = orm_session
+    dropped = _drop_unsupported(conn, old_relations | unquoted_relations, old_entities | unquoted_entities)
     search.index_article(session, aid, [e.id for e in story.entities if e.defines], removed=dropped.entities,
                          dropped=True)
     ends = {node for r in story.relations for node in (r.subject, r.object)}  # a superset: their edges changed
@@ -449,11 +460,11 @@ def delete_article(session: Session, article_id: str) -> bool:
     return True
 
 
-def _evidence_rows(evidence, **owner) -> list[dict[str, Any]]:
+def _evidence_rows(evidence: Iterable[Evidence], **owner: str) -> list[dict[str, Any]]:
     base = {"entity_id": None, "relation_id": None} | owner
     return [base | {"article_id": ev.article_id, "quote": ev.quote, "start": ev.start, "end": ev.end,
                     "sentence": ev.sentence, "position": i} for i, ev in enumerate(evidence)]
 
 
 def article_count(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(ArticleRow)).scalar_one()
+    return session.exec(select(func.count()).select_from(ArticleRow)).one()
