@@ -12,14 +12,16 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import BodyTooLarge
+from .middleware import Middleware
 from .problems import problem
 
 BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-class BodyLimit:
+class BodyLimit(Middleware):
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+        super().__init__(app)
+        self.max_bytes = max_bytes
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         exc = BodyTooLarge(self.max_bytes)
@@ -27,10 +29,10 @@ class BodyLimit:
                            headers={"Connection": "close"}, **exc.extra())
         await response(scope, receive, send)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in BODYLESS:
-            await self.app(scope, receive, send)
-            return
+    def takes(self, scope: Scope) -> bool:
+        return scope["type"] == "http" and scope["method"] not in BODYLESS
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, receive, send)

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from graph.errors import StorygraphError
 
 from .deps import V1
+from .middleware import Middleware
 from .runtime import of as runtime_of
 
 # Liveness and readiness describe the process, not the graph: never cached.
@@ -85,18 +86,18 @@ def _matches(if_none_match: str, etag: str) -> bool:
     return etag in tags
 
 
-class ConditionalGet:
+class ConditionalGet(Middleware):
     """ASGI middleware adding ``ETag``/``Cache-Control``/``Vary`` and answering 304s."""
 
     def __init__(self, app: ASGIApp, *, max_age: int = 0) -> None:
-        self.app = app
+        super().__init__(app)
         self.cache_control = f"public, max-age={max_age}, must-revalidate"
         self._cache_control = self.cache_control.encode()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
-            await self.app(scope, receive, send)
-            return
+    def takes(self, scope: Scope) -> bool:
+        return scope["type"] == "http" and scope["method"] in ("GET", "HEAD")
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["path"] in NO_STORE_PATHS:
             await self.app(scope, receive, self._with_headers(send, _NO_STORE))
             return

@@ -28,6 +28,8 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .middleware import Middleware
+
 MINIMUM_SIZE = 1024  # bytes: below this, encoding saves less than it costs
 GZIP_LEVEL = 6  # zlib's default: within a few percent of 9, at a third of the time
 
@@ -142,16 +144,14 @@ def weaken(etag: bytes) -> bytes:
 _NOT_ENCODED = frozenset({204, 206, 304})
 
 
-class Compression:
+class Compression(Middleware):
     """ASGI middleware: see the module's docstring."""
 
     def __init__(self, app: ASGIApp, *, minimum_size: int = MINIMUM_SIZE) -> None:
-        self.app, self.minimum_size = app, minimum_size
+        super().__init__(app)
+        self.minimum_size = minimum_size
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         accept_encoding = if_none_match = b""
         for k, v in scope["headers"]:
             if k == b"accept-encoding":

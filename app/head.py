@@ -17,21 +17,20 @@ without ``Content-Length``) is stopped once its headers are out.
 from __future__ import annotations
 
 import anyio
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from .middleware import Middleware
 
 _DISCONNECT: Message = {"type": "http.disconnect"}
 
 
-class Head:
+class Head(Middleware):
     """ASGI middleware: see the module's docstring."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def takes(self, scope: Scope) -> bool:
+        return scope["type"] == "http" and scope["method"] == "HEAD"
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope = {**scope, "method": "GET", "headers": [(k, v) for k, v in scope["headers"] if k != b"accept-encoding"]}
         done = anyio.Event()
 

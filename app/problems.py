@@ -19,12 +19,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DisconnectionError, InterfaceError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from graph.errors import InvalidParameter, StoreUnavailable, StorygraphError
 from graph.store import storage_error
 
 from .errors import MalformedBody
+from .middleware import Middleware
 from .runtime import of as runtime_of
 from .schemas import EntityMovedProblem, Problem
 
@@ -168,7 +169,7 @@ async def _http(request: Request, exc: Exception) -> ProblemResponse:
     return problem(request, status, detail, headers=headers or None)
 
 
-class CatchAll:
+class CatchAll(Middleware):
     """Innermost ASGI middleware: an unexpected exception becomes a generic 500 problem.
 
     It sits inside CORS (unlike Starlette's ServerErrorMiddleware), so even a
@@ -176,13 +177,7 @@ class CatchAll:
     goes to the log, never to the client.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:
@@ -223,7 +218,7 @@ async def _store_error(request: Request, exc: Exception) -> ProblemResponse:
     return problem(request, error.status, error.detail, title=error.title, type=error.type)
 
 
-class StartupFailure:
+class StartupFailure(Middleware):
     """ASGI middleware: a start-up refused for a known reason is one log line, not a traceback.
 
     When the lifespan fails with a :class:`StorygraphError` (an unusable database
@@ -233,14 +228,9 @@ class StartupFailure:
     failed" and exits non-zero. Any other failure keeps its traceback.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    scope_type = "lifespan"
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "lifespan":
-            await self.app(scope, receive, send)
-            return
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def sending(message: Message) -> None:
             if message["type"] == "lifespan.startup.failed" and runtime_of(scope["app"]).startup_error:
                 message = {**message, "message": ""}

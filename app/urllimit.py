@@ -17,6 +17,7 @@ from urllib.parse import unquote_to_bytes
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .middleware import Middleware
 from .problems import problem
 
 TOO_LONG = "https://storygraph.dev/problems/uri-too-long"
@@ -33,14 +34,12 @@ def url_fault(raw_path: bytes, query: bytes) -> str | None:
     return None
 
 
-class UrlLimit:
+class UrlLimit(Middleware):
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+        super().__init__(app)
+        self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
         query = scope.get("query_string", b"")
         size = len(raw_path) + (len(query) + 1 if query else 0)

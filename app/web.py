@@ -26,7 +26,9 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from .middleware import Middleware
 
 EXPLORER_DIR = Path(__file__).resolve().parent / "explorer"
 DOCS_ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
@@ -53,16 +55,10 @@ def _is_page(path: str) -> bool:
     return path == "/" or path.startswith(EXPLORER_URL + "/")
 
 
-class SecurityHeaders:
+class SecurityHeaders(Middleware):
     """ASGI middleware: ``nosniff`` on every answer, the explorer's CSP on ``/`` and its assets."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if _is_page(scope["path"]):
             await self.app(scope, receive, self._page(send))
             return
