@@ -39,25 +39,23 @@ SPARQL_UPDATE = "application/sparql-update"
 FORM = "application/x-www-form-urlencoded"
 DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")
 
+Writer = Callable[[sparql.QueryResult], bytes]
+
+
+def _answers(writers: dict[str, Writer], *, json: str, xml: str) -> dict[str, tuple[str, Writer]]:
+    """Each media type to itself and its writer, then ``application/json`` and ``/xml`` to ``json``'s and ``xml``'s."""
+    table = {media_type: (media_type, write) for media_type, write in writers.items()}
+    return {**table, "application/json": table[json], "application/xml": table[xml]}
+
+
 # Media types by answer form, in the server's order of preference (the first is the default when
 # Accept leaves the choice open). "application/json" and "application/xml" get the answer form's JSON
 # and XML format: SPARQL JSON/XML results for SELECT and ASK, JSON-LD and RDF/XML for a graph.
-RESULT_TYPES: dict[str, tuple[str, Callable[[sparql.QueryResult], bytes]]] = {
-    JSON: (JSON, sparql.results_json),
-    XML: (XML, sparql_formats.results_xml),
-    CSV: (CSV, sparql.results_csv),
-    TSV: (TSV, sparql.results_tsv),
-    "application/json": (JSON, sparql.results_json),
-    "application/xml": (XML, sparql_formats.results_xml),
-}
-GRAPH_TYPES: dict[str, tuple[str, Callable[[sparql.QueryResult], bytes]]] = {
-    TURTLE: (TURTLE, sparql.graph_turtle),
-    NTRIPLES: (NTRIPLES, sparql.graph_ntriples),
-    RDF_XML: (RDF_XML, sparql_formats.graph_rdfxml),
-    JSON_LD: (JSON_LD, sparql_formats.graph_jsonld),
-    "application/json": (JSON_LD, sparql_formats.graph_jsonld),
-    "application/xml": (RDF_XML, sparql_formats.graph_rdfxml),
-}
+RESULT_TYPES = _answers({JSON: sparql.results_json, XML: sparql_formats.results_xml, CSV: sparql.results_csv,
+                         TSV: sparql.results_tsv}, json=JSON, xml=XML)
+GRAPH_TYPES = _answers({TURTLE: sparql.graph_turtle, NTRIPLES: sparql.graph_ntriples,
+                        RDF_XML: sparql_formats.graph_rdfxml, JSON_LD: sparql_formats.graph_jsonld},
+                       json=JSON_LD, xml=RDF_XML)
 
 DESCRIPTION = f"""\
 Read-only [SPARQL 1.1](https://www.w3.org/TR/sparql11-query/) over the RDF view of the graph (the triples of
