@@ -74,8 +74,8 @@ class BulkWriter:
     def catalog_for(self, sheet: dict) -> Catalog:
         return Catalog(entities={i: self.entities[i] for i in named_ids(sheet) if i in self.entities})
 
-    def write(self, batch: list[GenStory]) -> BatchTiming:
-        t0 = time.perf_counter()
+    def verified(self, batch: list[GenStory]) -> list[Story]:
+        """The stories verified in order, each entity they define added to the catalog."""
         verified = []
         for s in batch:  # a story may name what an earlier story of the batch defines
             story = verify(s.meta, s.sheet, s.text, catalog=self.catalog_for(s.sheet))
@@ -84,6 +84,11 @@ class BulkWriter:
                 if e.id not in self.entities:
                     self.entities[e.id] = StoredEntity(e.id, e.name, e.type, tuple(e.aliases),
                                                        frozenset({story.meta.id}))
+        return verified
+
+    def write(self, batch: list[GenStory]) -> BatchTiming:
+        t0 = time.perf_counter()
+        verified = self.verified(batch)
         t1 = time.perf_counter()
         with write_session(self.engine) as session:
             for story in verified:
@@ -148,14 +153,7 @@ def bulk_load(engine: Engine, stories: Iterable[GenStory], *, batch: int = 500,
         if not chunk:
             break
         t0 = time.perf_counter()
-        verified = []
-        for s in chunk:
-            story = verify(s.meta, s.sheet, s.text, catalog=writer.catalog_for(s.sheet))
-            verified.append(story)
-            for e in story.entities:
-                if e.id not in writer.entities:
-                    writer.entities[e.id] = StoredEntity(e.id, e.name, e.type, tuple(e.aliases),
-                                                         frozenset({story.meta.id}))
+        verified = writer.verified(chunk)
         t1 = time.perf_counter()
         rows: dict[str, list[dict]] = {name: [] for name, _ in tables}
         for story in verified:
