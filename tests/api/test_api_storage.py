@@ -43,32 +43,26 @@ def writer(database_url) -> Iterator[TestClient]:
 
 
 @contextmanager
-def each_connection(client: TestClient, setup) -> Iterator[None]:
-    """Every connection the app opens from now on runs ``setup(dbapi_connection)``; undone on exit."""
+def each_connection(client: TestClient, setup, when: str = "connect") -> Iterator[None]:
+    """Every connection the app opens from now on runs ``setup`` at the engine event ``when``; undone on exit."""
     engine = client.app.state.runtime.engine
-    event.listen(engine, "connect", setup)
+    event.listen(engine, when, setup)
     engine.dispose()
     try:
         yield
     finally:
-        event.remove(engine, "connect", setup)
+        event.remove(engine, when, setup)
         engine.dispose()
 
 
 @contextmanager
 def read_only(client: TestClient) -> Iterator[None]:
-    engine = client.app.state.runtime.engine
-    if engine.dialect.name == "sqlite":
+    if client.app.state.runtime.engine.dialect.name == "sqlite":
         def reopen(_dialect, _record, cargs, cparams):  # after the app's own: the file, opened read-only
             cargs[0] = cargs[0].replace("mode=rwc", "mode=ro").replace("mode=rw", "mode=ro")
 
-        event.listen(engine, "do_connect", reopen)
-        engine.dispose()
-        try:
+        with each_connection(client, reopen, "do_connect"):
             yield
-        finally:
-            event.remove(engine, "do_connect", reopen)
-            engine.dispose()
     else:
         def setup(conn, _record):
             with conn.cursor() as cur:
