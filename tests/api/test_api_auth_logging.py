@@ -14,7 +14,7 @@ import pytest
 
 from app import logs
 from app.settings import REPO_SEEDS
-from tests.workers.servers import BIN, environment, free_port, launch
+from tests.workers.servers import BIN, environment, free_port, running
 
 SECRETS = ("SECRET123", "K3Y-VALUE", "PW0RD", "S1GNATURE")
 TARGETS = ("/healthz?access_token=SECRET123",
@@ -33,13 +33,9 @@ def _commands(port: int) -> dict[str, list[str]]:
 def test_credentials_in_query_strings_are_redacted_from_the_access_log(how, tmp_path):
     port = free_port()
     env = environment(f"sqlite:///{tmp_path / 'logs.db'}", REPO_SEEDS)
-    server = launch(how, _commands(port)[how], env, tmp_path / "server.log")
-    try:
-        server.wait_ready()
+    with running(how, _commands(port)[how], env, tmp_path / "server.log") as server:
         for target in TARGETS:
             assert server.get(target).status == 200, target
-    finally:
-        server.stop()
     log = (tmp_path / "server.log").read_text(encoding="utf-8")
     for secret in SECRETS:
         assert secret not in log, log

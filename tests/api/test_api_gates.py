@@ -16,7 +16,7 @@ from apitools import problem, start
 
 from app.gates import LIMITS, Busy, Gate, Limit
 from app.settings import REPO_SEEDS
-from tests.workers.servers import environment, free_port, launch, uvicorn_command
+from tests.workers.servers import environment, free_port, running, uvicorn_command
 
 TINY = Limit(slots=1, queue=1, wait=0.5, retry_after=3, what="tests")
 
@@ -182,12 +182,8 @@ ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 @pytest.fixture
 def server(tmp_path: Path):
     env = environment(f"sqlite:///{tmp_path / 'flood.db'}", REPO_SEEDS, sparql_timeout_seconds="10")
-    srv = launch("flood", uvicorn_command(free_port()), env, tmp_path / "flood.log")
-    try:
-        srv.wait_ready()
+    with running("flood", uvicorn_command(free_port()), env, tmp_path / "flood.log") as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def test_cheap_requests_answer_while_clients_flood_sparql(server):

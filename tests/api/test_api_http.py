@@ -23,7 +23,7 @@ from starlette.responses import StreamingResponse
 from app.compression import MINIMUM_SIZE, Compression
 from app.head import Head
 from app.settings import REPO_SEEDS
-from tests.workers.servers import environment, free_port, launch, uvicorn_command
+from tests.workers.servers import environment, free_port, running, uvicorn_command
 
 TOKEN = "http-token"
 IDENTITY = {"Accept-Encoding": "identity"}
@@ -311,13 +311,9 @@ def test_a_body_that_is_not_json_is_a_400_on_every_route_that_takes_json(api, bo
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     tmp: Path = tmp_path_factory.mktemp("http")
-    srv = launch("http", uvicorn_command(free_port()), environment(f"sqlite:///{tmp / 'http.db'}", REPO_SEEDS),
-                 tmp / "http.log")
-    try:
-        srv.wait_ready()
+    with running("http", uvicorn_command(free_port()), environment(f"sqlite:///{tmp / 'http.db'}", REPO_SEEDS),
+                 tmp / "http.log") as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def exchange(server, method: str, path: str, headers: dict[str, str] | None = None):

@@ -21,7 +21,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from app.settings import REPO_SEEDS
-from tests.workers.servers import Server, environment, free_port, launch, uvicorn_command
+from tests.workers.servers import Server, environment, free_port, running, uvicorn_command
 
 PREFIXES = "PREFIX schema: <https://schema.org/>\nPREFIX sg: <https://storygraph.dev/vocab#>\n"
 PERSONS = PREFIXES + 'SELECT ?name WHERE { ?p sg:type "person" ; schema:name ?name } ORDER BY ?name'
@@ -33,13 +33,11 @@ NAME = URIRef("https://schema.org/name")
 @pytest.fixture(scope="module")
 def server(backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = backend.url("clients")
-    srv = launch("sparql-clients", uvicorn_command(free_port()), environment(url, REPO_SEEDS),
-                 Path(tmp_path_factory.mktemp("clients")) / "uvicorn.log")
     try:
-        srv.wait_ready()
-        yield srv
+        with running("sparql-clients", uvicorn_command(free_port()), environment(url, REPO_SEEDS),
+                     Path(tmp_path_factory.mktemp("clients")) / "uvicorn.log") as srv:
+            yield srv
     finally:
-        srv.stop()
         backend.drop(url)
 
 

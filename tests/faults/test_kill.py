@@ -22,7 +22,7 @@ from app.main import create_app
 from app.settings import Settings
 from graph.ingest import ingest_path
 from graph.store import make_engine
-from tests.workers.servers import TOKEN, Server, environment, free_port, launch, uvicorn_command
+from tests.workers.servers import TOKEN, Server, environment, free_port, running, uvicorn_command
 from tests.workers.stories import body, folder
 
 from .tools import kill, killpoint_child, snapshot, stored_graph, wait_for_point
@@ -127,15 +127,11 @@ def test_sigkill_of_the_api_during_a_post(database_url, stories, tmp_path):
     posting.join(timeout=30)
     assert snapshot(url) == before
 
-    fresh = launch("next", uvicorn_command(free_port()), env, tmp_path / "next.log")
-    try:
-        fresh.wait_ready()
+    with running("next", uvicorn_command(free_port()), env, tmp_path / "next.log") as fresh:
         assert fresh.get("/v1/graph").json() == stored_graph(url)
         assert fresh.request("POST", "/v1/articles", body("Birch"), token=TOKEN).status == 201
         assert "birch-talks" in [a["id"] for a in fresh.get("/v1/articles").json()["items"]]
         assert fresh.get("/v1/graph").json() == stored_graph(url)
-    finally:
-        fresh.stop()
 
 
 def _post_ignoring_errors(server: Server) -> None:

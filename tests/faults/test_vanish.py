@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.workers.servers import TOKEN, Answer, Server, environment, free_port, launch, uvicorn_command
+from tests.workers.servers import TOKEN, Answer, Server, environment, free_port, running, uvicorn_command
 from tests.workers.stories import body, folder
 
 from .pg import own_postgres
@@ -89,12 +89,8 @@ def _conditional(server: Server, path: str, etag: str) -> Answer:
 def serving(url: str, tmp_path: Path) -> Iterator[Server]:
     folder(tmp_path / "seeds", "Alder")
     env = environment(url, tmp_path / "seeds", reload_check_seconds="0.1")
-    server = launch("api", uvicorn_command(free_port()), env, tmp_path / "api.log")
-    try:
-        server.wait_ready()
+    with running("api", uvicorn_command(free_port()), env, tmp_path / "api.log") as server:
         yield server
-    finally:
-        server.stop()
 
 
 def outage(server: Server, url: str, break_it: Callable[[], None], restore: Callable[[], None]) -> None:

@@ -10,6 +10,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,6 +100,17 @@ def launch(name: str, command: list[str], env: dict[str, str], log: Path) -> Ser
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     return Server(name, f"http://127.0.0.1:{port}", proc, log)
+
+
+@contextmanager
+def running(name: str, command: list[str], env: dict[str, str], log: Path) -> Iterator[Server]:
+    """:func:`launch`, ready to answer, and stopped when the block ends, however it ends."""
+    server = launch(name, command, env, log)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
 
 
 def uvicorn_command(port: int, *extra: str) -> list[str]:
