@@ -1,6 +1,9 @@
-"""One test per rejection class: the exact message, and the database unchanged."""
+"""One case per rejection class: the exact message, and the database unchanged."""
 
 from __future__ import annotations
+
+import functools
+import operator
 
 import pytest
 from sqlalchemy import text
@@ -11,7 +14,7 @@ from graph.files import read_raw
 from graph.ingest import ingest_path
 from graph.store import create_schema, make_engine
 
-from .conftest import ARTICLE, META, write_story
+from .conftest import ARTICLE, META, SHEET, write_story
 
 TABLES = ("article", "entity", "alias", "relation", "evidence")
 
@@ -40,91 +43,54 @@ def rejected(engine, tmp_path, sheet=None, meta=None, article=ARTICLE) -> list[s
     return [str(f).replace(str(d) + "/", "") for f in exc.value.faults]
 
 
-def test_quote_not_found(engine, tmp_path, sheet):
-    sheet["relations"][0]["evidence"] = ["Ann Lee led a large delegation"]
-    assert rejected(engine, tmp_path, sheet) == [
-        "facts.yaml: fact 'lee-led-delegation': evidence[0].quote: "
-        "quote not found in the article: 'Ann Lee led a large delegation'"
-    ]
-
-
-def test_quote_found_twice_without_a_hint(engine, tmp_path, sheet):
-    sheet["entities"][0]["evidence"] = ["Ann Lee"]
-    assert rejected(engine, tmp_path, sheet) == [
-        "facts.yaml: fact 'ann-lee': evidence[0].quote: quote occurs 2 times; "
-        "add 'occurrence', 'prefix' or 'suffix' to pick one: 'Ann Lee'"
-    ]
-
-
-def test_undefined_entity(engine, tmp_path, sheet):
-    sheet["relations"][0]["object"] = "delegaton"
-    assert rejected(engine, tmp_path, sheet) == [
-        "facts.yaml: fact 'lee-led-delegation': object: 'delegaton' is not an entity, event or claim defined in the "
-        "sheet or stored in the graph; did you mean 'delegation' (The small delegation)?"
-    ]
-
-
-def test_duplicate_id(engine, tmp_path, sheet):
-    sheet["relations"][1]["id"] = "lee-led-delegation"
-    assert rejected(engine, tmp_path, sheet) == [
-        "facts.yaml: fact 'lee-led-delegation': id: defined 2 times; ids are unique across the sheet"
-    ]
-
-
-def test_unknown_predicate(engine, tmp_path, sheet):
-    sheet["relations"][0]["predicate"] = "commanded"
-    assert rejected(engine, tmp_path, sheet) == [
-        "facts.yaml: fact 'lee-led-delegation': predicate: 'commanded' is not in the predicate vocabulary"
-    ]
+# One edit of the sheet (the value put at a path in it) for each class of rejection, and its one fault.
+@pytest.mark.parametrize(("path", "value", "fault"), [
+    pytest.param(("relations", 0, "evidence"), ["Ann Lee led a large delegation"],
+                 "facts.yaml: fact 'lee-led-delegation': evidence[0].quote: "
+                 "quote not found in the article: 'Ann Lee led a large delegation'", id="quote-not-found"),
+    pytest.param(("entities", 0, "evidence"), ["Ann Lee"],
+                 "facts.yaml: fact 'ann-lee': evidence[0].quote: quote occurs 2 times; "
+                 "add 'occurrence', 'prefix' or 'suffix' to pick one: 'Ann Lee'",
+                 id="quote-found-twice-without-a-hint"),
+    pytest.param(("relations", 0, "object"), "delegaton",
+                 "facts.yaml: fact 'lee-led-delegation': object: 'delegaton' is not an entity, event or claim defined "
+                 "in the sheet or stored in the graph; did you mean 'delegation' (The small delegation)?",
+                 id="undefined-entity"),
+    pytest.param(("relations", 1, "id"), "lee-led-delegation",
+                 "facts.yaml: fact 'lee-led-delegation': id: defined 2 times; ids are unique across the sheet",
+                 id="duplicate-id"),
+    pytest.param(("relations", 0, "predicate"), "commanded",
+                 "facts.yaml: fact 'lee-led-delegation': predicate: 'commanded' is not in the predicate vocabulary",
+                 id="unknown-predicate"),
+    pytest.param(("relations", 0, "subject"), "paris",
+                 "facts.yaml: fact 'lee-led-delegation': subject: 'paris' is a city; 'led' takes a subject of type "
+                 "person", id="predicate-outside-domain"),
+    pytest.param(("relations", 0, "object"), "paris",
+                 "facts.yaml: fact 'lee-led-delegation': object: 'paris' is a city;"
+                 " 'led' takes a object of type event, organization", id="predicate-outside-range"),
+    pytest.param(("events", 0, "date", "edtf"), "2024-01-32",
+                 "facts.yaml: fact 'paris-visit': date.edtf: '2024-01-32' is not a calendar date: "
+                 "day is out of range for month", id="malformed-date"),
+    pytest.param(("events", 0, "date", "text"), "Tuesday",
+                 "facts.yaml: fact 'paris-visit': date.text: 'Tuesday' does not stand in this fact's evidence quotes",
+                 id="date-words-not-in-the-evidence"),
+    pytest.param(("entities", 0, "aliases"), [*SHEET["entities"][0]["aliases"], "Annie"],
+                 "facts.yaml: fact 'ann-lee': aliases[2]: 'Annie' is not a surface form of the article",
+                 id="alias-the-article-does-not-use"),
+    pytest.param(("relations", 1, "object"), "delegation",
+                 "facts.yaml: fact 'delegation-met-envoy': relations[1]: subject and object are both 'delegation'",
+                 id="self-loop"),
+])
+def test_rejected_with_one_fault(engine, tmp_path, sheet, path, value, fault):
+    *parents, key = path
+    functools.reduce(operator.getitem, parents, sheet)[key] = value
+    assert rejected(engine, tmp_path, sheet) == [fault]
 
 
 def test_unknown_type(engine, tmp_path, sheet):
     sheet["entities"][2]["type"] = "planet"
     (fault,) = rejected(engine, tmp_path, sheet)
     assert fault.startswith("facts.yaml: fact 'paris': type: Input should be 'person', 'organization'")
-
-
-def test_predicate_outside_domain(engine, tmp_path, sheet):
-    sheet["relations"][0]["subject"] = "paris"
-    assert rejected(engine, tmp_path, sheet) == [
-        "facts.yaml: fact 'lee-led-delegation': subject: 'paris' is a city; 'led' takes a subject of type person"
-    ]
-
-
-def test_predicate_outside_range(engine, tmp_path, sheet):
-    sheet["relations"][0]["object"] = "paris"
-    assert rejected(engine, tmp_path, sheet) == [
-        "facts.yaml: fact 'lee-led-delegation': object: 'paris' is a city;"
-        " 'led' takes a object of type event, organization"
-    ]
-
-
-def test_malformed_date(engine, tmp_path, sheet):
-    sheet["events"][0]["date"]["edtf"] = "2024-01-32"
-    assert rejected(engine, tmp_path, sheet) == [
-        "facts.yaml: fact 'paris-visit': date.edtf: '2024-01-32' is not a calendar date: day is out of range for month"
-    ]
-
-
-def test_date_words_not_in_the_evidence(engine, tmp_path, sheet):
-    sheet["events"][0]["date"]["text"] = "Tuesday"
-    assert rejected(engine, tmp_path, sheet) == [
-        "facts.yaml: fact 'paris-visit': date.text: 'Tuesday' does not stand in this fact's evidence quotes"
-    ]
-
-
-def test_alias_the_article_does_not_use(engine, tmp_path, sheet):
-    sheet["entities"][0]["aliases"].append("Annie")
-    assert rejected(engine, tmp_path, sheet) == [
-        "facts.yaml: fact 'ann-lee': aliases[2]: 'Annie' is not a surface form of the article"
-    ]
-
-
-def test_self_loop(engine, tmp_path, sheet):
-    sheet["relations"][1]["object"] = "delegation"
-    assert rejected(engine, tmp_path, sheet) == [
-        "facts.yaml: fact 'delegation-met-envoy': relations[1]: subject and object are both 'delegation'"
-    ]
 
 
 def test_missing_field_and_bad_meta(engine, tmp_path, sheet):
