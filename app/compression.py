@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .middleware import Middleware
+from .middleware import Middleware, header_values
 
 MINIMUM_SIZE = 1024  # bytes: below this, encoding saves less than it costs
 GZIP_LEVEL = 6  # zlib's default: within a few percent of 9, at a third of the time
@@ -190,13 +190,8 @@ class _Encoder:
     async def _started(self, message: Message) -> None:
         headers = list(message.get("headers") or ())
         status = message["status"]
-        content_type = encoding = b""
-        for k, v in headers:
-            k = k.lower()
-            if k == b"content-type":
-                content_type = v
-            elif k == b"content-encoding":
-                encoding = v
+        found = header_values(headers, b"content-type", b"content-encoding")
+        content_type, encoding = found.get(b"content-type", b""), found.get(b"content-encoding", b"")
         if status == 304:
             headers = merge_vary(headers, b"Accept-Encoding")
             headers = [(k, weaken(v) if k.lower() == b"etag" and b"W/" + v in self.if_none_match else v)

@@ -3,7 +3,8 @@
 Each middleware (CORS aside, which is Starlette's) used to open with the same
 ``__init__`` and the same "not mine: hand it on" guard; written once here, a
 middleware says only which scopes it takes (:meth:`Middleware.takes`) and what
-it does with them (:meth:`Middleware.handle`).
+it does with them (:meth:`Middleware.handle`). :func:`header_values` reads the
+raw headers of a message the way those that look at a response's headers do.
 
 >>> import asyncio
 >>> seen = []
@@ -20,6 +21,8 @@ it does with them (:meth:`Middleware.handle`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -43,3 +46,13 @@ class Middleware:
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         raise NotImplementedError
+
+
+def header_values(headers: Iterable[tuple[bytes, bytes]], *names: bytes) -> dict[bytes, bytes]:
+    """The value of each of ``names`` (lower case) present in raw ASGI ``headers``: the last, if repeated.
+
+    >>> header_values([(b"Content-Type", b"text/plain"), (b"ETag", b"x"), (b"content-type", b"text/csv")],
+    ...               b"content-type", b"content-encoding")
+    {b'content-type': b'text/csv'}
+    """
+    return {k: v for k, v in ((k.lower(), v) for k, v in headers) if k in names}

@@ -28,7 +28,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
 
-from .middleware import Middleware
+from .middleware import Middleware, header_values
 
 EXPLORER_DIR = Path(__file__).resolve().parent / "explorer"
 DOCS_ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
@@ -67,17 +67,8 @@ class SecurityHeaders(Middleware):
             if message["type"] == "http.response.start":
                 headers = message.get("headers")
                 headers = message["headers"] = list(headers) if headers else []
-                nosniff = referrer = True
-                for k, _ in headers:
-                    k = k.lower()
-                    if k == b"x-content-type-options":
-                        nosniff = False
-                    elif k == b"referrer-policy":
-                        referrer = False
-                if nosniff:
-                    headers.append(_NOSNIFF)
-                if referrer:
-                    headers.append(_NO_REFERRER)
+                present = header_values(headers, _NOSNIFF[0], _NO_REFERRER[0])
+                headers.extend(header for header in (_NOSNIFF, _NO_REFERRER) if header[0] not in present)
             await send(message)
 
         await self.app(scope, receive, sending)
