@@ -34,18 +34,17 @@ class Server:
 
     def rss_mb(self) -> float:
         """Resident memory of the server process now (VmRSS), in MiB."""
-        try:
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return float("nan")
+        return self._status_mb("VmRSS")
 
     def peak_rss_mb(self) -> float:
+        """The most resident memory the server process has had (VmHWM), in MiB."""
+        return self._status_mb("VmHWM")
+
+    def _status_mb(self, field: str) -> float:
+        """A kB field of ``/proc/PID/status`` in MiB; NaN where there is none (the process gone, not Linux)."""
         try:
             for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
         except OSError:
             pass
