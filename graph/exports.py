@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -81,44 +81,46 @@ def _json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-def node_link_chunks(source: Source) -> Iterator[bytes]:
-    """:func:`node_link_data` as compact JSON, written node by node from a source of :mod:`graph.stream`."""
+def _document(source: Source, *, head: Callable[[], str], node: Callable[[str, dict[str, Any]], Any],
+              edge: Callable[[str, str, str, dict[str, Any]], Any], tail: str) -> Iterator[bytes]:
+    """``head()``, the nodes as ``node`` writes them, ``],"edges":[``, the edges as ``edge`` writes them, ``tail``:
+    how both JSON formats stream, each element compact JSON, read batch by batch from ``source``."""
     def pieces() -> Iterator[str]:
-        yield '{"directed":true,"multigraph":true,"graph":' + _json(source.graph) + ',"nodes":['
+        yield head()
         sep = ""
         for batch in source.node_batches():
             for n, d in batch:
-                yield sep + _json({**d, "id": n})
+                yield sep + _json(node(n, d))
                 sep = ","
         yield '],"edges":['
         sep = ""
         for edges in source.edge_batches():
             for u, v, k, d in edges:
-                yield sep + _json({**d, "source": u, "target": v, "key": k})
+                yield sep + _json(edge(u, v, k, d))
                 sep = ","
-        yield "]}"
+        yield tail
 
     return chunked(pieces())
+
+
+def node_link_chunks(source: Source) -> Iterator[bytes]:
+    """:func:`node_link_data` as compact JSON, written node by node from a source of :mod:`graph.stream`."""
+    return _document(
+        source,
+        head=lambda: '{"directed":true,"multigraph":true,"graph":' + _json(source.graph) + ',"nodes":[',
+        node=lambda n, d: {**d, "id": n},
+        edge=lambda u, v, k, d: {**d, "source": u, "target": v, "key": k},
+        tail="]}")
 
 
 def cytoscape_chunks(source: Source) -> Iterator[bytes]:
     """:func:`cytoscape_data` as compact JSON, written element by element from a source of :mod:`graph.stream`."""
-    def pieces() -> Iterator[str]:
-        yield '{"data":' + _json(source.graph) + ',"directed":true,"multigraph":true,"elements":{"nodes":['
-        sep = ""
-        for batch in source.node_batches():
-            for n, d in batch:
-                yield sep + _json({"data": {"id": n, "label": d["name"], **d}})
-                sep = ","
-        yield '],"edges":['
-        sep = ""
-        for edges in source.edge_batches():
-            for u, v, k, d in edges:
-                yield sep + _json({"data": {**d, "source": u, "target": v, "key": k, "label": d["predicate"]}})
-                sep = ","
-        yield "]}}"
-
-    return chunked(pieces())
+    return _document(
+        source,
+        head=lambda: '{"data":' + _json(source.graph) + ',"directed":true,"multigraph":true,"elements":{"nodes":[',
+        node=lambda n, d: {"data": {"id": n, "label": d["name"], **d}},
+        edge=lambda u, v, k, d: {"data": {**d, "source": u, "target": v, "key": k, "label": d["predicate"]}},
+        tail="]}}")
 
 
 def node_link_bytes(ix: GraphIndex, g: nx.MultiDiGraph) -> bytes:
