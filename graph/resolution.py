@@ -216,8 +216,6 @@ def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
         yield items[i: i + size]
 
 
-_MISSING = object()
-
 
 class StoredLookup:
     """The stored side of :class:`Catalog`, asked by id inside the write transaction, and cached.
@@ -274,18 +272,14 @@ class StoredLookup:
                                                        dict(r.qualifiers or {}), frozenset(support[r.id]))
 
     def entity(self, node: str) -> StoredEntity | None:
-        found = self._entities.get(node, _MISSING)
-        if found is _MISSING:
-            self.prefetch(entity_ids=[node])
-            found = self._entities[node]
-        return found  # type: ignore[return-value]
+        if node not in self._entities:
+            self.prefetch(entity_ids=[node])  # records every id it is asked for, None where there is none
+        return self._entities[node]
 
     def relation(self, relation_id: str) -> StoredRelation | None:
-        found = self._relations.get(relation_id, _MISSING)
-        if found is _MISSING:
+        if relation_id not in self._relations:
             self.prefetch(relation_ids=[relation_id])
-            found = self._relations[relation_id]
-        return found  # type: ignore[return-value]
+        return self._relations[relation_id]
 
     def entity_articles(self, node: str) -> frozenset[str]:
         rows = self.session.execute(union(
