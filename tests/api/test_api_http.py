@@ -67,10 +67,10 @@ def vary(headers) -> list[str]:
 # --- compression ------------------------------------------------------------------------------------------
 
 def test_the_modules_examples_hold():
-    """app/ is not collected for doctests (pytest collects graph/): the examples of these two run here."""
-    from app import caching, compression
+    """app/ is not collected for doctests (pytest collects graph/): the examples of these run here."""
+    from app import caching, compression, middleware
 
-    for module in (compression, caching):
+    for module in (compression, caching, middleware):
         failures, tried = doctest.testmod(module)
         assert tried and not failures, module.__name__
 
