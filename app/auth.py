@@ -6,7 +6,7 @@ ignored). Each is ``secret`` or ``name:secret``; the name is who a merge records
 
 A token without a name is recorded as ``token-`` and 12 hex digits of an
 HMAC-SHA256 of its secret under the deployment's key: 32 random bytes the
-database makes once (``graph.tables.DeploymentKeyRow``) and the API never
+database makes once (``graph.storage.tables.DeploymentKeyRow``) and the API never
 shows. So the label is the same in every process and after every restart of
 one deployment, differs between deployments, and without the key says nothing
 about the secret. (It was an unsalted SHA-256 prefix, which a dictionary
@@ -32,7 +32,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from graph.errors import StoreUnavailable
-from graph.store import deployment_key
+from graph.storage.store import deployment_key
 
 from .errors import Unauthorized, WritesDisabled
 from .runtime import of as runtime_of

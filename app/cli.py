@@ -11,10 +11,10 @@ from typing import Annotated, Any
 
 import typer
 
-from graph.coverage import coverage as coverage_of
 from graph.errors import SheetInvalid
-from graph.formats import FORMATS as EXPORT_FORMATS
 from graph.ingest import check_path, ingest_path
+from graph.readwrite.formats import FORMATS as EXPORT_FORMATS
+from graph.stories.coverage import coverage as coverage_of
 
 cli = typer.Typer(help="A knowledge graph of a news story, every fact cited to the article's words.",
                   no_args_is_help=True, add_completion=False)
@@ -37,7 +37,7 @@ def _engine(database_url: str | None = None, *, schema: bool = False) -> Iterato
 
     With ``schema``, the tables are created or migrated first (a command that writes or checks against them).
     """
-    from graph.store import create_schema, make_engine
+    from graph.storage.store import create_schema, make_engine
 
     engine = make_engine(_settings(database_url).database_url)
     try:
@@ -67,7 +67,7 @@ def serve(
     import uvicorn
 
     from graph.errors import SchemaBehind, StoreCorrupt
-    from graph.schema import ensure_current, startup_lock
+    from graph.storage.schema import ensure_current, startup_lock
 
     settings = _settings()
     try:  # refuse here, in one line, rather than in a traceback from every worker
@@ -109,7 +109,7 @@ def _sheet_files(path: Path) -> dict[str, Path]:
     """Each story's facts.yaml by article id (stories come back in publication order, not folder order)."""
     import yaml
 
-    from graph.files import FACTS, META, story_dirs
+    from graph.stories.files import FACTS, META, story_dirs
 
     out = {}
     for d in story_dirs(path):
@@ -124,7 +124,7 @@ def _sheet_files(path: Path) -> dict[str, Path]:
 
 def _coverage(story, sheets: dict[str, Path]):
     """The story's clause coverage with the reasons its sheet gives for the gaps (``# uncovered:`` comments)."""
-    from graph.coverage import explain, read_reasons
+    from graph.stories.coverage import explain, read_reasons
 
     cov = coverage_of(story)
     sheet = sheets.get(story.meta.id)
@@ -259,11 +259,11 @@ def export(
     from sqlalchemy import func, select
     from sqlmodel import Session
 
-    from graph import exports
     from graph.errors import StorygraphError
-    from graph.index import load_index
-    from graph.stream import export_stream
-    from graph.tables import EntityRow, RelationRow
+    from graph.indexing.index import load_index
+    from graph.readwrite import exports
+    from graph.readwrite.stream import export_stream
+    from graph.storage.tables import EntityRow, RelationRow
 
     if format not in EXPORT_FORMATS:
         typer.echo(f"--format: '{format}' is not one of {', '.join(EXPORT_FORMATS)}", err=True)
@@ -317,7 +317,7 @@ cli.add_typer(db_cli, name="db")
 @db_cli.command("upgrade")
 def db_upgrade(database_url: DbOpt = None) -> None:
     """Migrate the database to the schema this version of storygraph needs."""
-    from graph import schema
+    from graph.storage import schema
 
     with _engine(database_url) as engine:
         before = schema.current(engine)
@@ -329,7 +329,7 @@ def db_upgrade(database_url: DbOpt = None) -> None:
 @db_cli.command("current")
 def db_current(database_url: DbOpt = None) -> None:
     """Print the database's schema revision and the one this code needs; exit 1 if they differ."""
-    from graph import schema
+    from graph.storage import schema
 
     with _engine(database_url) as engine:
         have, want = schema.current(engine), schema.head()
@@ -342,7 +342,7 @@ def main() -> None:
     from sqlalchemy.exc import DBAPIError
 
     from graph.errors import SchemaBehind, StoreCorrupt
-    from graph.store import storage_error
+    from graph.storage.store import storage_error
 
     try:
         cli()

@@ -15,9 +15,9 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from graph import queries
+from graph.algorithms import queries
 from graph.errors import StoreUnavailable
-from graph.index import GraphIndex
+from graph.indexing.index import GraphIndex
 
 from .errors import EntityMoved
 from .runtime import Runtime
@@ -138,7 +138,7 @@ _BOUND = "A date or partial date: 2023, 2023-11 or 2023-11-15"
 _UNDATED = ("Keep items without a date. Default: true when neither `from` nor `to` is given, "
             "false when one is")
 
-# The time window the lists of relations, claims and events share (see graph.queries.TimeWindow).
+# The time window the lists of relations, claims and events share (see graph.algorithms.queries.TimeWindow).
 FromParam = Annotated[str | None, Query(alias="from", description=_BOUND + "; items ending before it are left out")]
 ToParam = Annotated[str | None, Query(alias="to", description=_BOUND + "; items starting after it are left out")]
 UndatedParam = Annotated[bool | None, Query(description=_UNDATED)]

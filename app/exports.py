@@ -12,10 +12,10 @@ from typing import Annotated, Any, Literal
 from fastapi import Header, Query, Response
 from fastapi.responses import StreamingResponse
 
-from graph import exports
 from graph.errors import NotAcceptable
-from graph.formats import FORMATS, Format
-from graph.stream import export_stream
+from graph.readwrite import exports
+from graph.readwrite.formats import FORMATS, Format
+from graph.readwrite.stream import export_stream
 
 from . import negotiation
 from .problems import responses
@@ -81,7 +81,7 @@ def file_response(ix, fmt: Format, g, filename: str) -> Response:
 
 
 def stream_response(engine, fmt: Format, filename: str) -> StreamingResponse:
-    """The whole stored graph, streamed from one database snapshot as it is written (:mod:`graph.stream`).
+    """The whole stored graph, streamed from one database snapshot as it is written (:mod:`graph.readwrite.stream`).
 
     Not from the served index: a whole-graph export takes tens of seconds at
     scale, and reading the index that long would hold back its updates; built

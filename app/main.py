@@ -14,10 +14,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from graph.errors import SchemaBehind, SheetInvalid, StoreCorrupt
-from graph.files import story_dirs
 from graph.ingest import ingest_path
-from graph.schema import startup_lock
-from graph.store import article_count, create_schema, make_engine
+from graph.storage.schema import startup_lock
+from graph.storage.store import article_count, create_schema, make_engine
+from graph.stories.files import story_dirs
 
 from . import logs, problems, web
 from . import openapi as spec

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message, Receive, Scope, Send
 
 from graph.errors import InvalidParameter, StoreUnavailable, StorygraphError
-from graph.store import storage_error
+from graph.storage.store import storage_error
 
 from .errors import MalformedBody
 from .middleware import Middleware
@@ -201,7 +201,7 @@ async def _store_error(request: Request, exc: Exception) -> ProblemResponse:
     """A database error: the storage condition it reports, else the database is unreachable (503).
 
     A full disk is a 507 (``store-full``) and a read-only database a 503 (``store-read-only``), each
-    named (:func:`graph.store.storage_error`). An error that says the server or file cannot be reached
+    named (:func:`graph.storage.store.storage_error`). An error that says the server or file cannot be reached
     is a 503, like the reloader's check (an endpoint that queries the database itself, such as full-text
     search, meets the outage before the next revision check does). Other database errors stay 500s.
     """

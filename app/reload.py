@@ -1,7 +1,7 @@
 """Keeping the served graph equal to the stored one, across processes, without stalling readers.
 
 Every API process holds one :class:`GraphIndex`. A write through any process
-bumps ``graph_state.revision`` and logs the ids it touched (``graph/changes.py``).
+bumps ``graph_state.revision`` and logs the ids it touched (``graph/storage/changes.py``).
 Each process reads that number at most every ``interval`` seconds (one
 indexed row: cheap) and, when it moved, a background thread moves the index
 forward: it reads the touched rows in one snapshot, then takes the index's
@@ -39,10 +39,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from graph import changes
 from graph.errors import StoreUnavailable
-from graph.index import GraphIndex, load_index, read_changes
-from graph.store import stored_revision
+from graph.indexing.index import GraphIndex, load_index, read_changes
+from graph.storage import changes
+from graph.storage.store import stored_revision
 
 if TYPE_CHECKING:
     from .runtime import Runtime

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.engine import Engine
 
-from graph.index import GraphIndex
+from graph.indexing.index import GraphIndex
 
 from .settings import Settings
 

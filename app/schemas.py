@@ -20,7 +20,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from graph.queries import ClaimStatus
+from graph.algorithms.queries import ClaimStatus
 from graph.vocabulary import EntityType, Modality
 
 T = TypeVar("T")

@@ -7,7 +7,7 @@
   silently turn the bytes into U+FFFD and answer about a different string).
 
 A NUL byte (``%00``) is valid UTF-8 and stays plain text: it matches no name, id or word (404 or an empty
-result); the endpoints that take it to the database keep it from there (``graph.search``, the write API).
+result); the endpoints that take it to the database keep it from there (``graph.storage.search``, the write API).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Synthetic stories at scale that pass the real verifier (``graph.validate.verify``).
+"""Synthetic stories at scale that pass the real verifier (``graph.stories.validate.verify``).
 
 Deterministic for a seed: the same ``(articles, seed)`` gives the same stories,
 byte for byte. Each story is what a folder of ``seeds/`` holds: an article text,
@@ -40,7 +40,7 @@ from typing import Any
 
 import yaml
 
-from graph.text import NormalizedText
+from graph.stories.text import NormalizedText
 
 RELATIONS_PER_ARTICLE = 50
 PUBLISHER = "Synthetic Wire"
@@ -487,8 +487,8 @@ class _Article:
 
 
 def default_sharing() -> str:
-    """``ref`` when the fact-sheet format has ``ref:`` entries (graph.sheet.RefFact), else ``define``."""
-    from graph import sheet
+    """``ref`` when the fact-sheet format has ``ref:`` entries (graph.stories.sheet.RefFact), else ``define``."""
+    from graph.stories import sheet
 
     return "ref" if hasattr(sheet, "RefFact") else "define"
 

@@ -1,11 +1,11 @@
 """Verifying and storing generated stories: in order, as the product does, and in bulk; and timing the product's paths.
 
 The product's one path (:func:`graph.ingest.ingest_story`) verifies a sheet
-against the stored ids it names (:class:`graph.resolution.StoredLookup`), so
+against the stored ids it names (:class:`graph.stories.resolution.StoredLookup`), so
 its cost per story no longer grows with the store. :class:`BulkWriter` keeps
 its own in-memory catalog of the generated entities and hands ``verify`` only
 the stored nodes the sheet names; the rest is the real path:
-``graph.validate.verify``, then ``graph.store.write_session`` and
+``graph.stories.validate.verify``, then ``graph.storage.store.write_session`` and
 ``write_story``, a batch of stories per transaction, one revision per batch.
 :func:`bulk_load` is a bench-only fast path to a large store.
 
@@ -27,15 +27,15 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from graph.model import Story
-from graph.resolution import Catalog, StoredEntity, with_story
-from graph.store import bump_revision, has_pending_changes, write_session, write_story
-from graph.validate import verify
+from graph.storage.store import bump_revision, has_pending_changes, write_session, write_story
+from graph.stories.resolution import Catalog, StoredEntity, with_story
+from graph.stories.validate import verify
 
 from .generate import GenStory
 
 
 def verify_in_order(stories: Iterable[GenStory]) -> list[Story]:
-    """Verify stories as if each earlier one were stored (``graph.resolution.with_story``)."""
+    """Verify stories as if each earlier one were stored (``graph.stories.resolution.with_story``)."""
     catalog, out = Catalog(), []
     for s in stories:
         story = verify(s.meta, s.sheet, s.text, catalog=catalog)
@@ -133,14 +133,14 @@ def bulk_load(engine: Engine, stories: Iterable[GenStory], *, batch: int = 500,
 
     Every story is verified by the real verifier; rows go in with Core ``insert`` executemany
     (tables in foreign-key order), the full-text documents are derived at the end by
-    ``graph.search.rebuild`` and the revision bumped once. Only for new articles whose relation
+    ``graph.storage.search.rebuild`` and the revision bumped once. Only for new articles whose relation
     ids are their own (as the generator's are): nothing is replaced, merged or orphaned.
     """
     from sqlalchemy import insert
     from sqlmodel import Session
 
-    from graph import search
-    from graph.tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, RelationRow
+    from graph.storage import search
+    from graph.storage.tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, RelationRow
 
     tables = [("article", ArticleRow), ("entity", EntityRow), ("alias", AliasRow), ("relation", RelationRow),
               ("evidence", EvidenceRow)]
@@ -176,12 +176,13 @@ def bulk_load(engine: Engine, stories: Iterable[GenStory], *, batch: int = 500,
 
 
 def _bump_unlogged(session) -> None:
-    """A new revision with no change log: a process serving an older one rebuilds in full (graph.changes.since)."""
+    """A new revision with no change log: a process serving an older one rebuilds in full
+    (graph.storage.changes.since)."""
     import datetime as dt
 
     from sqlalchemy import update
 
-    from graph.tables import GraphStateRow
+    from graph.storage.tables import GraphStateRow
 
     session.execute(update(GraphStateRow).where(GraphStateRow.id == 1)
                     .values(revision=GraphStateRow.revision + 1, changed_at=dt.datetime.now(dt.UTC)))
@@ -243,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     from itertools import islice
     from pathlib import Path
 
-    from graph.store import create_schema, make_engine
+    from graph.storage.store import create_schema, make_engine
 
     from .generate import DEFAULT_SEED, generate, write_story_dir
 

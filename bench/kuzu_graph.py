@@ -1,12 +1,12 @@
 """The same graph in Kùzu (an embedded graph database), for comparison.
 
-Loaded from the served graph (:class:`graph.index.GraphIndex` ``g``, itself built
+Loaded from the served graph (:class:`graph.indexing.index.GraphIndex` ``g``, itself built
 from the database) by ``COPY FROM`` CSV, the fastest path into Kùzu: one node
 table ``Entity(id, name, type)`` and one relationship table ``Rel(id,
 predicate, modality, article_id)``, a multigraph like the NetworkX one.
 
 The queries that fit Kùzu, timed in-process against the same queries on
-the NetworkX index (:mod:`graph.queries`):
+the NetworkX index (:mod:`graph.algorithms.queries`):
 
 - ``neighbours``: the entities one hop away, either direction, with the relations;
 - ``path``: a shortest path between two entities, at most 4 hops, ignoring direction;

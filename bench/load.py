@@ -402,7 +402,7 @@ def report(stats: Stats, elapsed: float, writer: Writer, lost: list[str], args: 
 def stored_articles(database_url: str) -> int:
     from sqlalchemy import text
 
-    from graph.store import make_engine
+    from graph.storage.store import make_engine
 
     engine = make_engine(database_url)
     with engine.connect() as c:
@@ -412,7 +412,7 @@ def stored_articles(database_url: str) -> int:
 
 
 def build_store(database_url: str, n: int, seed: int) -> None:
-    from graph.store import create_schema, make_engine
+    from graph.storage.store import create_schema, make_engine
 
     from .ingest import BulkWriter, bulk_load
 

@@ -1,4 +1,4 @@
-"""Cold start in a fresh process: database -> graph ready (``graph.index.load_index``).
+"""Cold start in a fresh process: database -> graph ready (``graph.indexing.index.load_index``).
 
     python -m bench.probe DATABASE_URL     # prints one JSON object
 
@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     profile = "--profile" in (argv or sys.argv[1:])
     from sqlmodel import Session
 
-    from graph.index import load_index
-    from graph.store import make_engine
+    from graph.indexing.index import load_index
+    from graph.storage.store import make_engine
 
     before = vmrss_mb()
     t0 = time.perf_counter()

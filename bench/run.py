@@ -135,7 +135,7 @@ class Store:
         return psycopg.connect(self.admin_url, autocommit=True)
 
     def prepare(self, point: Point) -> None:
-        from graph.store import create_schema, make_engine
+        from graph.storage.store import create_schema, make_engine
 
         if self.backend == "sqlite":
             self._remove()
@@ -169,7 +169,7 @@ class Store:
 
     def _ingest_seed(self) -> None:
         from graph.ingest import ingest_path
-        from graph.store import create_schema, make_engine
+        from graph.storage.store import create_schema, make_engine
 
         engine = make_engine(self.url)
         create_schema(engine)
@@ -179,7 +179,7 @@ class Store:
     def counts(self) -> tuple[int, int, int]:
         from sqlalchemy import text
 
-        from graph.store import make_engine
+        from graph.storage.store import make_engine
 
         engine = make_engine(self.url)
         with engine.connect() as c:
@@ -223,7 +223,7 @@ class Targets:
     def of_database(cls, url: str, rng: random.Random) -> Targets:
         from sqlalchemy import text
 
-        from graph.store import make_engine
+        from graph.storage.store import make_engine
 
         engine = make_engine(url)
         with engine.connect() as c:
@@ -449,7 +449,7 @@ def _articles(url: str) -> int:
 def _count(url: str, table: str) -> int:
     from sqlalchemy import text
 
-    from graph.store import make_engine
+    from graph.storage.store import make_engine
 
     engine = make_engine(url)
     with engine.connect() as c:
@@ -519,9 +519,9 @@ def _time(fn, reps: int, budget: float) -> float:
 def compare_kuzu(url: str, targets: Targets, args: argparse.Namespace, point: Point) -> None:
     from sqlmodel import Session
 
-    from graph import queries
-    from graph.index import load_index
-    from graph.store import make_engine
+    from graph.algorithms import queries
+    from graph.indexing.index import load_index
+    from graph.storage.store import make_engine
 
     from .kuzu_graph import KuzuGraph
 

@@ -26,8 +26,8 @@ def store_path(scale: int, workdir: Path = WORKDIR, seed: int = DEFAULT_SEED) ->
 
 
 def _upgrade(path: Path) -> None:
-    from graph.schema import current, head, upgrade
-    from graph.store import make_engine
+    from graph.storage.schema import current, head, upgrade
+    from graph.storage.store import make_engine
 
     engine = make_engine(f"sqlite:///{path}")
     try:
@@ -42,7 +42,7 @@ def build(scale: int, workdir: Path = WORKDIR, seed: int = DEFAULT_SEED, *, log=
 
     Built under a temporary name and renamed when complete, so a half-built file is never reused.
     """
-    from graph.store import create_schema, make_engine
+    from graph.storage.store import create_schema, make_engine
 
     from .ingest import bulk_load
 

@@ -158,7 +158,7 @@ class StoreReadOnly(StorygraphError):
 class StoreCorrupt(StorygraphError):
     """The database is not one storygraph can use: a corrupt file, another application's, a directory.
 
-    Raised when the store is opened (``graph.schema``), so the CLI and the API's
+    Raised when the store is opened (``graph.storage.schema``), so the CLI and the API's
     start-up refuse it in one line naming the file rather than in a traceback.
     """
 
@@ -172,7 +172,7 @@ class StoreCorrupt(StorygraphError):
 
 
 
-# --- SPARQL (graph/sparql.py) ---------------------------------------------
+# --- SPARQL (graph/semantic/sparql.py) ---------------------------------------------
 
 class QueryInvalid(StorygraphError):
     """400: the text is not a SPARQL query (the parser's message says where and why)."""
@@ -300,7 +300,7 @@ class SchemaBehind(StorygraphError):
         super().__init__(f"The database {url} is at {at}; this storygraph needs {want}. Run `{command}`.")
 
 
-# --- Writes: articles and merges (graph/ingest.py, graph/merge.py) -----------------
+# --- Writes: articles and merges (graph/ingest.py, graph/storage/merge.py) -----------------
 
 class ArticleExists(StorygraphError):
     """409: POST of an article id already stored with other content (PUT replaces)."""

@@ -5,7 +5,7 @@ whether it comes from a directory (``storygraph ingest``, seeding) or from
 the write API (``POST``/``PUT /v1/articles``).
 
 A sheet is verified against what it names, not against the whole store:
-:class:`graph.resolution.StoredLookup` reads the ids a sheet mentions inside
+:class:`graph.stories.resolution.StoredLookup` reads the ids a sheet mentions inside
 the write transaction (and the stored name table only if a sheet refers to a
 node by a name it does not define). :func:`ingest_path` keeps one lookup for
 the whole folder and lets each write tell it what changed, so the stories of
@@ -27,14 +27,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from . import store
-from .errors import ArticleExists, Fault, SheetInvalid
-from .files import RawStory, read_raw, story_dirs
-from .model import Story
-from .resolution import Catalog, StoredLookup, load_catalog, sheet_ids, with_story
-from .store import WriteResult, has_pending_changes, write_session, write_story
-from .tables import ArticleRow
-from .validate import character_faults, verify
+from graph.errors import ArticleExists, Fault, SheetInvalid
+from graph.model import Story
+from graph.storage import store
+from graph.storage.store import WriteResult, has_pending_changes, write_session, write_story
+from graph.storage.tables import ArticleRow
+from graph.stories.files import RawStory, read_raw, story_dirs
+from graph.stories.resolution import Catalog, StoredLookup, load_catalog, sheet_ids, with_story
+from graph.stories.validate import character_faults, verify
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total): "read" then "write"
 

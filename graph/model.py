@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .dates import EdtfDate, parse_edtf
-from .sheet import ArticleMeta
+from graph.dates import EdtfDate, parse_edtf
+from graph.stories.sheet import ArticleMeta
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from .files import read_story, story_dirs
-from .index import GraphIndex, index_from_stories
+from graph.indexing.index import GraphIndex, index_from_stories
+from graph.stories.files import read_story, story_dirs
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

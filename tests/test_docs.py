@@ -95,7 +95,7 @@ def test_the_node_link_example_loads_the_graph(tmp_path, monkeypatch):
     """The API page's Python for node-link runs as written, on the file its curl saves."""
     import networkx as nx
 
-    from graph.exports import node_link_bytes
+    from graph.readwrite.exports import node_link_bytes
     from graph.testing import seed_index
 
     examples = [(name, b) for name, text in PAGES.items()

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from graph import analytics
+from graph.algorithms import analytics
 
 from ..deps import IndexDep, PageDep
 from ..gates import slot

@@ -16,15 +16,15 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from graph import queries
-from graph.coverage import as_dict, stored_coverage
+from graph.algorithms import queries
+from graph.algorithms.paging import LazyList
 from graph.errors import ArticleExists, Fault, NotFound, SheetInvalid
 from graph.ingest import ingest_story
-from graph.paging import LazyList
-from graph.sheet import ArticleMeta
-from graph.store import WriteResult, delete_article, write_session
-from graph.stream import snapshot
-from graph.tables import ArticleRow
+from graph.readwrite.stream import snapshot
+from graph.storage.store import WriteResult, delete_article, write_session
+from graph.storage.tables import ArticleRow
+from graph.stories.coverage import as_dict, stored_coverage
+from graph.stories.sheet import ArticleMeta
 
 from ..auth import Writer
 from ..deps import V1, EngineDep, IndexDep, PageDep, RuntimeDep, current_index

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from graph import queries
+from graph.algorithms import queries
+from graph.algorithms.queries import ClaimStatus
 from graph.errors import NotFound
-from graph.queries import ClaimStatus
 
 from ..deps import REF_DOC, FromParam, IndexDep, PageDep, ToParam, UndatedParam, resolve, resolve_optional, time_window
 from ..problems import responses

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from graph import pathfind, queries
-from graph.paging import LazyList
+from graph.algorithms import pathfind, queries
+from graph.algorithms.paging import LazyList
 from graph.vocabulary import EntityType
 
 from ..deps import (

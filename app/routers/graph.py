@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from graph import exports
-from graph.formats import FORMATS
+from graph.readwrite import exports
+from graph.readwrite.formats import FORMATS
 
 from ..deps import IndexDep, RuntimeDep
 from ..exports import DEFAULT, AcceptHeader, FormatQuery, choose_format, file_response, media_responses, stream_response
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/graph", tags=["graph"], responses=responses(422, 500
 def whole_graph(runtime: RuntimeDep, ix: IndexDep, format: FormatQuery = None, accept: AcceptHeader = None):
     """`node-link` (the default) loads with `networkx.node_link_graph(data, edges="edges")` or d3-force;
     `cytoscape` with `cy.add(data.elements)`; `graphml` with `networkx.read_graphml` (lists and objects are
-    JSON strings; `graph.xml_exports.graphml_graph` decodes them), Gephi, yEd or igraph; `gexf` in Gephi;
+    JSON strings to `json.loads`), Gephi, yEd or igraph; `gexf` in Gephi;
     `jsonld` and `turtle` in any RDF library; `csv` is a zip of `nodes.csv` and `edges.csv`.
 
     Without `format`, the `Accept` header chooses by media type. Every answer names a file in

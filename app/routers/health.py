@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi import APIRouter
 
 from graph.errors import StoreUnavailable
-from graph.store import ping
+from graph.storage.store import ping
 
 from ..deps import RuntimeDep
 from ..problems import responses

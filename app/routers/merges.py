@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from graph.errors import MergeNotFound
-from graph.merge import list_merges, merge_dict, merge_entities, undo_merge
-from graph.store import write_session
-from graph.tables import MergeRow
+from graph.storage.merge import list_merges, merge_dict, merge_entities, undo_merge
+from graph.storage.store import write_session
+from graph.storage.tables import MergeRow
 
 from ..auth import Writer
 from ..deps import REF_DOC, V1, CurrentIndexDep, EngineDep, PageDep, RuntimeDep, resolve

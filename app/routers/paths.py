@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from graph import queries
+from graph.algorithms import queries
 
 from ..deps import REF_DOC, IndexDep, resolve
 from ..gates import slot

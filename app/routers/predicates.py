@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from graph import queries
+from graph.algorithms import queries
 
 from ..deps import IndexDep, PageDep
 from ..problems import responses

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from graph import queries
+from graph.algorithms import queries
 
 from ..deps import REF_DOC, FromParam, IndexDep, PageDep, ToParam, UndatedParam, resolve_optional, time_window
 from ..problems import responses

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import ConfigDict, Field
 
-from graph import search as fulltext
+from graph.storage import search as fulltext
 
 from ..deps import PageDep, SessionDep
 from ..problems import responses

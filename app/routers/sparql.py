@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 from starlette.concurrency import run_in_threadpool
 
-from graph import sparql, sparql_formats
 from graph.errors import InvalidParameter, NotAcceptable, QueryInvalid, QueryRefused
-from graph.index import GraphIndex
+from graph.indexing.index import GraphIndex
+from graph.semantic import sparql, sparql_formats
 
 from ..deps import TRUNCATED_HEADER, IndexDep, get_runtime
 from ..errors import ProtocolViolation, UnsupportedMediaType

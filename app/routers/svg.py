@@ -1,4 +1,4 @@
-"""Pictures: the whole graph and a neighbourhood as SVG (cut, kept and drawn once by ``graph.pictures``).
+"""Pictures: the whole graph and a neighbourhood as SVG (cut, kept and drawn once by ``graph.drawing.pictures``).
 
 The paths end in ``.svg`` and live beside the JSON ones: ``/v1/entities/{ref}``
 takes one path segment, so ``/v1/entities/{ref}/neighborhood.svg`` never
@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from graph import pictures, render
+from graph.drawing import pictures, render
 
 from ..deps import REF_DOC, TRUNCATED_HEADER, IndexDep, resolve
 from ..gates import slot

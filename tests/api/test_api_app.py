@@ -4,8 +4,8 @@ from apitools import ARTICLE_ID, PROBLEM, problem, start
 from sqlmodel import Session, select
 
 from app.settings import REPO_SEEDS, Settings
-from graph import queries
-from graph.tables import ArticleRow
+from graph.algorithms import queries
+from graph.storage.tables import ArticleRow
 
 PATHS = {
     "/v1/entities", "/v1/entities/{ref}", "/v1/entities/{ref}/relations", "/v1/entities/{ref}/neighborhood",
@@ -52,7 +52,7 @@ def test_routing_errors_are_problems(client):
 
 def test_unexpected_error_is_a_bare_500(client, monkeypatch):
     def boom(ix):
-        raise RuntimeError("secret at /work/main/graph/queries.py")
+        raise RuntimeError("secret at /work/main/graph/algorithms/queries.py")
 
     monkeypatch.setattr(queries, "predicates", boom)
     r = client.get("/v1/predicates", headers={"Origin": "https://app.example"})
@@ -128,7 +128,7 @@ def test_openapi_documents_every_path_and_problem(client):
 
 
 def _ingested_at(url: str):
-    from graph.store import make_engine
+    from graph.storage.store import make_engine
 
     engine = make_engine(url)
     try:

@@ -56,7 +56,7 @@ def test_revision_changes_when_the_stored_graph_changes(tmp_path, database_url):
     facts.write_text(facts.read_text(encoding="utf-8").replace("Editor of the article.", "The editor."),
                      encoding="utf-8")
     from graph.ingest import ingest_path
-    from graph.store import make_engine
+    from graph.storage.store import make_engine
 
     engine = make_engine(one)
     (result,) = ingest_path(engine, seeds)

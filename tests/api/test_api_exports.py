@@ -11,13 +11,13 @@ import pytest
 from apitools import ARTICLE_ID, PROBLEM, invalid, problem
 from starlette.responses import JSONResponse
 
-from graph.exports import node_link_data, node_link_graph
-from graph.formats import FORMATS
-from graph.xml_exports import graphml_graph
+from graph.readwrite.exports import node_link_data, node_link_graph
+from graph.readwrite.formats import FORMATS
+from graph.readwrite.xml_exports import graphml_graph
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib.*")  # its JSON-LD parser
 
-RDF = importlib.util.find_spec("graph.rdf") is not None  # written in parallel; tested as soon as it exists
+RDF = importlib.util.find_spec("graph.semantic.rdf") is not None  # written in parallel; tested as soon as it exists
 NEEDS_RDF = {"jsonld", "turtle"}
 AVAILABLE = [name for name in FORMATS if RDF or name not in NEEDS_RDF]
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
@@ -139,7 +139,7 @@ def test_gexf_and_csv_through_the_api(client, ix):
         assert z.read("nodes.csv").decode().count("\n") > ix.g.number_of_nodes()
 
 
-@pytest.mark.skipif(not RDF, reason="graph/rdf.py is not written yet")
+@pytest.mark.skipif(not RDF, reason="graph/semantic/rdf.py is not written yet")
 def test_rdf_formats_parse_to_the_same_triples(client):
     rdflib = pytest.importorskip("rdflib")
     turtle = rdflib.Graph().parse(data=client.get("/v1/graph", params={"format": "turtle"}).content, format="turtle")
@@ -218,7 +218,7 @@ def test_neighbourhood_rdf_is_the_same_bytes_under_its_strong_etag(client, accep
 
 
 def test_sparql_sees_the_articles_people_as_entities(client):
-    from graph.sparql_examples import EVERY_PERSON
+    from graph.semantic.sparql_examples import EVERY_PERSON
 
     r = client.get("/v1/sparql", params={"query": EVERY_PERSON}, headers={"Accept": "application/sparql-results+json"})
     assert r.status_code == 200

@@ -24,8 +24,8 @@ from fastapi.testclient import TestClient
 from lxml import etree
 
 from app.settings import REPO_SEEDS
-from graph.tabular import FORMULA_STARTS, JOIN
-from graph.xml_exports import graphml_graph
+from graph.readwrite.tabular import FORMULA_STARTS, JOIN
+from graph.readwrite.xml_exports import graphml_graph
 from tests.graph.test_xml_exports import assert_valid, schemas  # noqa: F401 - the XSDs, a fixture
 from tests.hostile_strings import ARTICLE_ID, PAYLOADS, alias, entity_id, expected_names, story
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph import pathfind
+from graph.algorithms import pathfind
 
 
 def test_whole_neighbourhoods_say_they_are_whole(client):

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from apitools import ARTICLE_ID, problem
 
-from graph.render import label_lines
+from graph.drawing.render import label_lines
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -71,8 +71,8 @@ def test_svg_is_deterministic(client):
     a = client.get("/v1/graph.svg").content
     b = client.get("/v1/graph.svg").content
     assert a == b
-    from graph.exports import neighborhood_graph
-    from graph.render import render_svg
+    from graph.drawing.render import render_svg
+    from graph.readwrite.exports import neighborhood_graph
     from graph.testing import seed_index
 
     ix = seed_index()
@@ -123,7 +123,7 @@ def test_whole_graph_svg_within_the_cap_is_whole_and_says_so(client):
 
 @pytest.mark.parametrize("cap", [1, 7])
 def test_whole_graph_svg_past_the_cap_draws_the_most_connected_entities_and_says_so(client, monkeypatch, cap):
-    from graph import pictures
+    from graph.drawing import pictures
 
     graph = client.get("/v1/graph").json()
     degree = {n["id"]: set() for n in graph["nodes"]}
@@ -150,7 +150,7 @@ def test_whole_graph_svg_past_the_cap_draws_the_most_connected_entities_and_says
 
 
 def test_a_picture_past_the_relation_cap_says_so(client, monkeypatch):
-    from graph import pictures
+    from graph.drawing import pictures
 
     monkeypatch.setattr(pictures, "MAX_RELATIONS", 3)
     pictures.clear()
@@ -166,7 +166,8 @@ def test_a_picture_past_the_relation_cap_says_so(client, monkeypatch):
 
 
 def test_a_cut_neighbourhood_picture_says_so_in_the_picture(client, monkeypatch):
-    from graph import pathfind, pictures
+    from graph.algorithms import pathfind
+    from graph.drawing import pictures
 
     monkeypatch.setattr(pathfind, "BALL_MAX_NODES", 3)
     pictures.clear()
@@ -183,7 +184,7 @@ def test_identical_pictures_asked_at_once_are_drawn_once(client, monkeypatch, pa
     """Eight requests for the same picture at once: one layout, the others wait for it; the same bytes."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from graph import pictures, render
+    from graph.drawing import pictures, render
 
     calls: list[int] = []
     layout = render._layout

@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 from app.piecewise import piecewise_json
 from app.schemas import Neighborhood, Paths
 from app.settings import REPO_SEEDS
-from graph import queries
+from graph.algorithms import queries
 
 
 @pytest.fixture(scope="module")

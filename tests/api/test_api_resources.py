@@ -3,7 +3,7 @@
 import networkx as nx
 from apitools import ARTICLE_ID, every, invalid, problem
 
-from graph.exports import cytoscape_graph, node_link_graph
+from graph.readwrite.exports import cytoscape_graph, node_link_graph
 from graph.vocabulary import PREDICATES
 
 

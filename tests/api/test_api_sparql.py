@@ -17,7 +17,7 @@ from rdflib.compare import isomorphic
 from rdflib.query import Result
 
 from app.settings import REPO_SEEDS
-from graph.sparql_examples import EVENTS_IN_DATE_ORDER, WHO_DENIES_WHAT, WITHIN_TWO_HOPS_OF_DASKAL
+from graph.semantic.sparql_examples import EVENTS_IN_DATE_ORDER, WHO_DENIES_WHAT, WITHIN_TWO_HOPS_OF_DASKAL
 
 URL = "/v1/sparql"
 JSON = "application/sparql-results+json"

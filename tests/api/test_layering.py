@@ -79,10 +79,47 @@ def test_the_message_check_sees_a_raise_and_a_fault(tmp_path: Path) -> None:
     assert sorted(_messages(module)) == ["p", "see /v1/p", "set STORYGRAPH_X to "]
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in GRAPH.glob("*.py")))
+# Every module of the domain, in its subpackages too; a released migration is frozen, and not the domain's code.
+DOMAIN = sorted(p.relative_to(GRAPH).as_posix() for p in GRAPH.rglob("*.py") if "migrations" not in p.parts)
+
+
+def test_the_domain_list_walks_the_subpackages() -> None:
+    assert "errors.py" in DOMAIN and "indexing/index.py" in DOMAIN and len(DOMAIN) > 40
+
+
+@pytest.mark.parametrize("name", DOMAIN)
 def test_domain_messages_name_no_endpoint_or_environment_variable(name: str) -> None:
     """graph/ serves the CLI and the workers too: an endpoint or a variable is the HTTP layer's to name."""
     assert [m for m in _messages(GRAPH / name) if any(w in m for w in HTTP_WORDS)] == []
+
+
+# --- the domain never imports the HTTP layer ---------------------------------------------------------------
+
+HTTP_PACKAGES = {"fastapi", "starlette", "uvicorn", "app"}
+
+
+def _top_imports(path: Path) -> set[str]:
+    """The top-level packages a module imports, absolute imports only (a relative one stays in graph/)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_the_import_check_sees_both_spellings(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("import fastapi.responses\nfrom starlette.requests import Request\nfrom .x import y\n"
+                      "def f():\n    from app import deps\n")
+    assert _top_imports(module) & HTTP_PACKAGES == {"fastapi", "starlette", "app"}
+
+
+@pytest.mark.parametrize("name", DOMAIN)
+def test_the_domain_never_imports_the_http_layer(name: str) -> None:
+    """graph/ is what the CLI, the workers and the tests use without a web server: FastAPI stays in app/."""
+    assert _top_imports(GRAPH / name) & HTTP_PACKAGES == set()
 
 
 # --- one typed runtime -------------------------------------------------------------------------------------

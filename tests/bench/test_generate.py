@@ -11,8 +11,8 @@ import pytest
 from bench.generate import generate, write_story_dir
 from bench.ingest import named_ids, verify_in_order
 from graph.ingest import check_path
-from graph.text import NormalizedText
-from graph.validate import verify
+from graph.stories.text import NormalizedText
+from graph.stories.validate import verify
 
 
 def digest(stories) -> str:

@@ -9,8 +9,8 @@ from sqlmodel import Session
 
 from bench.generate import generate
 from bench.ingest import BulkWriter, bulk_load, verify_in_order
-from graph.index import index_from_stories, load_index
-from graph.store import create_schema, make_engine
+from graph.indexing.index import index_from_stories, load_index
+from graph.storage.store import create_schema, make_engine
 
 
 def fresh(path):

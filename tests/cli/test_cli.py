@@ -144,16 +144,16 @@ def seeded(db):
 def _export_formats() -> list[str]:
     import importlib.util
 
-    from graph.formats import FORMATS
+    from graph.readwrite.formats import FORMATS
 
-    rdf = importlib.util.find_spec("graph.rdf") is not None  # written in parallel
+    rdf = importlib.util.find_spec("graph.semantic.rdf") is not None  # written in parallel
     return [f for f in FORMATS if rdf or f not in ("jsonld", "turtle")]
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib.*")  # its JSON-LD parser
 @pytest.mark.parametrize("name", _export_formats())
 def test_export_writes_every_format_to_a_file(seeded, tmp_path, name):
-    from graph.formats import FORMATS
+    from graph.readwrite.formats import FORMATS
     from graph.testing import seed_index
 
     out = tmp_path / f"graph.{FORMATS[name].extension}"
@@ -176,8 +176,8 @@ def test_export_writes_every_format_to_a_file(seeded, tmp_path, name):
 
         import networkx as nx
 
-        from graph.exports import cytoscape_graph, node_link_graph
-        from graph.xml_exports import graphml_graph
+        from graph.readwrite.exports import cytoscape_graph, node_link_graph
+        from graph.readwrite.xml_exports import graphml_graph
 
         read = {"node-link": lambda b: node_link_graph(json.loads(b)),
                 "cytoscape": lambda b: cytoscape_graph(json.loads(b)),
@@ -189,9 +189,9 @@ def test_export_writes_every_format_to_a_file(seeded, tmp_path, name):
 
 
 def test_export_graphml_of_a_neighbourhood_round_trips(seeded, tmp_path):
-    from graph.exports import neighborhood_graph
+    from graph.readwrite.exports import neighborhood_graph
+    from graph.readwrite.xml_exports import graphml_graph
     from graph.testing import seed_index
-    from graph.xml_exports import graphml_graph
 
     out = tmp_path / "daskal.graphml"
     result = runner.invoke(cli, ["export", "-f", "graphml", "--entity", "Daskal", "--depth", "2", "-o", str(out),

@@ -30,9 +30,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 
 import graph.ingest
-import graph.search
-import graph.store
-from graph.tables import RelationRow
+import graph.storage.search
+import graph.storage.store
+from graph.storage.tables import RelationRow
 
 SLEEP = 120  # seconds: far longer than any test waits; the process is killed long before
 
@@ -64,22 +64,22 @@ def main() -> None:
 
     graph.ingest.verify = verifying
 
-    index_article = graph.search.index_article
+    index_article = graph.storage.search.index_article
 
     def indexing(session, *a, **kw):
         if point == "rows":
             reached("rows", str(session.execute(select(func.count()).select_from(RelationRow)).scalar_one()))
         return index_article(session, *a, **kw)
 
-    graph.search.index_article = indexing
+    graph.storage.search.index_article = indexing
 
-    bump = graph.store.bump_revision
+    bump = graph.storage.store.bump_revision
 
     def bumping(session):
         seen["armed"] = True  # the next commit is the ingestion's
         return bump(session)
 
-    graph.store.bump_revision = bumping
+    graph.storage.store.bump_revision = bumping
 
     @event.listens_for(Engine, "commit")
     def committing(_conn):

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.settings import Settings
 from graph.ingest import ingest_path
-from graph.store import make_engine
+from graph.storage.store import make_engine
 from tests.workers.servers import TOKEN, Server, environment, free_port, running, uvicorn_command
 from tests.workers.stories import body, folder
 
@@ -46,7 +46,7 @@ def ingest(url: str, path: Path) -> list[str]:
 
 
 def seeded(url: str, seeds: Path) -> str:
-    from graph.store import create_schema
+    from graph.storage.store import create_schema
 
     engine = make_engine(url)
     try:

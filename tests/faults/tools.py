@@ -15,9 +15,9 @@ from pathlib import Path
 from sqlalchemy import Integer, inspect, text
 from sqlmodel import Session
 
-from graph.formats import FORMATS
-from graph.index import load_index
-from graph.store import make_engine
+from graph.indexing.index import load_index
+from graph.readwrite.formats import FORMATS
+from graph.storage.store import make_engine
 from tests.workers.servers import ROOT
 
 # Columns that differ between two equal ingestions: clocks, and surrogate keys that a PostgreSQL

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from sqlalchemy.engine import Engine
 
-from graph.store import create_schema, make_engine
+from graph.storage.store import create_schema, make_engine
 
 ARTICLE = """Small talks end well
 By Ann Lee

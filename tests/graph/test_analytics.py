@@ -7,10 +7,11 @@ import itertools
 import networkx as nx
 import pytest
 
-from graph import analytics, memo
+from graph.algorithms import analytics
 from graph.errors import InvalidParameter
-from graph.files import read_story
-from graph.index import index_from_stories
+from graph.indexing import memo
+from graph.indexing.index import index_from_stories
+from graph.stories.files import read_story
 from graph.testing import SEEDS, seed_index
 
 

@@ -5,7 +5,7 @@ missing id is a stale index: these tests state, for each kind of write, the
 ids that must be in its revision's log, including the ones that went away
 (an entity whose last evidence left with a replaced article, a relation no
 article states any more). Verifying against the ids a sheet names
-(:class:`graph.resolution.StoredLookup`) must answer exactly as verifying
+(:class:`graph.stories.resolution.StoredLookup`) must answer exactly as verifying
 against the whole catalog did. Every test runs on SQLite and PostgreSQL.
 """
 
@@ -18,16 +18,16 @@ import pytest
 from sqlalchemy import select, text
 from sqlmodel import Session
 
-from graph import changes
 from graph.errors import SheetInvalid
-from graph.files import read_raw
 from graph.ingest import ingest_path, ingest_story
-from graph.merge import merge_entities, undo_merge
-from graph.resolution import StoredLookup, load_catalog, sheet_ids
-from graph.store import delete_article, stored_revision, write_session
-from graph.tables import EntityRow, RelationRow
+from graph.storage import changes
+from graph.storage.merge import merge_entities, undo_merge
+from graph.storage.store import delete_article, stored_revision, write_session
+from graph.storage.tables import EntityRow, RelationRow
+from graph.stories.files import read_raw
+from graph.stories.resolution import StoredLookup, load_catalog, sheet_ids
+from graph.stories.validate import verify
 from graph.testing import SEEDS
-from graph.validate import verify
 
 from .conftest import ARTICLE, META, SHEET, write_story
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from graph.clauses import split_clauses
-from graph.coverage import clause_coverage, coverage, explain, read_reasons
-from graph.files import read_story
-from graph.text import split_sentences
+from graph.stories.clauses import split_clauses
+from graph.stories.coverage import clause_coverage, coverage, explain, read_reasons
+from graph.stories.files import read_story
+from graph.stories.text import split_sentences
 
 from .conftest import write_story
 

@@ -2,7 +2,7 @@ import json
 
 import networkx as nx
 
-from graph.exports import cytoscape_data, cytoscape_graph, node_link_data, node_link_graph
+from graph.readwrite.exports import cytoscape_data, cytoscape_graph, node_link_data, node_link_graph
 from graph.testing import seed_index
 
 
@@ -27,7 +27,7 @@ def test_cytoscape_round_trips_and_labels_elements():
     assert len(edge_ids) == len(set(edge_ids)) == g.number_of_edges()
 
 
-# --- the whole stored graph, streamed from the database (graph.stream) ----------------------------
+# --- the whole stored graph, streamed from the database (graph.readwrite.stream) ----------------------------
 
 import io  # noqa: E402
 import shutil  # noqa: E402
@@ -38,11 +38,11 @@ import pytest  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from bench.generate import generate, write_story_dir  # noqa: E402
-from graph.formats import FORMATS  # noqa: E402
-from graph.index import load_index  # noqa: E402
+from graph.indexing.index import load_index  # noqa: E402
 from graph.ingest import ingest_path  # noqa: E402
-from graph.store import create_schema, make_engine  # noqa: E402
-from graph.stream import DbSource, export_stream, snapshot  # noqa: E402
+from graph.readwrite.formats import FORMATS  # noqa: E402
+from graph.readwrite.stream import DbSource, export_stream, snapshot  # noqa: E402
+from graph.storage.store import create_schema, make_engine  # noqa: E402
 from graph.testing import SEEDS  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib.*")  # its JSON-LD parser
@@ -146,7 +146,7 @@ def test_a_streamed_rdf_export_credits_the_articles_entities(store):
     """The streamed whole graph resolves the article's credits and its document entity as the in-memory view."""
     from rdflib import Graph
 
-    from graph.rdf import ARTICLE, ENTITY, SCHEMA
+    from graph.semantic.rdf import ARTICLE, ENTITY, SCHEMA
 
     engine, *_ = store
     g = Graph().parse(data=b"".join(export_stream(engine, FORMATS["turtle"])), format="turtle")

@@ -1,7 +1,7 @@
 """The index moved forward by the change log holds exactly what a full rebuild holds.
 
 After random sequences of writes (new articles, replaced ones, deleted ones,
-merges and their undos), each applied through ``graph.changes.since`` and
+merges and their undos), each applied through ``graph.storage.changes.since`` and
 ``GraphIndex.apply``, the index is compared with one built from scratch:
 every node and edge with its data, the articles, the redirects, the orders
 the lists page over, and name lookups. Runs on SQLite and PostgreSQL.
@@ -17,13 +17,14 @@ import pytest
 from sqlalchemy import select
 
 from bench.generate import generate
-from graph import changes, queries
+from graph.algorithms import queries
 from graph.errors import MergeConflict, MergeInvalid, MergeNotFound, SheetInvalid
-from graph.index import GraphIndex, load_index, read_changes
+from graph.indexing.index import GraphIndex, load_index, read_changes
 from graph.ingest import ingest_story
-from graph.merge import merge_entities, undo_merge
-from graph.store import create_schema, delete_article, make_engine, stored_revision, write_session
-from graph.tables import ArticleRow, EntityRow, MergeRow
+from graph.storage import changes
+from graph.storage.merge import merge_entities, undo_merge
+from graph.storage.store import create_schema, delete_article, make_engine, stored_revision, write_session
+from graph.storage.tables import ArticleRow, EntityRow, MergeRow
 
 
 def canonical(ix: GraphIndex) -> dict:

@@ -10,9 +10,9 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from graph.errors import SheetInvalid
-from graph.files import read_raw
 from graph.ingest import ingest_path
-from graph.store import create_schema, make_engine
+from graph.storage.store import create_schema, make_engine
+from graph.stories.files import read_raw
 
 from .conftest import ARTICLE, META, SHEET, write_story
 

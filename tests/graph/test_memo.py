@@ -1,4 +1,4 @@
-"""The per-index memo (graph/memo.py): one computation per answer, bounded, gone with its index or revision."""
+"""The per-index memo (graph/indexing/memo.py): one computation per answer, bounded, gone with its index or revision."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from graph import memo
-from graph.files import read_story, story_dirs
-from graph.index import index_from_stories
-from graph.rdf import rdf_graph
+from graph.indexing import memo
+from graph.indexing.index import index_from_stories
+from graph.semantic.rdf import rdf_graph
+from graph.stories.files import read_story, story_dirs
 from graph.testing import SEEDS
 
 

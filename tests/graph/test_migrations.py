@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import Session
 
-from graph import schema
-from graph.build import graph_from_db
 from graph.errors import SchemaBehind
-from graph.files import read_story
-from graph.merge import merge_entities, undo_merge
-from graph.store import make_engine, write_session, write_story
-from graph.tables import GraphChangeRow
+from graph.indexing.build import graph_from_db
+from graph.storage import schema
+from graph.storage.merge import merge_entities, undo_merge
+from graph.storage.store import make_engine, write_session, write_story
+from graph.storage.tables import GraphChangeRow
+from graph.stories.files import read_story
 from graph.testing import SEEDS
 
 SEED = SEEDS / "fentanyl-talks-2024-01-31"
@@ -72,7 +72,7 @@ def test_0002_downgrades_to_0001(database_url):
 
 def test_0005_adds_one_random_key_and_keeps_the_labels_recorded_before(database_url):
     """A 0004 database with a merge by an unnamed token: its old label stays; the new key is 32 random bytes."""
-    from graph.store import deployment_key
+    from graph.storage.store import deployment_key
 
     keys = []
     for name in ("key-a", "key-b"):

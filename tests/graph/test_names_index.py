@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from graph.names import NameIndex
+from graph.indexing.names import NameIndex
 from graph.testing import seed_index
 
 

@@ -9,7 +9,7 @@ import networkx as nx
 import pytest
 
 from graph.dates import parse_edtf
-from graph.orders import Orders
+from graph.indexing.orders import Orders
 
 
 def _edtf(rng: random.Random) -> str | None:

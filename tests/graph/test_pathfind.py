@@ -1,4 +1,4 @@
-"""Paths and neighbourhoods from graph.pathfind against brute force over small random graphs."""
+"""Paths and neighbourhoods from graph.algorithms.pathfind against brute force over small random graphs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 import networkx as nx
 import pytest
 
-from graph import pathfind, queries
+from graph.algorithms import pathfind, queries
 from graph.testing import seed_index
 
 

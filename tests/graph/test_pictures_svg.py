@@ -13,8 +13,8 @@ import xml.etree.ElementTree as ET
 import networkx as nx
 import pytest
 
-from graph import pictures, render
-from graph.index import GraphIndex
+from graph.drawing import pictures, render
+from graph.indexing.index import GraphIndex
 
 SVG = "{http://www.w3.org/2000/svg}"
 TYPES = ["person", "organization", "country", "event", "claim"]
@@ -90,7 +90,7 @@ def test_the_same_graph_gives_the_same_bytes_past_the_cap():
 
 def test_a_picture_scales_to_its_box_instead_of_being_cropped():
     """The drawing's size is in the viewBox only: a browser tab, an <img> or a slide scales it to fit."""
-    from graph.exports import neighborhood_graph
+    from graph.readwrite.exports import neighborhood_graph
     from graph.testing import seed_index
 
     for g in (seed_index().g, neighborhood_graph(seed_index(), "jen-daskal", depth=2)):

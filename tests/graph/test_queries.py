@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from graph import queries
+from graph.algorithms import queries
 from graph.errors import AmbiguousReference, EntityNotFound, InvalidParameter
-from graph.names import normalize_name
+from graph.indexing.names import normalize_name
 from graph.testing import seed_index
 
 
@@ -39,8 +39,8 @@ def test_unknown_reference_offers_candidates(ix):
 
 
 def test_two_aliases_alike_are_ambiguous():
-    from graph.files import read_story
-    from graph.index import index_from_stories
+    from graph.indexing.index import index_from_stories
+    from graph.stories.files import read_story
     from graph.testing import SEEDS
 
     story = read_story(SEEDS / "fentanyl-talks-2024-01-31")

@@ -9,7 +9,7 @@ import networkx as nx
 import pytest
 from rdflib import BNode, Graph, Literal
 
-from graph.rdf import (
+from graph.semantic.rdf import (
     ARTICLE,
     CONTEXT_CHARS,
     ENTITY,
@@ -213,7 +213,7 @@ PEOPLE = {"jen-daskal", "joe-biden", "xi-jinping", "wang-xiaohong", "antoni-slod
 
 def test_every_person_is_one_of_the_graphs_people(ix, rdf):
     """A schema:Person query returns the seed's seven people, not three more blank nodes for the credits."""
-    from graph.sparql_examples import EVERY_PERSON
+    from graph.semantic.sparql_examples import EVERY_PERSON
 
     assert {n for n, d in ix.g.nodes(data=True) if d["type"] == "person"} == PEOPLE
     rows = list(rdf.query(EVERY_PERSON))
@@ -249,7 +249,7 @@ def test_the_article_is_one_resource(ix, rdf):
 
 
 def test_a_credit_that_names_no_entity_stays_a_named_blank_node():
-    from graph.index import GraphIndex
+    from graph.indexing.index import GraphIndex
 
     seed = seed_index()  # shared (cached): its articles are copied, not changed
     meta = dict(seed.articles[ARTICLE_ID], authors=["Antoni Slodkowski", "Somebody Else"],
@@ -279,7 +279,7 @@ def test_a_neighbourhood_still_names_the_articles_people(ix):
 def test_rdf_bytes_are_the_same_on_every_run(ix, scope):
     """Blank nodes (selectors, property values) have labels made from what they describe, so rdflib orders them
     the same way every time: the neighbourhood Turtle's strong ETag holds."""
-    from graph.exports import neighborhood_graph
+    from graph.readwrite.exports import neighborhood_graph
 
     def g():
         return ix.g if scope == "whole" else neighborhood_graph(ix, "jen-daskal", depth=int(scope[-1]))
@@ -304,7 +304,7 @@ def test_rdf_bytes_are_the_same_in_another_process(ix):
 
 def outputs_of(ix) -> bytes:
     """Every RDF rendering of the seed, for another process to make (see above)."""
-    from graph.exports import neighborhood_graph
+    from graph.readwrite.exports import neighborhood_graph
 
     part = neighborhood_graph(ix, "jen-daskal", depth=2)
     triples = sorted(build_rdf(ix).serialize(format="nt", encoding="utf-8").splitlines())  # N-Triples: any order

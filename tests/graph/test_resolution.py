@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from graph.build import graph_from_db
 from graph.errors import MergeConflict, MergeInvalid, MergeNotFound, SheetInvalid
+from graph.indexing.build import graph_from_db
 from graph.ingest import check_path, ingest_path, ingest_story
-from graph.merge import merge_entities, undo_merge
-from graph.resolution import load_catalog
-from graph.store import delete_article, write_session
+from graph.storage.merge import merge_entities, undo_merge
+from graph.storage.store import delete_article, write_session
+from graph.stories.resolution import load_catalog
 from graph.testing import SEEDS
 
 from .conftest import ARTICLE, META, SHEET

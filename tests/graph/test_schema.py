@@ -7,9 +7,9 @@ from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
 from app.cli import cli
-from graph import schema
 from graph.errors import SchemaBehind
-from graph.store import create_schema, make_engine, stored_revision
+from graph.storage import schema
+from graph.storage.store import create_schema, make_engine, stored_revision
 
 runner = CliRunner()
 
@@ -90,7 +90,7 @@ def test_every_write_moves_the_revision(url, story_dir):
 
 
 def test_a_plain_postgresql_url_gets_the_psycopg_driver():
-    from graph.store import database_url
+    from graph.storage.store import database_url
 
     assert database_url("postgresql://u:p@db:5432/sg").drivername == "postgresql+psycopg"
     assert database_url("postgres://u@db/sg").drivername == "postgresql+psycopg"

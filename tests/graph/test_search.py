@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from graph import search
 from graph.errors import InvalidParameter
-from graph.files import read_story
 from graph.ingest import ingest_path
-from graph.store import create_schema, make_engine
-from graph.store import write_story as store_story
-from graph.tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, SearchDocRow
+from graph.storage import search
+from graph.storage.store import create_schema, make_engine
+from graph.storage.store import write_story as store_story
+from graph.storage.tables import AliasRow, ArticleRow, EntityRow, EvidenceRow, SearchDocRow
+from graph.stories.files import read_story
 from graph.testing import SEEDS
 
 from .conftest import write_story

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from graph import queries
-from graph.coverage import coverage
-from graph.files import read_story, story_dirs
-from graph.index import index_from_stories
+from graph.algorithms import queries
+from graph.indexing.index import index_from_stories
+from graph.stories.coverage import coverage
+from graph.stories.files import read_story, story_dirs
 from graph.testing import SEEDS
 
 

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 import pytest
 
-from graph.names import normalize_name
+from graph.indexing.names import normalize_name
 from graph.testing import seed_index
 
 

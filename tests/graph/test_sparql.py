@@ -17,9 +17,10 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from graph import queries, sparql
+from graph.algorithms import queries
 from graph.errors import QueryAborted, QueryInvalid, QueryRefused, QueryTimeout
-from graph.sparql_examples import EVENTS_IN_DATE_ORDER, EXAMPLES, WHO_DENIES_WHAT, WITHIN_TWO_HOPS_OF_DASKAL
+from graph.semantic import rdf, sparql
+from graph.semantic.sparql_examples import EVENTS_IN_DATE_ORDER, EXAMPLES, WHO_DENIES_WHAT, WITHIN_TWO_HOPS_OF_DASKAL
 from graph.testing import seed_index
 
 DOCS = (Path(__file__).resolve().parents[2] / "docs" / "rdf-sparql.md").read_text(encoding="utf-8")
@@ -183,7 +184,7 @@ def test_ask_and_construct(ix):
 
 def test_the_store_is_built_once_per_revision(ix):
     assert sparql.store_for(ix) is sparql.store_for(ix)
-    assert len(sparql.store_for(ix)) == len(__import__("graph.rdf").rdf.rdf_graph(ix))
+    assert len(sparql.store_for(ix)) == len(rdf.rdf_graph(ix))
 
 
 # --- the results formats -----------------------------------------------------

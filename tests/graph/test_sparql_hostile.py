@@ -20,8 +20,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph import sandbox, sparql
 from graph.errors import QueryAborted, QueryInvalid, QueryRefused, QueryTooComplex
+from graph.semantic import sandbox, sparql
 from graph.testing import seed_index
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -184,7 +184,7 @@ def test_a_service_that_slips_past_the_check_reaches_nothing_and_is_refused(ix, 
 
 @pytest.mark.skipif(not LINUX_SECCOMP, reason="the socket sandbox is seccomp: Linux on x86_64 or aarch64")
 def test_the_sandbox_kills_a_socket_call_and_allows_the_rest():
-    code = ("import os, socket, sys\nfrom graph import sandbox\nassert sandbox.forbid_sockets()\n"
+    code = ("import os, socket, sys\nfrom graph.semantic import sandbox\nassert sandbox.forbid_sockets()\n"
             "r, w = os.pipe(); os.write(w, b'x'); assert os.read(r, 1) == b'x'\n"
             "print('pipes work', flush=True)\nsocket.socket()\nprint('unreachable', flush=True)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
@@ -214,7 +214,7 @@ def test_the_check_is_linear_on_hostile_text():
     and the margin is three orders of magnitude.
     """
     code = ("import resource, sys\nresource.setrlimit(resource.RLIMIT_CPU, (30, 30))\n"
-            "from graph import sparql\nfrom graph.errors import StorygraphError\n"
+            "from graph.semantic import sparql\nfrom graph.errors import StorygraphError\n"
             "from tests.graph.test_sparql_hostile import HOSTILE\n"
             "for name, q in HOSTILE.items():\n"
             "    assert len(q) <= sparql.MAX_QUERY_CHARS\n"

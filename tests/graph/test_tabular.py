@@ -6,8 +6,8 @@ import csv
 import io
 import zipfile
 
-from graph.exports import neighborhood_graph
-from graph.tabular import EDGE_COLUMNS, NODE_COLUMNS, csv_zip_bytes
+from graph.readwrite.exports import neighborhood_graph
+from graph.readwrite.tabular import EDGE_COLUMNS, NODE_COLUMNS, csv_zip_bytes
 from graph.testing import seed_index
 
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.text import NormalizedText, Span, locate, sentence_at, split_sentences
+from graph.stories.text import NormalizedText, Span, locate, sentence_at, split_sentences
 
 SEED = (Path(__file__).parents[2] / "seeds/fentanyl-talks-2024-01-31/article.txt").read_text(encoding="utf-8")
 

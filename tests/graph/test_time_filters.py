@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from graph import queries
+from graph.algorithms import queries
+from graph.algorithms.queries import TimeWindow
 from graph.dates import parse_edtf
 from graph.errors import InvalidParameter
-from graph.queries import TimeWindow
 from graph.testing import seed_index
 
 

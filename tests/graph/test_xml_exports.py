@@ -16,9 +16,9 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from graph.exports import neighborhood_graph
+from graph.readwrite.exports import neighborhood_graph
+from graph.readwrite.xml_exports import GEXF_NS, GRAPHML_NS, gexf_bytes, graphml_bytes, graphml_graph
 from graph.testing import seed_index
-from graph.xml_exports import GEXF_NS, GRAPHML_NS, gexf_bytes, graphml_bytes, graphml_graph
 
 etree = pytest.importorskip("lxml.etree")
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import pytest
 
-from graph import pictures, render
-from graph.exports import neighborhood_graph
-from graph.files import read_story, story_dirs
-from graph.formats import FORMATS
-from graph.index import GraphIndex, index_from_stories
+from graph.drawing import pictures, render
+from graph.indexing.index import GraphIndex, index_from_stories
+from graph.readwrite.exports import neighborhood_graph
+from graph.readwrite.formats import FORMATS
+from graph.stories.files import read_story, story_dirs
 from graph.testing import SEEDS
 
 etree = pytest.importorskip("lxml.etree")

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from graph.store import make_engine, stored_revision
-from graph.tables import ArticleRow
+from graph.storage.store import make_engine, stored_revision
+from graph.storage.tables import ArticleRow
 from tests.graph.pgserver import drop_database, fresh_database
 
 from .servers import BIN, TOKEN, Server, environment, free_port, launch, serve_command, uvicorn_command

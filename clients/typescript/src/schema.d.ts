@@ -454,7 +454,7 @@ export interface paths {
          * The whole graph
          * @description `node-link` (the default) loads with `networkx.node_link_graph(data, edges="edges")` or d3-force;
          *     `cytoscape` with `cy.add(data.elements)`; `graphml` with `networkx.read_graphml` (lists and objects are
-         *     JSON strings; `graph.xml_exports.graphml_graph` decodes them), Gephi, yEd or igraph; `gexf` in Gephi;
+         *     JSON strings to `json.loads`), Gephi, yEd or igraph; `gexf` in Gephi;
          *     `jsonld` and `turtle` in any RDF library; `csv` is a zip of `nodes.csv` and `edges.csv`.
          *
          *     Without `format`, the `Accept` header chooses by media type. Every answer names a file in
