@@ -9,11 +9,25 @@ from typing import Any
 
 
 class StorygraphError(Exception):
+    """A domain error: its problem type, title and status, and a detail that says what is wrong and where.
+
+    An error that names its input builds its detail in ``__init__``; one whose words never change says
+    them once, as ``message``:
+
+    >>> class Closed(StorygraphError):
+    ...     status = 503
+    ...     message = "The store is closed."
+    >>> Closed().detail, Closed("Closed for repairs.").detail
+    ('The store is closed.', 'Closed for repairs.')
+    """
+
     status: int = 500
     title: str = "Internal error"
     type: str = "about:blank"
+    message: str = "Internal error"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str | None = None) -> None:
+        detail = self.message if detail is None else detail
         super().__init__(detail)
         self.detail = detail
 
@@ -118,9 +132,7 @@ class InvalidParameter(StorygraphError):
 class StoreUnavailable(StorygraphError):
     status = 503
     title = "Store unavailable"
-
-    def __init__(self, detail: str = "The database cannot be reached") -> None:
-        super().__init__(detail)
+    message = "The database cannot be reached"
 
 
 class StoreFull(StorygraphError):
@@ -133,10 +145,8 @@ class StoreFull(StorygraphError):
     status = 507
     title = "Insufficient storage"
     type = "https://storygraph.dev/problems/store-full"
-
-    def __init__(self) -> None:
-        super().__init__("The database has no room left for this write (the disk or the database is full); "
-                         "nothing was written. Reads still work.")
+    message = ("The database has no room left for this write (the disk or the database is full); nothing was "
+               "written. Reads still work.")
 
 
 class StoreReadOnly(StorygraphError):
@@ -149,10 +159,8 @@ class StoreReadOnly(StorygraphError):
     status = 503
     title = "Store read-only"
     type = "https://storygraph.dev/problems/store-read-only"
-
-    def __init__(self) -> None:
-        super().__init__("The database is read-only (its file, folder or server takes no writes); nothing was "
-                         "written. Reads still work.")
+    message = ("The database is read-only (its file, folder or server takes no writes); nothing was written. "
+               "Reads still work.")
 
 
 class StoreCorrupt(StorygraphError):
@@ -168,8 +176,6 @@ class StoreCorrupt(StorygraphError):
     def __init__(self, where: str, reason: str) -> None:
         self.where, self.reason = where, reason
         super().__init__(f"The database {where} {reason}")
-
-
 
 
 # --- SPARQL (graph/semantic/sparql.py) ---------------------------------------------
@@ -213,8 +219,6 @@ class QueryRefused(StorygraphError):
 
     def extra(self) -> dict[str, Any]:
         return named(self.parameter, self.location, self.detail)
-
-
 
 
 def named(parameter: str | None, location: str, reason: str) -> dict[str, Any]:
@@ -286,8 +290,6 @@ class NotAcceptable(StorygraphError):
         return {"available": self.available}
 
 
-
-
 class SchemaBehind(StorygraphError):
     """The database's schema is not the one this code needs: an operator must upgrade it."""
 
@@ -312,16 +314,6 @@ class ArticleExists(StorygraphError):
     def __init__(self, article_id: str) -> None:
         self.article_id = article_id
         super().__init__(f"Article '{article_id}' is already stored with other content")
-
-
-
-
-
-
-
-
-
-
 
 
 class MergeInvalid(StorygraphError):
