@@ -57,14 +57,24 @@ class EntityRecord:
     defines: bool = True
 
 
-@dataclass(slots=True)
-class RelationRecord:
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """What makes a relation: its id, its triple, its modality and its qualifiers.
+
+    A verified sheet's :class:`RelationRecord` adds the evidence that cites it; the stored graph as a new sheet
+    sees it (:class:`graph.stories.resolution.StoredRelation`) adds the articles that support it.
+    """
+
     id: str
     subject: str
     predicate: str
     object: str
     modality: str
     qualifiers: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RelationRecord(Relation):
     evidence: list[Evidence]
 
 

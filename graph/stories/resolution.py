@@ -31,6 +31,7 @@ from sqlalchemy.pool import Pool
 from sqlmodel import Session, col, select
 
 from graph.indexing.names import CANDIDATES, FUZZY_CUTOFF, normalize_name, resolve_reference
+from graph.model import Relation
 from graph.storage.tables import AliasRow, EntityRow, EvidenceRow, MergeRow, RelationRow
 
 if TYPE_CHECKING:
@@ -47,13 +48,7 @@ class StoredEntity:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredRelation:
-    id: str
-    subject: str
-    predicate: str
-    object: str
-    modality: str
-    qualifiers: dict[str, Any]
+class StoredRelation(Relation):
     articles: frozenset[str] = frozenset()  # articles whose evidence supports it
 
 
