@@ -41,6 +41,35 @@ def test_the_readme_is_a_front_page_not_the_manual():
     assert "](docs/index.md)" in README
 
 
+def _build_site(root: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    """``mkdocs build --strict`` of the docs under ``root``: offline (its own theme), a warning fails it."""
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml"),
+                           "-d", str(out)], cwd=root, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_the_docs_build_as_a_site_with_warnings_as_errors(tmp_path: Path):
+    built = _build_site(ROOT, tmp_path / "site")
+    assert built.returncode == 0, built.stdout + built.stderr
+    pages = {p.parent.relative_to(tmp_path / "site").as_posix() for p in (tmp_path / "site").rglob("index.html")}
+    assert {"api", "writing", "knowledge-model", "rdf-sparql", "operations", "development"} <= pages
+    assert "TypeScript client" in (tmp_path / "site" / "api" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("breakage", ["[a page](missing.md)", "[an anchor](api.md#no-such-heading)",
+                                      "[the README](../README.md)"])
+def test_the_site_build_fails_on_a_broken_link(tmp_path: Path, breakage: str):
+    """The check can fail: a copy of the docs with one bad link does not build."""
+    copy = tmp_path / "copy"
+    (copy / "docs").mkdir(parents=True)
+    (copy / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    for page in (ROOT / "docs").glob("*.md"):
+        (copy / "docs" / page.name).write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
+    index = copy / "docs" / "index.md"
+    index.write_text(index.read_text(encoding="utf-8") + f"\nSee {breakage}.\n", encoding="utf-8")
+    built = _build_site(copy, tmp_path / "site")
+    assert built.returncode != 0 and "WARNING" in built.stdout + built.stderr
+
+
 def test_no_page_says_every_endpoint_is_a_get():
     """The write API has POST, PUT and DELETE: the old "All endpoints are `GET`" was wrong beside it."""
     for name, text in PAGES.items():

@@ -97,12 +97,13 @@ def test_the_client_and_its_test_use_no_cast(package: Path) -> None:
 
 
 def _readme_example() -> str:
-    section = (ROOT / "README.md").read_text(encoding="utf-8").split("### TypeScript client\n", 1)[1]
+    """The example of docs/api.md's TypeScript client section (it was the README's)."""
+    section = (ROOT / "docs" / "api.md").read_text(encoding="utf-8").split("## TypeScript client\n", 1)[1]
     return section.split("```ts\n", 1)[1].split("```", 1)[0]
 
 
 def test_the_readme_example_compiles_strictly_with_no_cast(package: Path, tmp_path: Path) -> None:
-    """The README's five lines, as a project that installed the package would compile them."""
+    """The docs' five lines, as a project that installed the package would compile them."""
     (tmp_path / "example.ts").write_text(_readme_example(), encoding="utf-8")
     (tmp_path / "package.json").write_text('{"type": "module"}\n', encoding="utf-8")
     (tmp_path / "node_modules" / "@storygraph").mkdir(parents=True)
@@ -112,7 +113,7 @@ def test_the_readme_example_compiles_strictly_with_no_cast(package: Path, tmp_pa
         "compilerOptions": {"types": [], "rootDir": None, "outDir": None, "noEmit": True},
         "include": ["example.ts"]}), encoding="utf-8")
     checked = _run([_bin("tsc"), "--strict", "-p", str(tmp_path / "tsconfig.json")], timeout=600)
-    assert checked.returncode == 0, f"the README's TypeScript example does not compile:\n{checked.stdout}"
+    assert checked.returncode == 0, f"the docs' TypeScript example does not compile:\n{checked.stdout}"
     assert _casts(tmp_path / "example.ts") == []
 
 
