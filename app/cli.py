@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,6 +15,15 @@ from graph.errors import SheetInvalid
 from graph.ingest import check_path, ingest_path
 from graph.readwrite.formats import FORMATS as EXPORT_FORMATS
 from graph.stories.coverage import coverage as coverage_of
+
+if TYPE_CHECKING:  # for annotations only: the commands import these where they use them
+    from sqlalchemy.engine import Engine
+
+    from app.settings import Settings
+    from graph.ingest import Progress
+    from graph.model import Story
+    from graph.storage.store import WriteResult
+    from graph.stories.coverage import Coverage
 
 cli = typer.Typer(help="A knowledge graph of a news story, every fact cited to the article's words.",
                   no_args_is_help=True, add_completion=False)
@@ -24,7 +33,7 @@ PathArg = Annotated[Path, typer.Argument(
 DbOpt = Annotated[str | None, typer.Option("--database-url", help="SQLAlchemy URL; default from settings.")]
 
 
-def _settings(database_url: str | None = None):
+def _settings(database_url: str | None = None) -> Settings:
     from app.settings import Settings
 
     s = Settings()
@@ -32,7 +41,7 @@ def _settings(database_url: str | None = None):
 
 
 @contextmanager
-def _engine(database_url: str | None = None, *, schema: bool = False) -> Iterator:
+def _engine(database_url: str | None = None, *, schema: bool = False) -> Iterator[Engine]:
     """The command's engine, on the settings' database or ``--database-url``, always disposed.
 
     With ``schema``, the tables are created or migrated first (a command that writes or checks against them).
@@ -80,7 +89,7 @@ def serve(
     uvicorn.run("app.main:app", host=host, port=port, reload=reload, workers=workers or settings.workers)
 
 
-def _checked(path: Path, database_url: str | None):
+def _checked(path: Path, database_url: str | None) -> list[Story]:
     """check_path, against the stored graph when a database is named (sheets that refer to stored nodes)."""
     if database_url is None:
         return check_path(path)
@@ -122,7 +131,7 @@ def _sheet_files(path: Path) -> dict[str, Path]:
     return out
 
 
-def _coverage(story, sheets: dict[str, Path]):
+def _coverage(story: Story, sheets: dict[str, Path]) -> Coverage:
     """The story's clause coverage with the reasons its sheet gives for the gaps (``# uncovered:`` comments)."""
     from graph.stories.coverage import explain, read_reasons
 
@@ -155,7 +164,7 @@ def ingest(path: PathArg, database_url: DbOpt = None) -> None:
     typer.echo(_ingest_summary(results, time.perf_counter() - started))
 
 
-def _ingest_summary(results, seconds: float) -> str:
+def _ingest_summary(results: list[WriteResult], seconds: float) -> str:
     """One line: how many articles went which way, what they hold, and the rate."""
     from collections import Counter
 
@@ -176,7 +185,7 @@ class _ingest_progress:
         self.bar: Any = None  # a rich Progress once entered on a terminal
         self.tasks: dict[str, int] = {}
 
-    def __enter__(self):
+    def __enter__(self) -> Progress | None:
         if not self.terminal:
             return None
         from rich.console import Console
@@ -193,7 +202,7 @@ class _ingest_progress:
             self.tasks[phase] = self.bar.add_task(label, total=total)
         self.bar.update(self.tasks[phase], completed=done)
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.__exit__(*exc)
 
@@ -294,7 +303,7 @@ def export(
         typer.echo(f"wrote {output} ({fmt.name}, {counts[0]} entities, {counts[1]} relations)", err=True)
 
 
-def _write_chunks(chunks, output: Path | None, text: bool) -> None:
+def _write_chunks(chunks: Iterable[bytes], output: Path | None, text: bool) -> None:
     """Chunks to ``output``, or to stdout with a final newline for text formats."""
     last = b""
     with (open(output, "wb") if output else nullcontext(sys.stdout.buffer)) as out:

@@ -8,6 +8,8 @@ or environment variable).
 
 from __future__ import annotations
 
+from typing import Any
+
 from graph.errors import StorygraphError, named
 
 
@@ -29,7 +31,7 @@ class BodyTooLarge(StorygraphError):
         self.limit = limit
         super().__init__(f"The request body is larger than {limit} bytes (STORYGRAPH_MAX_BODY_BYTES)")
 
-    def extra(self) -> dict:
+    def extra(self) -> dict[str, Any]:
         return {"max_body_bytes": self.limit}
 
 
@@ -46,7 +48,7 @@ class UnsupportedMediaType(StorygraphError):
         self.parameter, self.location = parameter, location
         super().__init__(detail)
 
-    def extra(self) -> dict:
+    def extra(self) -> dict[str, Any]:
         return {"supported": self.supported} | named(self.parameter, self.location, self.detail)
 
 
@@ -65,7 +67,7 @@ class ProtocolViolation(StorygraphError):
         super().__init__(reason)
         self.parameter, self.location = parameter, location
 
-    def extra(self) -> dict:
+    def extra(self) -> dict[str, Any]:
         return named(self.parameter, self.location, self.detail)
 
 
@@ -114,5 +116,5 @@ class EntityMoved(StorygraphError):
     def headers(self) -> dict[str, str]:
         return {"Location": self.location}
 
-    def extra(self) -> dict:
+    def extra(self) -> dict[str, Any]:
         return {"merged_into": self.new, "location": self.location}

@@ -60,7 +60,7 @@ def redact(target: str) -> str:
     if not sep:
         return target
 
-    def one(m: re.Match) -> str:
+    def one(m: re.Match[str]) -> str:
         name, eq, _ = m.group(0).partition("=")
         return f"{name}={REDACTED}" if eq and is_credential(name) else m.group(0)
 

@@ -27,7 +27,7 @@ from pydantic import BaseModel, TypeAdapter
 
 
 @cache
-def _adapter(annotation: Any) -> TypeAdapter:
+def _adapter(annotation: Any) -> TypeAdapter[Any]:
     return TypeAdapter(annotation)
 
 
