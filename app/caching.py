@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import Iterable
 
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,7 +34,8 @@ GRAPH_PREFIX = V1 + "/"
 
 def _request_header(scope: Scope, name: bytes) -> bytes:
     """The first value of a request header (names are lower-case in ASGI), or b""."""
-    for k, v in scope["headers"]:
+    headers: Iterable[tuple[bytes, bytes]] = scope["headers"]
+    for k, v in headers:
         if k == name:
             return v
     return b""

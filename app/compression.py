@@ -54,7 +54,7 @@ class _Gzip:
 CODINGS: dict[str, Callable[[], _Gzip]] = {"gzip": _Gzip}  # the server's preference, best first
 
 
-def choose(accept_encoding: str, codings: dict[str, Callable] = CODINGS) -> str | None:
+def choose(accept_encoding: str, codings: dict[str, Callable[[], _Gzip]] = CODINGS) -> str | None:
     """The coding to send for this ``Accept-Encoding``, or None for identity.
 
     The highest ``q`` wins; a tie goes to the server's order; ``q=0`` refuses; ``*`` names the rest.

@@ -79,7 +79,7 @@ def resolve(ix: GraphIndex, ref: str, parameter: str) -> str:
     """The entity id ``ref`` names: an id, a name or an alias (404/409 problems name ``parameter``).
 
     An id merged into another entity names that entity (``GraphIndex.redirects``)."""
-    redirects = getattr(ix, "redirects", None) or {}
+    redirects = ix.redirects
     if ref not in ix.g and ref in redirects:
         return redirects[ref]
     return ix.names.resolve(ref, parameter=parameter)

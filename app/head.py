@@ -28,7 +28,7 @@ class Head(Middleware):
     """ASGI middleware: see the module's docstring."""
 
     def takes(self, scope: Scope) -> bool:
-        return scope["type"] == "http" and scope["method"] == "HEAD"
+        return bool(scope["type"] == "http" and scope["method"] == "HEAD")
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope = {**scope, "method": "GET", "headers": [(k, v) for k, v in scope["headers"] if k != b"accept-encoding"]}
