@@ -7,12 +7,15 @@ Shared by ``GET /v1/graph`` (app/routers/graph.py) and a neighbourhood's export
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+import networkx as nx
 from fastapi import Header, Query, Response
 from fastapi.responses import StreamingResponse
+from sqlalchemy.engine import Engine
 
 from graph.errors import NotAcceptable
+from graph.indexing.index import GraphIndex
 from graph.readwrite import exports
 from graph.readwrite.formats import FORMATS, Format
 from graph.readwrite.stream import export_stream
@@ -21,10 +24,13 @@ from . import negotiation
 from .problems import responses
 
 DEFAULT = "node-link"
-FormatName = Literal[tuple(FORMATS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # a Literal built at run time is no type mypy can read; FastAPI reads the one below
+    FormatName = str
+else:
+    FormatName = Literal[tuple(FORMATS)]
 
 _FORMAT_DOC = "; ".join(f"`{f.name}` ({f.media_type}): {f.description}" for f in FORMATS.values())
-FormatQuery = Annotated[FormatName | None, Query(  # type: ignore[valid-type]
+FormatQuery = Annotated[FormatName | None, Query(
     description=f"The export format; without it, chosen by the `Accept` header. {_FORMAT_DOC}")]
 # Read from the request, but not declared in OpenAPI: a header parameter named Accept "SHALL be ignored" there
 # (OpenAPI 3.1, Parameter Object), and the 200 and 406 responses already list the media types it chooses between.
@@ -42,7 +48,7 @@ class FormatNotAcceptable(NotAcceptable):
         super().__init__(f"No export format matches Accept: {accept}; acceptable media types: {', '.join(media)} "
                          f"(or use ?format= with one of {', '.join(FORMATS)})", media)
 
-    def extra(self) -> dict:
+    def extra(self) -> dict[str, Any]:
         return super().extra() | {"formats": list(FORMATS)}
 
 
@@ -75,12 +81,12 @@ def _headers(fmt: Format, filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'{disposition}; filename="{filename}"', "Vary": "Accept"}
 
 
-def file_response(ix, fmt: Format, g, filename: str) -> Response:
+def file_response(ix: GraphIndex, fmt: Format, g: nx.MultiDiGraph, filename: str) -> Response:
     """The rendered export (a graph in memory: a neighbourhood) with its media type and file name."""
     return Response(fmt.render(ix, g), media_type=fmt.media_type, headers=_headers(fmt, filename))
 
 
-def stream_response(engine, fmt: Format, filename: str) -> StreamingResponse:
+def stream_response(engine: Engine, fmt: Format, filename: str) -> StreamingResponse:
     """The whole stored graph, streamed from one database snapshot as it is written (:mod:`graph.readwrite.stream`).
 
     Not from the served index: a whole-graph export takes tens of seconds at
@@ -114,7 +120,7 @@ def media_responses(description: str, *, skip_json: bool = False) -> dict[int | 
     return {200: {"description": description, "content": content}, 406: not_acceptable}
 
 
-def neighborhood_export(ix, node: str, depth: int, fmt: Format) -> Response:
+def neighborhood_export(ix: GraphIndex, node: str, depth: int, fmt: Format) -> Response:
     """The neighbourhood of ``node`` as a file in ``fmt``."""
     return file_response(ix, fmt, exports.neighborhood_graph(ix, node, depth=depth),
                          exports.filename(ix, fmt, node=node, depth=depth))

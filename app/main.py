@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -123,6 +124,15 @@ def _startup(settings: Settings, runtime: Runtime) -> None:
              len(ix.orders.relations), ix.revision)
 
 
+class Storygraph(FastAPI):
+    """The application, whose ``/openapi.json`` is FastAPI's finished by app/openapi.py and app/problems.py."""
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = spec.finish(problems.openapi_problem_media(super().openapi()))
+        return self.openapi_schema
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     logs.install()  # uvicorn configured logging before importing us: a token in a query string stays out of its log
@@ -142,7 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runtime.engine = None
             runtime.serve(None)
 
-    app = FastAPI(title="storygraph", version=VERSION, description=DESCRIPTION, lifespan=lifespan,
+    app = Storygraph(title="storygraph", version=VERSION, description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None,  # web.install serves them offline
                   # "/v1/entities/%2F" is "/v1/entities//" once decoded: a 404, not a redirect to the list.
                   redirect_slashes=False,
@@ -171,13 +181,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     web.install(app)  # the explorer at /, /docs offline, security headers
     app.add_middleware(Compression)  # outside CORS and caching: it merges every Vary and weakens the ETag it encodes
     app.add_middleware(Head)  # outermost: a HEAD is the GET it stands for, all the way down
-
-    def openapi() -> dict:
-        if app.openapi_schema is None:
-            app.openapi_schema = spec.finish(problems.openapi_problem_media(FastAPI.openapi(app)))
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 
