@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import Field
@@ -57,7 +57,7 @@ def centrality(
                                                   "relations' direction")] = "degree",
     predicate: PredicateFilter = None,
     type: TypeFilter = None,
-):
+) -> Page[dict[str, Any]]:
     """Computed on the graph of the selected relations (every relation when unfiltered), highest
     score first, ties by entity id. Answers are cached per graph revision and filters."""
     return page.page(analytics.centrality(ix, measure, predicates=predicate, types=type))
@@ -70,7 +70,7 @@ def communities(
     predicate: PredicateFilter = None,
     type: TypeFilter = None,
     resolution: Annotated[float, Query(gt=0, le=100, description="Above 1 favours smaller communities")] = 1.0,
-):
+) -> dict[str, Any]:
     """`networkx.community.louvain_communities` on the undirected graph of the selected relations
     (weighted by how many relations link two entities), with a fixed seed so the answer is stable;
     largest community first."""

@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeVar
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from graph.algorithms import queries
@@ -48,13 +49,13 @@ def _writes(method: str, path: str, **options: Any) -> Callable[[F], F]:
 
 
 @router.get("", response_model=Page[Article], summary="Articles")
-def list_articles(ix: IndexDep, page: PageDep):
+def list_articles(ix: IndexDep, page: PageDep) -> Page[dict[str, Any]]:
     return page.page(LazyList(ix.article_ids, ix.articles.__getitem__))
 
 
 @router.get("/{article_id}", response_model=ArticleWithText, summary="One article with its text",
             responses=responses(404))
-def get_article(ix: IndexDep, article_id: str):
+def get_article(ix: IndexDep, article_id: str) -> dict[str, Any]:
     """`text` is the article exactly as ingested; evidence offsets index it in code points."""
     return queries.article(ix, article_id)
 
@@ -62,7 +63,7 @@ def get_article(ix: IndexDep, article_id: str):
 @router.get("/{article_id}/coverage", response_model=ArticleCoverage, summary="Which clauses its statements cite",
             operation_id="getArticleCoverage",
             responses=responses(404))
-def get_coverage(engine: EngineDep, article_id: str):
+def get_coverage(engine: EngineDep, article_id: str) -> dict[str, Any]:
     """Each sentence of the article (furniture excluded), cut into clauses by the article's punctuation and
     conjunctions, with the statements (relations, claims, events; not entity mentions, nor `about` edges)
     whose evidence overlaps it. A clause with no statement is a gap; the reasons a sheet gives for its gaps
@@ -118,7 +119,7 @@ class Written(Out):
     revision: str = Field(description="The revision of the graph this process now serves")
 
 
-def _ingest(runtime: Runtime, engine, body: ArticleBody, *, if_exists: Literal["replace", "conflict"],
+def _ingest(runtime: Runtime, engine: Engine, body: ArticleBody, *, if_exists: Literal["replace", "conflict"],
             path_id: str | None = None) -> WriteResult:
     meta = dict(body.article)
     text = meta.pop("text", None)
@@ -143,7 +144,7 @@ def _ingest(runtime: Runtime, engine, body: ArticleBody, *, if_exists: Literal["
     return result
 
 
-def _answer(runtime: Runtime, response: Response, result: WriteResult) -> dict:
+def _answer(runtime: Runtime, response: Response, result: WriteResult) -> dict[str, Any]:
     if result.status == "created":
         response.status_code = 201
         response.headers["Location"] = f"{V1}/articles/{result.article_id}"
@@ -157,7 +158,8 @@ def _answer(runtime: Runtime, response: Response, result: WriteResult) -> dict:
          responses={201: {"description": "Stored; `Location` is the article's URL", "model": Written,
                           "links": _ARTICLE_LINKS},
                     **WRITE_ERRORS, **responses(409)})
-def post_article(runtime: RuntimeDep, response: Response, engine: EngineDep, writer: Writer, body: ArticleBody):
+def post_article(runtime: RuntimeDep, response: Response, engine: EngineDep, writer: Writer, body: ArticleBody
+                 ) -> dict[str, Any]:
     """Verify the sheet against the text and store both in one transaction: **201** with `Location`.
 
     The same content again is **200** (`status: unchanged`) and writes nothing; other content under an
@@ -171,7 +173,7 @@ def post_article(runtime: RuntimeDep, response: Response, engine: EngineDep, wri
          responses={201: {"description": "Stored; it did not exist", "model": Written, "links": _ARTICLE_LINKS},
                     **WRITE_ERRORS})
 def put_article(runtime: RuntimeDep, response: Response, engine: EngineDep, writer: Writer, article_id: str,
-                body: ArticleBody):
+                body: ArticleBody) -> dict[str, Any]:
     """Replace the article's facts atomically (**200**, `status: replaced` or `unchanged`), or store it
     (**201**). `article.id` must be the id in the URL (else 422). Entities and relations that only this
     article supported and that its new sheet drops go with the old facts."""
@@ -195,7 +197,7 @@ def delete_one(runtime: RuntimeDep, engine: EngineDep, writer: Writer, article_i
 @_writes("GET", "/{article_id}/sheet", response_model=ArticleBody,
       summary="An article and its fact sheet, as POST takes them", operation_id="getArticleSheet",
       responses=responses(404))
-def get_sheet(engine: EngineDep, article_id: str):
+def get_sheet(engine: EngineDep, article_id: str) -> dict[str, Any]:
     """Exactly the body `POST /v1/articles` accepts: posting it back changes nothing; posting it under a
     new `article.id` adds that article's evidence to the same entities and relations."""
     if "\x00" in article_id:  # as in DELETE

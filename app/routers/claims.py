@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
@@ -28,7 +28,7 @@ def list_claims(
     start: FromParam = None,
     end: ToParam = None,
     include_undated: UndatedParam = None,
-):
+) -> Page[dict[str, Any]]:
     """`from`/`to` filter by when a claim was said: the `qualifiers.time` of its asserts/denies
     relations (`attributions`); a claim is kept when one of them overlaps the window. A claim with
     an undated attribution, or none, counts as undated (`include_undated`)."""
@@ -37,7 +37,8 @@ def list_claims(
 
 
 @router.get("/{ref}", response_model=Claim, summary="One claim", responses=responses(404, 409))
-def get_claim(ix: IndexDep, ref: Annotated[str, Path(description="Claim id or alias. " + REF_DOC)]):
+def get_claim(ix: IndexDep, ref: Annotated[str, Path(description="Claim id or alias. " + REF_DOC)]
+              ) -> dict[str, Any]:
     node = resolve(ix, ref, "ref")
     if ix.g.nodes[node]["type"] != "claim":
         raise NotFound("claim", ref)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from graph.algorithms import pathfind, queries
 from graph.algorithms.paging import LazyList
+from graph.indexing.index import GraphIndex
 from graph.vocabulary import EntityType
 
 from ..deps import (
@@ -42,7 +43,7 @@ def list_entities(
     q: Annotated[str | None, Query(description="Matched against names and aliases: exact, then prefix, then fuzzy",
                                    max_length=200)] = None,
     type: Annotated[EntityType | None, Query(description="Only entities of this type")] = None,
-):
+) -> Page[dict[str, Any]]:
     """With `q`, entities ranked by how well `q` matches a name or alias, each with its `score`;
     without it, every entity sorted by name (`score` null)."""
     if q is not None and q.strip():
@@ -56,7 +57,7 @@ def list_entities(
 
 
 @router.get("/{ref}", response_model=Entity, summary="One entity", responses={**responses(404, 409), **MOVED})
-def get_entity(ix: IndexDep, ref: RefPath):
+def get_entity(ix: IndexDep, ref: RefPath) -> dict[str, Any]:
     return queries.entity(ix, resolve(ix, ref, "ref"))
 
 
@@ -72,7 +73,7 @@ def entity_relations(
     start: FromParam = None,
     end: ToParam = None,
     include_undated: UndatedParam = None,
-):
+) -> Page[dict[str, Any]]:
     """`from`/`to` keep the relations whose `qualifiers.time` overlaps the window; relations without
     one follow `include_undated`."""
     window = time_window(start, end, include_undated)
@@ -96,7 +97,7 @@ def entity_neighborhood(
     depth: Annotated[int, Query(ge=1, le=3, description="Hops, either direction")] = 1,
     format: FormatQuery = None,
     accept: AcceptHeader = None,
-):
+) -> Response:
     """The entities within `depth` hops of the entity (ignoring direction) and every relation among them.
 
     Nearest entities first, then by id: at most 200 entities (the entity included) and 500 relations among
@@ -119,7 +120,7 @@ def entity_neighborhood(
                   headers={TRUNCATED_HEADER: _truncated(ix, node, depth, (len(nodes), len(edges)))})
 
 
-def _truncated(ix, node: str, depth: int, counts: tuple[int, int] | None) -> str:
+def _truncated(ix: GraphIndex, node: str, depth: int, counts: tuple[int, int] | None) -> str:
     """``true`` when the neighbourhood was cut; the walk is only repeated when an answer is at a cap."""
     if counts is not None and counts[0] < pathfind.BALL_MAX_NODES and counts[1] < pathfind.BALL_MAX_RELATIONS:
         return "false"

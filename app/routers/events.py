@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from graph.algorithms import queries
@@ -19,7 +21,7 @@ def list_events(
     start: FromParam = None,
     end: ToParam = None,
     include_undated: UndatedParam = None,
-):
+) -> Page[dict[str, Any]]:
     """Events in date order, kept when their date interval overlaps [from, to] (an event dated
     2023-11 overlaps from=2023-11-15; an open end may overlap any window on that side). Undated
     events come after the dated ones: by default listed without a window and left out with one."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from graph.readwrite import exports
 from graph.readwrite.formats import FORMATS
@@ -19,7 +19,8 @@ router = APIRouter(prefix="/graph", tags=["graph"], responses=responses(422, 500
 @router.get("", response_model=NodeLinkGraph, summary="The whole graph", operation_id="getGraph",
             responses=media_responses("The graph in the chosen format", skip_json=True),
             dependencies=[slot("exports")])
-def whole_graph(runtime: RuntimeDep, ix: IndexDep, format: FormatQuery = None, accept: AcceptHeader = None):
+def whole_graph(runtime: RuntimeDep, ix: IndexDep, format: FormatQuery = None, accept: AcceptHeader = None
+                ) -> Response:
     """`node-link` (the default) loads with `networkx.node_link_graph(data, edges="edges")` or d3-force;
     `cytoscape` with `cy.add(data.elements)`; `graphml` with `networkx.read_graphml` (lists and objects are
     JSON strings to `json.loads`), Gephi, yEd or igraph; `gexf` in Gephi;

@@ -30,7 +30,7 @@ _CHECKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="readyz")
 
 @router.get("/healthz", response_model=Status, summary="Liveness", operation_id="getHealth",
             responses=responses(500))
-async def healthz():
+async def healthz() -> dict[str, str]:
     """Always 200 while the process answers (on the event loop: no thread to wait for)."""
     return {"status": "ok"}
 
@@ -52,7 +52,7 @@ def _ready(runtime: Runtime) -> None:
 
 @router.get("/readyz", response_model=Status, summary="Readiness", operation_id="getReadiness",
             responses=responses(500, 503))
-async def readyz(runtime: RuntimeDep):
+async def readyz(runtime: RuntimeDep) -> dict[str, str]:
     """200 when the database answers (within 2 s) and the graph is loaded, else 503."""
     check = runtime.readiness
     if check is None or check.done():

@@ -7,7 +7,7 @@ answers ``308 Permanent Redirect`` to the entity it was merged into
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -70,7 +70,7 @@ _MERGE_LINKS = {
              responses={201: {"description": "Merged; `Location` is the merge's record", "links": _MERGE_LINKS},
                         **responses(400, 401, 403, 404, 409, 413)})
 def merge(runtime: RuntimeDep, response: Response, engine: EngineDep, ix: CurrentIndexDep, writer: Writer,
-          ref: Annotated[str, Path(description="The duplicate: " + REF_DOC)], body: MergeBody):
+          ref: Annotated[str, Path(description="The duplicate: " + REF_DOC)], body: MergeBody) -> dict[str, Any]:
     """Merge the entity `{ref}` into `into`: its relations (both directions, and the `place`/`source`
     qualifiers naming it), aliases and evidence move to `into`, its name becomes an alias of `into`, and
     its id answers **308** to `into` from then on. **201** with the record (`Location`: `/v1/merges/{id}`).
@@ -89,14 +89,14 @@ def merge(runtime: RuntimeDep, response: Response, engine: EngineDep, ix: Curren
 
 
 @router.get("/merges", response_model=Page[Merge], summary="Merges, oldest first", operation_id="listMerges")
-def merges(engine: EngineDep, page: PageDep):
+def merges(engine: EngineDep, page: PageDep) -> Page[dict[str, Any]]:
     with Session(engine) as session:
         return page.page([merge_dict(m) for m in list_merges(session)])
 
 
 @router.get("/merges/{merge_id}", response_model=Merge, summary="One merge", operation_id="getMerge",
             responses=responses(404))
-def one_merge(engine: EngineDep, merge_id: MergeId):
+def one_merge(engine: EngineDep, merge_id: MergeId) -> dict[str, Any]:
     with Session(engine) as session:
         row = session.get(MergeRow, merge_id)
         if row is None:
@@ -106,7 +106,7 @@ def one_merge(engine: EngineDep, merge_id: MergeId):
 
 @router.post("/merges/{merge_id}/undo", response_model=Merge, summary="Undo a merge", operation_id="undoMerge",
              responses={**responses(401, 403, 404, 409)})
-def undo(runtime: RuntimeDep, engine: EngineDep, writer: Writer, merge_id: MergeId):
+def undo(runtime: RuntimeDep, engine: EngineDep, writer: Writer, merge_id: MergeId) -> dict[str, Any]:
     """Restore exactly what the merge changed: the entity, its aliases, evidence and relations.
     **404** for an unknown merge; **409** if it was undone already, or the graph changed so that it
     cannot be (its id is an entity again, or its target was merged on: undo that merge first)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from graph.algorithms import queries
 
@@ -25,7 +25,7 @@ def find_paths(
     target: Annotated[str, Query(description=REF_DOC)],
     max_length: Annotated[int, Query(ge=1, le=8, description="Most hops per path")] = 4,
     limit: Annotated[int, Query(ge=1, le=100, description="Most paths")] = 10,
-):
+) -> Response:
     """Shortest first, ignoring edge direction; each hop lists every relation between its two
     entities, with evidence."""
     found = queries.paths(ix, resolve(ix, source, "source"), resolve(ix, target, "target"),

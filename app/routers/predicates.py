@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from graph.algorithms import queries
@@ -14,7 +16,7 @@ router = APIRouter(prefix="/predicates", tags=["predicates"], responses=response
 
 
 @router.get("", response_model=Page[Predicate], summary="The predicate vocabulary")
-def list_predicates(ix: IndexDep, page: PageDep):
+def list_predicates(ix: IndexDep, page: PageDep) -> Page[dict[str, Any]]:
     """Each predicate with its meaning, the entity types it takes as subject (domain) and object
     (range), and how many relations use it."""
     return page.page(queries.predicates(ix))

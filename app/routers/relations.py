@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -26,7 +26,7 @@ def match_relations(
     start: FromParam = None,
     end: ToParam = None,
     include_undated: UndatedParam = None,
-):
+) -> Page[dict[str, Any]]:
     """Any part may be omitted; with none, every relation. `from`/`to` keep the relations whose
     `qualifiers.time` overlaps the window; relations without one follow `include_undated`."""
     window = time_window(start, end, include_undated)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import ConfigDict, Field
@@ -56,7 +56,7 @@ def search(
                                         "never query syntax, so quotes, * or NEAR are plain text",
                             min_length=1, max_length=500)],
     kind: Annotated[Kind | None, Query(description="Only hits of this kind")] = None,
-):
+) -> dict[str, Any]:
     """Entities, relations and claims ranked by how well `q` matches their evidence quotes, claim
     texts, names, aliases and descriptions. Each hit names the best-matching document (`matched`)
     and carries the matching quotes with their offsets: `article.text[start:end] == quote`."""

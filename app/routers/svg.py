@@ -39,7 +39,7 @@ def _svg(picture: pictures.Picture, stem: str) -> Response:
 
 @router.get("/graph.svg", response_class=Response, summary="The whole graph as a picture",
             responses=_SVG_RESPONSE, dependencies=[slot("pictures")])
-def graph_svg(ix: IndexDep):
+def graph_svg(ix: IndexDep) -> Response:
     """Every entity (coloured by type, labelled with its name) and relation (labelled with its predicates),
     laid out deterministically: the same graph gives the same bytes. A legend names the types.
     Each node is a `<g class="node" data-id=… data-type=…>` with the full name in its `<title>`.
@@ -57,7 +57,7 @@ def neighborhood_svg(
     ix: IndexDep,
     ref: Annotated[str, Path(description=REF_DOC, examples=["jen-daskal", "Daskal"])],
     depth: Annotated[int, Query(ge=1, le=3, description="Hops, either direction")] = 1,
-):
+) -> Response:
     """The entities within `depth` hops of the entity and the relations among them (as
     `/v1/entities/{ref}/neighborhood`, cut around a hub: see `Storygraph-Truncated`), the entity
     itself drawn larger and ringed; a cut picture says so in its caption too."""
