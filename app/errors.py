@@ -1,4 +1,4 @@
-"""The errors only the HTTP layer raises: a body, a media type, a credential, a redirect.
+"""The errors only the HTTP layer raises: a body, a media type, an Accept header, a credential, a redirect.
 
 They are :class:`graph.errors.StorygraphError` subclasses like the domain's, so
 app/problems.py turns both into RFC 9457 problems on one path; they live here
@@ -20,6 +20,21 @@ class MalformedBody(StorygraphError):
     status = 400
     title = "Malformed request body"
     type = "https://storygraph.dev/problems/malformed-body"
+
+
+class NotAcceptable(StorygraphError):
+    """406: none of the media types in ``Accept`` can carry this answer; ``available`` lists those that can."""
+
+    status = 406
+    title = "Not acceptable"
+    type = "https://storygraph.dev/problems/not-acceptable"
+
+    def __init__(self, detail: str, available: list[str]) -> None:
+        self.available = available
+        super().__init__(detail)
+
+    def extra(self) -> dict[str, Any]:
+        return {"available": self.available}
 
 
 class BodyTooLarge(StorygraphError):

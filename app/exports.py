@@ -14,13 +14,13 @@ from fastapi import Header, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Engine
 
-from graph.errors import NotAcceptable
 from graph.indexing.index import GraphIndex
 from graph.readwrite import exports
 from graph.readwrite.formats import FORMATS, Format
 from graph.readwrite.stream import export_stream
 
 from . import negotiation
+from .errors import NotAcceptable
 from .problems import responses
 
 DEFAULT = "node-link"

@@ -275,8 +275,13 @@ class QueryAborted(StorygraphError):
         super().__init__(f"The query was stopped: {why}; narrow it and try again")
 
 
-class NotAcceptable(StorygraphError):
-    """406: none of the media types in ``Accept`` can carry this answer."""
+class AnswerNotWritable(StorygraphError):
+    """406: an answer a format cannot carry: RDF/XML, and a predicate IRI that does not end in an XML name.
+
+    ``available`` names the formats that can. The HTTP layer tries the next format the request accepts
+    before it lets this through, so a client sees it only when none of those it accepts can carry the answer:
+    the same problem as a negotiation that finds no format at all.
+    """
 
     status = 406
     title = "Not acceptable"

@@ -13,12 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 from starlette.concurrency import run_in_threadpool
 
-from graph.errors import InvalidParameter, NotAcceptable, QueryInvalid, QueryRefused
+from graph.errors import AnswerNotWritable, InvalidParameter, QueryInvalid, QueryRefused
 from graph.indexing.index import GraphIndex
 from graph.semantic import sparql, sparql_formats
 
 from ..deps import TRUNCATED_HEADER, IndexDep, get_runtime
-from ..errors import ProtocolViolation, UnsupportedMediaType
+from ..errors import NotAcceptable, ProtocolViolation, UnsupportedMediaType
 from ..gates import slot
 from ..negotiation import negotiate
 from ..problems import MEDIA_TYPE as PROBLEM
@@ -224,7 +224,7 @@ def _answer(ix: GraphIndex, request: Request, query: str) -> Response:
         try:
             body = render(result)
             break
-        except NotAcceptable:  # this answer cannot be written in that format (RDF/XML): the next one Accept names
+        except AnswerNotWritable:  # this answer cannot be written in that format (RDF/XML): the next one Accept names
             table = {k: v for k, v in table.items() if v[0] != media_type}
             chosen = negotiate(accept, list(table))
             if chosen is None:

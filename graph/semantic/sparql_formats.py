@@ -14,7 +14,7 @@ XML needs care that the JSON, CSV, TSV, Turtle and N-Triples writers in
   name (``<http://e/p>`` can be written, ``<http://e/1>`` cannot). pyoxigraph
   writes such a graph anyway, as a document no XML parser reads; so the
   document is parsed once before it is sent, and an answer RDF/XML cannot carry
-  is a :class:`~graph.errors.NotAcceptable` (406) naming the formats that can.
+  is a :class:`~graph.errors.AnswerNotWritable` (406) naming the formats that can.
 
 >>> from graph.semantic.sparql import QueryResult
 >>> print(results_xml(QueryResult("ask", boolean=True)).decode())
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from graph.errors import NotAcceptable
+from graph.errors import AnswerNotWritable
 from graph.readwrite.xmlsafe import not_xml, xml_safe
 from graph.semantic.rdf import PREFIXES
 
@@ -144,7 +144,7 @@ def graph_rdfxml(result: QueryResult) -> bytes:
     >>> graph_rdfxml(QueryResult("graph", triples=b'<http://e/a> <http://e/1> "x" .\\n'))
     ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    graph.errors.NotAcceptable: This answer cannot be written as RDF/XML (... such as <http://e/1>?); ask for ...
+    graph.errors.AnswerNotWritable: This answer cannot be written as RDF/XML (... such as <http://e/1>?); ask for ...
     """
     triples = _xml_safe_triples(result.triples) if result.triples else []
     # pyoxigraph writes a literal's carriage return raw, which a parser reads as a line feed; only a
@@ -155,7 +155,7 @@ def graph_rdfxml(result: QueryResult) -> bytes:
     except ET.ParseError:
         example = next((t.predicate.value for t in triples if not _ends_in_name(t.predicate.value)), None)
         hint = f" (a predicate IRI that does not end in an XML name, such as <{example}>?)" if example else ""
-        raise NotAcceptable(f"This answer cannot be written as RDF/XML{hint}; ask for "
+        raise AnswerNotWritable(f"This answer cannot be written as RDF/XML{hint}; ask for "
                             f"{', '.join(GRAPH_ALTERNATIVES[:-1])} or {GRAPH_ALTERNATIVES[-1]}",
                             GRAPH_ALTERNATIVES) from None
     return data

@@ -149,3 +149,18 @@ def _state_reads(path: Path) -> list[str]:
 def test_app_state_holds_only_the_runtime(path: Path) -> None:
     """What the process runs on is one typed app.runtime.Runtime, read through app/deps.py or runtime.of."""
     assert _state_reads(path) == []
+
+
+# --- HTTP errors live in app/ ------------------------------------------------------------------------------
+
+HTTP_ERRORS = ("NotAcceptable", "UnsupportedMediaType", "Unauthorized", "WritesDisabled", "BodyTooLarge",
+               "EntityMoved", "MalformedBody", "ProtocolViolation")
+
+
+def test_the_errors_only_http_raises_are_app_s() -> None:
+    """A header, a credential, a body or a redirect is the HTTP layer's business: graph/errors.py declares none."""
+    import app.errors
+    import graph.errors
+
+    assert [n for n in HTTP_ERRORS if hasattr(graph.errors, n)] == []
+    assert [n for n in HTTP_ERRORS if not hasattr(app.errors, n)] == []
