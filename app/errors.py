@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.errors import StorygraphError, named
+from graph.errors import AnswerNotWritable, StorygraphError, named
 
 
 class MalformedBody(StorygraphError):
@@ -22,19 +22,11 @@ class MalformedBody(StorygraphError):
     type = "https://storygraph.dev/problems/malformed-body"
 
 
-class NotAcceptable(StorygraphError):
-    """406: none of the media types in ``Accept`` can carry this answer; ``available`` lists those that can."""
+class NotAcceptable(AnswerNotWritable):
+    """406: none of the media types in ``Accept`` can carry this answer; ``available`` lists those that can.
 
-    status = 406
-    title = "Not acceptable"
-    type = "https://storygraph.dev/problems/not-acceptable"
-
-    def __init__(self, detail: str, available: list[str]) -> None:
-        self.available = available
-        super().__init__(detail)
-
-    def extra(self) -> dict[str, Any]:
-        return {"available": self.available}
+    The same problem as the domain's :class:`~graph.errors.AnswerNotWritable`, met before any format was tried.
+    """
 
 
 class BodyTooLarge(StorygraphError):
