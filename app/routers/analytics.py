@@ -9,7 +9,7 @@ from pydantic import Field
 
 from graph.algorithms import analytics
 
-from ..deps import IndexDep, PageDep
+from ..deps import IndexDep, PageDep, reads_index
 from ..gates import slot
 from ..problems import responses
 from ..schemas import EntityRef, Out, Page
@@ -49,6 +49,7 @@ class Communities(Out):
 
 @router.get("/centrality", response_model=Page[Centrality], summary="Entities ranked by centrality",
             operation_id="getCentrality")
+@reads_index
 def centrality(
     ix: IndexDep,
     page: PageDep,
@@ -65,6 +66,7 @@ def centrality(
 
 @router.get("/communities", response_model=Communities, summary="Communities (Louvain, fixed seed)",
             operation_id="getCommunities")
+@reads_index
 def communities(
     ix: IndexDep,
     predicate: PredicateFilter = None,

@@ -28,7 +28,7 @@ from graph.stories.coverage import as_dict, stored_coverage
 from graph.stories.sheet import ArticleMeta
 
 from ..auth import Writer
-from ..deps import V1, EngineDep, IndexDep, PageDep, RuntimeDep, current_index
+from ..deps import V1, EngineDep, IndexDep, PageDep, RuntimeDep, current_index, reads_index
 from ..jsonbody import WriteRoute
 from ..problems import responses
 from ..runtime import Runtime
@@ -49,12 +49,14 @@ def _writes(method: str, path: str, **options: Any) -> Callable[[F], F]:
 
 
 @router.get("", response_model=Page[Article], summary="Articles")
+@reads_index
 def list_articles(ix: IndexDep, page: PageDep) -> Page[dict[str, Any]]:
     return page.page(LazyList(ix.article_ids, ix.articles.__getitem__))
 
 
 @router.get("/{article_id}", response_model=ArticleWithText, summary="One article with its text",
             responses=responses(404))
+@reads_index
 def get_article(ix: IndexDep, article_id: str) -> dict[str, Any]:
     """`text` is the article exactly as ingested; evidence offsets index it in code points."""
     return queries.article(ix, article_id)

@@ -10,7 +10,18 @@ from graph.algorithms import queries
 from graph.algorithms.queries import ClaimStatus
 from graph.errors import NotFound
 
-from ..deps import REF_DOC, FromParam, IndexDep, PageDep, ToParam, UndatedParam, resolve, resolve_optional, time_window
+from ..deps import (
+    REF_DOC,
+    FromParam,
+    IndexDep,
+    PageDep,
+    ToParam,
+    UndatedParam,
+    reads_index,
+    resolve,
+    resolve_optional,
+    time_window,
+)
 from ..problems import responses
 from ..schemas import Claim, Page
 
@@ -19,6 +30,7 @@ router = APIRouter(prefix="/claims", tags=["claims"], responses=responses(422, 5
 
 
 @router.get("", response_model=Page[Claim], summary="Claims", responses=responses(404, 409))
+@reads_index
 def list_claims(
     ix: IndexDep,
     page: PageDep,
@@ -37,6 +49,7 @@ def list_claims(
 
 
 @router.get("/{ref}", response_model=Claim, summary="One claim", responses=responses(404, 409))
+@reads_index
 def get_claim(ix: IndexDep, ref: Annotated[str, Path(description="Claim id or alias. " + REF_DOC)]
               ) -> dict[str, Any]:
     node = resolve(ix, ref, "ref")

@@ -19,6 +19,7 @@ from ..deps import (
     PageDep,
     ToParam,
     UndatedParam,
+    reads_index,
     redirect_merged,
     resolve,
     time_window,
@@ -37,6 +38,7 @@ RefPath = Annotated[str, Path(description=REF_DOC, examples=["jen-daskal", "Dask
 
 
 @router.get("", response_model=Page[EntityHit], summary="Search or list entities", operation_id="searchEntities")
+@reads_index
 def list_entities(
     ix: IndexDep,
     page: PageDep,
@@ -57,12 +59,14 @@ def list_entities(
 
 
 @router.get("/{ref}", response_model=Entity, summary="One entity", responses={**responses(404, 409), **MOVED})
+@reads_index
 def get_entity(ix: IndexDep, ref: RefPath) -> dict[str, Any]:
     return queries.entity(ix, resolve(ix, ref, "ref"))
 
 
 @router.get("/{ref}/relations", response_model=Page[Relation], summary="An entity's relations",
             operation_id="listEntityRelations", responses={**responses(404, 409), **MOVED})
+@reads_index
 def entity_relations(
     ix: IndexDep,
     page: PageDep,
@@ -91,6 +95,7 @@ _CUT_DOC[200]["headers"] = {TRUNCATED_HEADER: {
 @router.get("/{ref}/neighborhood", response_model=Neighborhood | NodeLinkGraph, summary="Entities within depth hops",
             operation_id="getNeighborhood", responses={**responses(404, 409), **MOVED, **_CUT_DOC},
             dependencies=[slot("neighbourhoods")])
+@reads_index
 def entity_neighborhood(
     ix: IndexDep,
     ref: RefPath,

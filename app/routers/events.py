@@ -8,13 +8,14 @@ from fastapi import APIRouter
 
 from graph.algorithms import queries
 
-from ..deps import FromParam, IndexDep, PageDep, ToParam, UndatedParam
+from ..deps import FromParam, IndexDep, PageDep, ToParam, UndatedParam, reads_index
 from ..problems import responses
 from ..schemas import Event, Page
 
 router = APIRouter(prefix="/events", tags=["events"], responses=responses(422, 500, 503))
 
 @router.get("", response_model=Page[Event], summary="Timeline of events")
+@reads_index
 def list_events(
     ix: IndexDep,
     page: PageDep,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from graph.readwrite import exports
 from graph.readwrite.formats import FORMATS
 
-from ..deps import IndexDep, RuntimeDep
+from ..deps import IndexDep, RuntimeDep, reads_index
 from ..exports import DEFAULT, AcceptHeader, FormatQuery, choose_format, file_response, media_responses, stream_response
 from ..gates import slot
 from ..problems import responses
@@ -19,6 +19,7 @@ router = APIRouter(prefix="/graph", tags=["graph"], responses=responses(422, 500
 @router.get("", response_model=NodeLinkGraph, summary="The whole graph", operation_id="getGraph",
             responses=media_responses("The graph in the chosen format", skip_json=True),
             dependencies=[slot("exports")])
+@reads_index
 def whole_graph(runtime: RuntimeDep, ix: IndexDep, format: FormatQuery = None, accept: AcceptHeader = None
                 ) -> Response:
     """`node-link` (the default) loads with `networkx.node_link_graph(data, edges="edges")` or d3-force;

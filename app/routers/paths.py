@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from graph.algorithms import queries
 
-from ..deps import REF_DOC, IndexDep, resolve
+from ..deps import REF_DOC, IndexDep, reads_index, resolve
 from ..gates import slot
 from ..piecewise import answer
 from ..problems import responses
@@ -19,6 +19,7 @@ router = APIRouter(prefix="/paths", tags=["paths"], responses=responses(422, 500
 
 @router.get("", response_model=Paths, summary="Connections between two entities",
             responses=responses(404, 409), dependencies=[slot("paths")])
+@reads_index
 def find_paths(
     ix: IndexDep,
     source: Annotated[str, Query(description=REF_DOC)],

@@ -8,7 +8,17 @@ from fastapi import APIRouter, Query
 
 from graph.algorithms import queries
 
-from ..deps import REF_DOC, FromParam, IndexDep, PageDep, ToParam, UndatedParam, resolve_optional, time_window
+from ..deps import (
+    REF_DOC,
+    FromParam,
+    IndexDep,
+    PageDep,
+    ToParam,
+    UndatedParam,
+    reads_index,
+    resolve_optional,
+    time_window,
+)
 from ..problems import responses
 from ..schemas import Page, Relation
 
@@ -17,6 +27,7 @@ router = APIRouter(prefix="/relations", tags=["relations"], responses=responses(
 
 @router.get("", response_model=Page[Relation], summary="Relations matching a triple pattern",
             operation_id="listRelations", responses=responses(404, 409))
+@reads_index
 def match_relations(
     ix: IndexDep,
     page: PageDep,

@@ -204,6 +204,13 @@ _QUERY_EXAMPLE = ("PREFIX schema: <https://schema.org/>\n"
                   "SELECT ?name WHERE { ?person a schema:Person ; schema:name ?name } ORDER BY ?name")
 
 
+def _answer_held(ix: GraphIndex, request: Request, query: str) -> Response:
+    """:func:`_answer` with the index held for reading, in the worker thread that runs it (see
+    ``app.deps.reads_index``: held only while it works, never while the request waits for a thread)."""
+    with ix.lock.reading():
+        return _answer(ix, request, query)
+
+
 def _answer(ix: GraphIndex, request: Request, query: str) -> Response:
     accept = request.headers.get("accept")
     offers = list(RESULT_TYPES) + list(GRAPH_TYPES)
@@ -279,7 +286,7 @@ async def sparql_get(
     request: Request,
     query: Annotated[str, Query(description=_QUERY_DOC, examples=[_QUERY_EXAMPLE], min_length=1)],
 ) -> Response:
-    return await run_in_threadpool(_answer, ix, request, query)
+    return await run_in_threadpool(_answer_held, ix, request, query)
 
 
 async def _post_request(request: Request) -> None:
@@ -332,4 +339,4 @@ async def _post_query(request: Request) -> str:
     }}},
 )
 async def sparql_post(ix: IndexDep, request: Request) -> Response:
-    return await run_in_threadpool(_answer, ix, request, request.state.sparql_query)
+    return await run_in_threadpool(_answer_held, ix, request, request.state.sparql_query)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from graph.drawing import pictures, render
 
-from ..deps import REF_DOC, TRUNCATED_HEADER, IndexDep, resolve
+from ..deps import REF_DOC, TRUNCATED_HEADER, IndexDep, reads_index, resolve
 from ..gates import slot
 from ..problems import responses
 
@@ -39,6 +39,7 @@ def _svg(picture: pictures.Picture, stem: str) -> Response:
 
 @router.get("/graph.svg", response_class=Response, summary="The whole graph as a picture",
             responses=_SVG_RESPONSE, dependencies=[slot("pictures")])
+@reads_index
 def graph_svg(ix: IndexDep) -> Response:
     """Every entity (coloured by type, labelled with its name) and relation (labelled with its predicates),
     laid out deterministically: the same graph gives the same bytes. A legend names the types.
@@ -53,6 +54,7 @@ def graph_svg(ix: IndexDep) -> Response:
 @router.get("/entities/{ref}/neighborhood.svg", response_class=Response,
             summary="An entity's neighbourhood as a picture", tags=["entities"],
             responses={**_SVG_RESPONSE, **responses(404, 409)}, dependencies=[slot("pictures")])
+@reads_index
 def neighborhood_svg(
     ix: IndexDep,
     ref: Annotated[str, Path(description=REF_DOC, examples=["jen-daskal", "Daskal"])],
