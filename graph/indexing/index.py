@@ -4,7 +4,7 @@ Built once from the database at start (:func:`load_index`), then moved
 forward in place by the change log (:meth:`GraphIndex.apply`): a write
 touches tens of items, and re-reading those is milliseconds where a rebuild
 of a million relations is seconds. Readers hold ``ix.lock`` for reading
-while they look (the API does it per request, ``app/deps.py``); applying
+while they look (the API while an endpoint runs, ``app/deps.py``); applying
 takes it for writing, briefly, so no reader ever sees half a revision.
 """
 
