@@ -172,6 +172,11 @@ ToParam = Annotated[str | None, Query(alias="to", description=_BOUND + "; items 
 UndatedParam = Annotated[bool | None, Query(description=_UNDATED)]
 
 
-def time_window(start: str | None, end: str | None, include_undated: bool | None) -> queries.TimeWindow:
+def time_window(start: FromParam = None, end: ToParam = None, include_undated: UndatedParam = None
+                ) -> queries.TimeWindow:
     """The window of ``from``/``to``/``include_undated``; a malformed date is a 422 naming its parameter."""
     return queries.TimeWindow.parse(start, end, include_undated)
+
+
+# The three parameters and their window, for an endpoint that filters by time (relations, claims, entity relations).
+WindowDep = Annotated[queries.TimeWindow, Depends(time_window)]

@@ -12,15 +12,12 @@ from graph.errors import NotFound
 
 from ..deps import (
     REF_DOC,
-    FromParam,
     IndexDep,
     PageDep,
-    ToParam,
-    UndatedParam,
+    WindowDep,
     reads_index,
     resolve,
     resolve_optional,
-    time_window,
 )
 from ..problems import responses
 from ..schemas import Claim, Page
@@ -33,18 +30,15 @@ router = APIRouter(prefix="/claims", tags=["claims"], responses=responses(422, 5
 @reads_index
 def list_claims(
     ix: IndexDep,
+    window: WindowDep,
     page: PageDep,
     about: Annotated[str | None, Query(description="Only claims about this entity. " + REF_DOC)] = None,
     status: Annotated[ClaimStatus | None, Query(
         description="Derived: disputed when distinct agents assert and deny it")] = None,
-    start: FromParam = None,
-    end: ToParam = None,
-    include_undated: UndatedParam = None,
 ) -> Page[dict[str, Any]]:
     """`from`/`to` filter by when a claim was said: the `qualifiers.time` of its asserts/denies
     relations (`attributions`); a claim is kept when one of them overlaps the window. A claim with
     an undated attribution, or none, counts as undated (`include_undated`)."""
-    window = time_window(start, end, include_undated)
     return page.page(queries.claims(ix, about=resolve_optional(ix, about, "about"), status=status, window=window))
 
 

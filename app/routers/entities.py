@@ -14,15 +14,12 @@ from graph.vocabulary import EntityType
 from ..deps import (
     REF_DOC,
     TRUNCATED_HEADER,
-    FromParam,
     IndexDep,
     PageDep,
-    ToParam,
-    UndatedParam,
+    WindowDep,
     reads_index,
     redirect_merged,
     resolve,
-    time_window,
 )
 from ..exports import AcceptHeader, FormatQuery, choose_format, media_responses, neighborhood_export
 from ..gates import slot
@@ -69,18 +66,15 @@ def get_entity(ix: IndexDep, ref: RefPath) -> dict[str, Any]:
 @reads_index
 def entity_relations(
     ix: IndexDep,
+    window: WindowDep,
     page: PageDep,
     ref: RefPath,
     direction: Annotated[Literal["out", "in", "both"], Query(
         description="out: it is the subject; in: the object")] = "both",
     predicate: Annotated[str | None, Query(description="Only this predicate (see /v1/predicates)")] = None,
-    start: FromParam = None,
-    end: ToParam = None,
-    include_undated: UndatedParam = None,
 ) -> Page[dict[str, Any]]:
     """`from`/`to` keep the relations whose `qualifiers.time` overlaps the window; relations without
     one follow `include_undated`."""
-    window = time_window(start, end, include_undated)
     node = resolve(ix, ref, "ref")
     return page.page(queries.relations_of(ix, node, direction=direction, predicate=predicate, window=window))
 

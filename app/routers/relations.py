@@ -10,14 +10,11 @@ from graph.algorithms import queries
 
 from ..deps import (
     REF_DOC,
-    FromParam,
     IndexDep,
     PageDep,
-    ToParam,
-    UndatedParam,
+    WindowDep,
     reads_index,
     resolve_optional,
-    time_window,
 )
 from ..problems import responses
 from ..schemas import Page, Relation
@@ -30,17 +27,14 @@ router = APIRouter(prefix="/relations", tags=["relations"], responses=responses(
 @reads_index
 def match_relations(
     ix: IndexDep,
+    window: WindowDep,
     page: PageDep,
     subject: Annotated[str | None, Query(description=REF_DOC)] = None,
     predicate: Annotated[str | None, Query(description="A predicate of /v1/predicates")] = None,
     object: Annotated[str | None, Query(description=REF_DOC)] = None,
-    start: FromParam = None,
-    end: ToParam = None,
-    include_undated: UndatedParam = None,
 ) -> Page[dict[str, Any]]:
     """Any part may be omitted; with none, every relation. `from`/`to` keep the relations whose
     `qualifiers.time` overlaps the window; relations without one follow `include_undated`."""
-    window = time_window(start, end, include_undated)
     found = queries.match_relations(
         ix, subject=resolve_optional(ix, subject, "subject"), predicate=predicate,
         object=resolve_optional(ix, object, "object"), window=window,
